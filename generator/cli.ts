@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// The `uapigen` command. Each subcommand lives in commands/; this file only dispatches and
+// turns failures into messages and exit codes: 0 success, 1 findings (verify mismatches),
+// 2 bad input (a header that cannot be read, bad usage), 3 an internal error.
+import { DiagnosticError, formatDiagnostic } from './diagnostics.js';
+import { UsageError } from './commands/usage.js';
+import { modelCommand } from './commands/model.js';
+import { verifyCommand } from './commands/verify.js';
+
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<number> | number; help: string }> = {
+  model: { run: modelCommand, help: 'model <header>... [--abi x86_64|i386] [-I dir]... [--json]   the semantic model of headers' },
+  verify: { run: verifyCommand, help: 'verify <header>... [--abi x86_64|i386|all] [-I dir]...      check the model against gcc' },
+};
+
+function usage(): string {
+  return ['usage: uapigen <command> [options]', '', 'commands:', ...Object.values(COMMANDS).map((c) => `  uapigen ${c.help}`), ''].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(usage());
+    return cmd ? 0 : 2;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) throw new UsageError(`unknown command '${cmd}'\n\n${usage()}`);
+  return c.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof DiagnosticError) {
+      const color = process.stderr.isTTY === true;
+      for (const d of err.diagnostics) process.stderr.write(formatDiagnostic(d, color) + '\n');
+      process.exitCode = 2;
+    } else if (err instanceof UsageError) {
+      process.stderr.write(`uapigen: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      const msg = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`uapigen: internal error: ${msg}\n(this is a bug in uapigen; run with UAPIGEN_DEBUG=1 for details)\n`);
+      if (process.env.UAPIGEN_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = 3;
+    }
+  },
+);

@@ -1,0 +1,164 @@
+// Record layout by the System V rules gcc follows on x86-64 and i386: natural alignment,
+// bit-fields that never straddle a unit of their declared type, `packed` and `aligned(N)`,
+// zero-size empty structs and flexible arrays (GNU C). `uapigen verify` checks every result
+// against gcc.
+import { Abi } from './abi.js';
+import { CType, Member, RecordDecl, resolve } from './types.js';
+
+export interface FieldLayout {
+  member: Member;
+  /** Byte offset; for a bit-field, the byte holding its first bit. */
+  offset: number;
+  size: number;
+  align: number;
+  /** Bit-fields only: offset in bits from the start of the record, and width. */
+  bitOffset?: number;
+  bitWidth?: number;
+}
+
+export interface RecordLayout {
+  size: number;
+  align: number;
+  fields: FieldLayout[];
+}
+
+export class LayoutError extends Error {
+  constructor(
+    message: string,
+    readonly record?: RecordDecl,
+  ) {
+    super(message);
+  }
+}
+
+const roundUp = (v: number, a: number) => Math.ceil(v / a) * a;
+
+export class Layouts {
+  private readonly records = new Map<RecordDecl, RecordLayout>();
+  private readonly inProgress = new Set<RecordDecl>();
+
+  constructor(readonly abi: Abi) {}
+
+  sizeOf(t: CType): number {
+    return this.sizeAlign(t).size;
+  }
+  alignOf(t: CType): number {
+    return this.sizeAlign(t).align;
+  }
+
+  sizeAlign(t: CType): { size: number; align: number } {
+    switch (t.kind) {
+      case 'int':
+      case 'float':
+        return this.abi.scalars[t.name];
+      case 'pointer':
+        return this.abi.scalars.pointer;
+      case 'enum': {
+        if (t.decl.members.length === 0 && !t.decl.name) throw new LayoutError('incomplete enum type');
+        return this.abi.scalars[t.decl.type];
+      }
+      case 'typedef': {
+        const inner = this.sizeAlign(t.target);
+        return t.align !== undefined ? { size: inner.size, align: t.align } : inner;
+      }
+      case 'array': {
+        const e = this.sizeAlign(t.of);
+        return { size: t.length === undefined ? 0 : e.size * Number(t.length), align: e.align };
+      }
+      case 'record': {
+        const l = this.record(t.record);
+        return { size: l.size, align: l.align };
+      }
+      case 'void':
+        // GNU C: sizeof(void) is 1.
+        return { size: 1, align: 1 };
+      case 'function':
+        throw new LayoutError('a function type has no size');
+    }
+  }
+
+  record(rec: RecordDecl): RecordLayout {
+    const done = this.records.get(rec);
+    if (done) return done;
+    if (!rec.members) throw new LayoutError(`${rec.kind} ${rec.name ?? '<anonymous>'} is incomplete`, rec);
+    if (this.inProgress.has(rec)) throw new LayoutError(`${rec.kind} ${rec.name ?? '<anonymous>'} contains itself`, rec);
+    this.inProgress.add(rec);
+    try {
+      const l = rec.kind === 'union' ? this.layoutUnion(rec, rec.members) : this.layoutStruct(rec, rec.members);
+      this.records.set(rec, l);
+      return l;
+    } finally {
+      this.inProgress.delete(rec);
+    }
+  }
+
+  private memberAlign(rec: RecordDecl, m: Member, natural: number): number {
+    let a = rec.packed || m.packed ? 1 : natural;
+    if (m.aligned !== undefined) a = Math.max(a, m.aligned);
+    return a;
+  }
+
+  private layoutStruct(rec: RecordDecl, members: Member[]): RecordLayout {
+    let bitpos = 0;
+    let align = 1;
+    const fields: FieldLayout[] = [];
+    for (const m of members) {
+      const { size, align: natural } = this.sizeAlign(m.type);
+      const fieldAlign = this.memberAlign(rec, m, natural);
+      if (m.bitWidth !== undefined) {
+        const w = m.bitWidth;
+        const unitBits = size * 8;
+        if (w === 0) {
+          // A zero-width bit-field moves on to the next unit of its type.
+          bitpos = roundUp(bitpos, natural * 8);
+          continue;
+        }
+        if (!(rec.packed || m.packed) && (bitpos % unitBits) + w > unitBits) {
+          bitpos = roundUp(bitpos, fieldAlign * 8);
+        }
+        if (m.aligned !== undefined) bitpos = roundUp(bitpos, m.aligned * 8);
+        fields.push({ member: m, offset: Math.floor(bitpos / 8), size, align: fieldAlign, bitOffset: bitpos, bitWidth: w });
+        bitpos += w;
+        // Unnamed bit-fields do not affect the alignment of the struct (x86 psABI).
+        if (m.name !== undefined) align = Math.max(align, fieldAlign);
+        continue;
+      }
+      bitpos = roundUp(bitpos, fieldAlign * 8);
+      fields.push({ member: m, offset: bitpos / 8, size, align: fieldAlign });
+      bitpos += size * 8;
+      align = Math.max(align, fieldAlign);
+    }
+    if (rec.aligned !== undefined) align = Math.max(align, rec.aligned);
+    return { size: roundUp(Math.ceil(bitpos / 8), align), align, fields };
+  }
+
+  private layoutUnion(rec: RecordDecl, members: Member[]): RecordLayout {
+    let size = 0;
+    let align = 1;
+    const fields: FieldLayout[] = [];
+    for (const m of members) {
+      const { size: s, align: natural } = this.sizeAlign(m.type);
+      const fieldAlign = this.memberAlign(rec, m, natural);
+      if (m.bitWidth !== undefined) {
+        if (m.bitWidth === 0) continue;
+        fields.push({ member: m, offset: 0, size: s, align: fieldAlign, bitOffset: 0, bitWidth: m.bitWidth });
+        size = Math.max(size, Math.ceil(m.bitWidth / 8));
+        if (m.name !== undefined) align = Math.max(align, fieldAlign);
+        continue;
+      }
+      fields.push({ member: m, offset: 0, size: s, align: fieldAlign });
+      size = Math.max(size, s);
+      align = Math.max(align, fieldAlign);
+    }
+    if (rec.aligned !== undefined) align = Math.max(align, rec.aligned);
+    return { size: roundUp(size, align), align, fields };
+  }
+
+  /** True when the type is complete enough to have a size. */
+  isComplete(t: CType): boolean {
+    const r = resolve(t);
+    if (r.kind === 'record') return r.record.members !== undefined;
+    if (r.kind === 'array') return r.length !== undefined && this.isComplete(r.of);
+    return r.kind !== 'function';
+  }
+}

@@ -1,0 +1,104 @@
+// Runs the peggy parser over preprocessed tokens. The tokens are spelled one after another,
+// separated by a space, and an offset table maps any text offset back to its token's source
+// location, so syntax errors and AST nodes point into the header, not into the spelled text.
+import { Diagnostics, Loc } from '../diagnostics.js';
+import { Token } from '../preprocess/lexer.js';
+import { parse as peggyParse, SyntaxError as PeggySyntaxError } from './c-parser.js';
+import { Expr, ExternalDeclaration, TypeName } from './ast.js';
+
+type StartRule = 'TranslationUnit' | 'ExpressionOnly' | 'TypeNameOnly';
+
+interface Spelled {
+  text: string;
+  starts: number[];
+}
+
+function spellTokens(tokens: readonly Token[]): Spelled {
+  const starts: number[] = new Array(tokens.length);
+  const parts: string[] = new Array(tokens.length);
+  let offset = 0;
+  for (let k = 0; k < tokens.length; k++) {
+    starts[k] = offset;
+    parts[k] = tokens[k].text;
+    offset += tokens[k].text.length + 1;
+  }
+  return { text: parts.join(' '), starts };
+}
+
+function locator(tokens: readonly Token[], starts: number[], fallback: Loc): (offset: number) => Loc {
+  return (offset: number) => {
+    if (tokens.length === 0) return fallback;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const t = tokens[lo];
+    // Inside a token that came straight from the source, point at the exact column.
+    const within = Math.min(offset - starts[lo], t.text.length);
+    return { file: t.file, line: t.line, col: t.col + (t.hide ? 0 : within) };
+  };
+}
+
+export class ParseFailure extends Error {}
+
+function run<T>(start: StartRule, tokens: readonly Token[], typedefs: Set<string>, diags: Diagnostics, fallback: Loc): T {
+  const { text, starts } = spellTokens(tokens);
+  const locate = locator(tokens, starts, fallback);
+  try {
+    return peggyParse(text, { startRule: start, typedefs, locate }) as T;
+  } catch (e) {
+    if (!(e instanceof PeggySyntaxError)) throw e;
+    const offset = e.location.start.offset;
+    const found = offset >= text.length ? 'end of input' : `'${tokens[tokenIndex(starts, offset)].text}'`;
+    const expected = describeExpected(e.expected);
+    diags.error('UG201', `syntax error: expected ${expected} before ${found}`, offset >= text.length && tokens.length ? endOf(tokens[tokens.length - 1]) : locate(offset));
+    throw new ParseFailure(e.message);
+  }
+}
+
+function tokenIndex(starts: number[], offset: number): number {
+  let k = 0;
+  while (k + 1 < starts.length && starts[k + 1] <= offset) k++;
+  return k;
+}
+
+function endOf(t: Token): Loc {
+  return { file: t.file, line: t.line, col: t.col + (t.hide ? 0 : t.text.length) };
+}
+
+function describeExpected(expected: PeggySyntaxError['expected']): string {
+  if (!expected || expected.length === 0) return 'something else';
+  const names = [...new Set(expected.filter((x) => x.type !== 'end' || true).map((x) => x.description ?? (x.text !== undefined ? `'${x.text}'` : x.type)))]
+    .filter((n) => n !== 'whitespace')
+    .sort();
+  if (names.length === 0) return 'something else';
+  if (names.length === 1) return names[0];
+  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
+
+/** Parses a whole translation unit; a syntax error is reported and ends the parse. */
+export function parseTranslationUnit(tokens: readonly Token[], typedefs: Set<string>, diags: Diagnostics, fallback: Loc): ExternalDeclaration[] {
+  return run<ExternalDeclaration[]>('TranslationUnit', tokens, typedefs, diags, fallback);
+}
+
+/** Parses the expansion of a macro as an expression; undefined (and nothing reported) when it is not one. */
+export function tryParseExpression(tokens: readonly Token[], typedefs: Set<string>, fallback: Loc): Expr | undefined {
+  try {
+    return run<Expr>('ExpressionOnly', tokens, typedefs, new Diagnostics(), fallback);
+  } catch (e) {
+    if (e instanceof ParseFailure) return undefined;
+    throw e;
+  }
+}
+
+export function tryParseTypeName(tokens: readonly Token[], typedefs: Set<string>, fallback: Loc): TypeName | undefined {
+  try {
+    return run<TypeName>('TypeNameOnly', tokens, typedefs, new Diagnostics(), fallback);
+  } catch (e) {
+    if (e instanceof ParseFailure) return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,85 @@
+// vfio.h's convention: a run of #defines written right after a struct field holds the values
+// of that field (`VFIO_REGION_INFO_FLAG_*` follow `vfio_region_info.flags`). The family is
+// bound to the field so that generated code can type the field by it.
+import { Loc } from '../diagnostics.js';
+import { Constant, FlagFamily, FlagKind } from '../model/model.js';
+import { RecordDecl, resolve } from '../model/types.js';
+import type { Session } from '../pipeline.js';
+
+interface FieldLine {
+  path: string;
+  line: number;
+}
+
+/** Every field of a record with its line, nested inline records included, as dotted paths. */
+function fieldLines(r: RecordDecl, prefix = ''): FieldLine[] {
+  const out: FieldLine[] = [];
+  for (const m of r.members ?? []) {
+    const t = resolve(m.type);
+    const path = m.name ? prefix + m.name : prefix.replace(/\.$/, '');
+    if (m.name) out.push({ path, line: m.at.line });
+    if (t.kind === 'record' && !t.record.name) {
+      out.push({ path: path || '(anonymous)', line: t.record.at.line });
+      out.push(...fieldLines(t.record, m.name ? `${path}.` : prefix));
+    }
+  }
+  return out;
+}
+
+export function commonPrefix(names: string[]): string {
+  if (names.length === 0) return '';
+  let p = names[0];
+  for (const n of names) while (!n.startsWith(p)) p = p.slice(0, -1);
+  const cut = p.lastIndexOf('_');
+  return cut >= 0 ? p.slice(0, cut + 1) : '';
+}
+
+export function familyName(names: string[]): string {
+  if (names.length > 1) {
+    const p = commonPrefix(names);
+    if (p) return p;
+  }
+  const n = names[0];
+  return n.includes('_') ? n.slice(0, n.lastIndexOf('_') + 1) : n;
+}
+
+export function classifyFlags(constants: Constant[]): { constant: Constant; kind: FlagKind }[] {
+  const values = constants.map((c) => c.value as bigint);
+  const singleBits = values.filter((v) => v > 0n && (v & (v - 1n)) === 0n);
+  const union = singleBits.reduce((a, b) => a | b, 0n);
+  return constants.map((c) => {
+    const v = c.value as bigint;
+    if (v > 0n && (v & (v - 1n)) === 0n) return { constant: c, kind: 'bit' };
+    if (v > 0n && (v & union) === v && singleBits.length > 1) return { constant: c, kind: 'mask' };
+    return { constant: c, kind: 'value' };
+  });
+}
+
+export function bindFlagFamilies(s: Session): void {
+  const byFile = new Map<Loc['file'], Constant[]>();
+  for (const c of s.model.constants) {
+    if (c.kind !== 'integer') continue;
+    const list = byFile.get(c.loc.file) ?? [];
+    list.push(c);
+    byFile.set(c.loc.file, list);
+  }
+  for (const rec of s.model.records) {
+    const constants = byFile.get(rec.loc.file);
+    if (!constants) continue;
+    const fields = fieldLines(rec.decl).sort((a, b) => a.line - b.line);
+    for (let k = 0; k < fields.length; k++) {
+      const from = fields[k].line;
+      const to = k + 1 < fields.length ? fields[k + 1].line : rec.decl.endAt.line;
+      const run = constants.filter((c) => c.loc.line > from && c.loc.line < to);
+      if (run.length === 0) continue;
+      const family: FlagFamily = {
+        name: familyName(run.map((c) => c.name)),
+        record: rec.name,
+        field: fields[k].path,
+        members: classifyFlags(run),
+        source: 'convention',
+      };
+      s.model.flagFamilies.push(family);
+    }
+  }
+}

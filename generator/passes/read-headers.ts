@@ -1,0 +1,24 @@
+// Finds and lexes the headers asked for: a path, or a name as an #include would give it.
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Session } from '../pipeline.js';
+
+export function readHeaders(s: Session): void {
+  const dirs = [...(s.options.includeDirs ?? []), ...s.abi.systemIncludeDirs()];
+  for (const name of s.headerNames) {
+    const asPath = isAbsolute(name) || name.startsWith('./') || name.startsWith('../') ? name : existsSync(name) ? name : undefined;
+    let path: string | undefined;
+    if (asPath !== undefined) {
+      path = resolve(asPath);
+    } else {
+      const dir = dirs.find((d) => existsSync(resolve(d, name)));
+      if (dir) path = resolve(dir, name);
+    }
+    const lexed = path ? s.cache.get(path, name, s.diags) : null;
+    if (!lexed) {
+      s.diags.error('UG901', `cannot find header '${name}' (searched ${asPath !== undefined ? 'as a path' : dirs.join(', ')})`);
+      continue;
+    }
+    s.headers.push(lexed);
+  }
+}

@@ -1,0 +1,231 @@
+// Macro expansion by the C standard's rescanning rules, implemented with hide sets
+// (D. Prosser's algorithm): each token carries the set of macros that must not expand it
+// again, so `#define foo foo` and mutual recursion stop where the standard says they stop.
+import { Diagnostics } from '../diagnostics.js';
+import { lex, Token } from './lexer.js';
+import { SourceFile } from '../source.js';
+
+export interface Macro {
+  name: string;
+  /** Undefined for an object-like macro. */
+  params?: string[];
+  /** The last parameter takes the rest of the arguments (`...` or GNU `name...`). */
+  variadic: boolean;
+  body: Token[];
+  file: SourceFile;
+  line: number;
+  col: number;
+  predefined: boolean;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function union(a: ReadonlySet<string> | undefined, name: string): ReadonlySet<string> {
+  if (a?.has(name)) return a;
+  const s = new Set(a ?? EMPTY);
+  s.add(name);
+  return s;
+}
+function intersect(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): ReadonlySet<string> {
+  if (!a || !b) return EMPTY;
+  const s = new Set<string>();
+  for (const x of a) if (b.has(x)) s.add(x);
+  return s;
+}
+function mergeHide(a: ReadonlySet<string> | undefined, b: ReadonlySet<string>): ReadonlySet<string> {
+  if (!a || a.size === 0) return b;
+  if (b.size === 0) return a;
+  const s = new Set(a);
+  for (const x of b) s.add(x);
+  return s;
+}
+
+
+export class MacroExpander {
+  constructor(
+    readonly macros: Map<string, Macro>,
+    private readonly diags: Diagnostics,
+  ) {}
+
+  /** Fully expands a token list (a run of text lines, a `#if` line, a macro body). */
+  expand(input: readonly Token[]): Token[] {
+    const out: Token[] = [];
+    // Pending tokens, last first: expansions are pushed back on top to be rescanned.
+    const pending: Token[] = [];
+    for (let k = input.length - 1; k >= 0; k--) pending.push(input[k]);
+    while (pending.length > 0) {
+      const t = pending.pop()!;
+      if (t.kind !== 'ident' || t.noexpand) {
+        out.push(t);
+        continue;
+      }
+      const m = this.macros.get(t.text);
+      if (!m) {
+        out.push(t);
+        continue;
+      }
+      if (t.hide?.has(t.text)) {
+        out.push({ ...t, noexpand: true });
+        continue;
+      }
+      const builtin = this.builtin(t);
+      if (builtin) {
+        out.push(builtin);
+        continue;
+      }
+      if (!m.params) {
+        this.pushBack(pending, this.substitute(m, [], union(t.hide, m.name), t));
+        continue;
+      }
+      if (pending.length === 0 || pending[pending.length - 1].text !== '(') {
+        out.push(t);
+        continue;
+      }
+      const call = this.collectArguments(m, t, pending);
+      if (!call) continue;
+      const hide = union(intersect(t.hide, call.close.hide), m.name);
+      this.pushBack(pending, this.substitute(m, call.args, hide, t));
+    }
+    return out;
+  }
+
+  private pushBack(pending: Token[], tokens: Token[]): void {
+    for (let k = tokens.length - 1; k >= 0; k--) pending.push(tokens[k]);
+  }
+
+  private builtin(t: Token): Token | undefined {
+    const m = this.macros.get(t.text);
+    if (!m?.predefined || m.body.length !== 0) return undefined;
+    if (t.text === '__LINE__') return { ...t, kind: 'number', text: String(t.line) };
+    if (t.text === '__FILE__') return { ...t, kind: 'string', text: JSON.stringify(t.file.displayPath) };
+    return undefined;
+  }
+
+  /** Reads `( args )` from pending; the opening parenthesis is on top. */
+  private collectArguments(m: Macro, site: Token, pending: Token[]): { args: Token[][]; close: Token } | undefined {
+    pending.pop();
+    const args: Token[][] = [[]];
+    const params = m.params!;
+    let depth = 0;
+    let close: Token | undefined;
+    while (pending.length > 0) {
+      const a = pending.pop()!;
+      if (a.kind === 'punct') {
+        if (a.text === '(') depth++;
+        else if (a.text === ')') {
+          if (depth === 0) {
+            close = a;
+            break;
+          }
+          depth--;
+        } else if (a.text === ',' && depth === 0 && !(m.variadic && args.length === params.length)) {
+          args.push([]);
+          continue;
+        }
+      }
+      args[args.length - 1].push(a);
+    }
+    if (!close) {
+      this.diags.error('UG108', `unterminated argument list invoking macro "${m.name}"`, site);
+      return undefined;
+    }
+    if (params.length === 0 && args.length === 1 && args[0].length === 0) return { args: [], close };
+    // GNU C lets the variadic part be left out entirely: F(a) for F(x, ...).
+    if (m.variadic && args.length === params.length - 1) args.push([]);
+    if (args.length !== params.length) {
+      this.diags.error(
+        'UG103',
+        `macro "${m.name}" passed ${args.length} argument${args.length === 1 ? '' : 's'}, but takes ${params.length}`,
+        site,
+      );
+      return undefined;
+    }
+    return { args, close };
+  }
+
+  /** The body with arguments substituted, `#` and `##` applied, the hide set added. */
+  private substitute(m: Macro, args: Token[][], hide: ReadonlySet<string>, site: Token): Token[] {
+    const params = m.params ?? [];
+    const paramIndex = (t: Token | undefined) => (t && t.kind === 'ident' ? params.indexOf(t.text) : -1);
+    const expandedArgs = new Map<number, Token[]>();
+    const body = m.body;
+    const out: Token[] = [];
+    for (let k = 0; k < body.length; k++) {
+      const t = body[k];
+      if (m.params && t.text === '#' && t.kind === 'punct' && paramIndex(body[k + 1]) >= 0) {
+        out.push({ ...site, kind: 'string', text: stringize(args[paramIndex(body[k + 1])]), space: t.space, hide: undefined, noexpand: false, bol: false });
+        k++;
+        continue;
+      }
+      if (t.text === '##' && t.kind === 'punct' && k + 1 < body.length && out.length > 0) {
+        const next = body[++k];
+        const idx = paramIndex(next);
+        const right = idx >= 0 ? args[idx] : [next];
+        const left = out[out.length - 1];
+        // GNU: `, ## __VA_ARGS__` drops the comma when the variadic argument is empty.
+        if (idx === params.length - 1 && m.variadic && left.text === ',' && left.kind === 'punct') {
+          if (right.length === 0) out.pop();
+          else out.push(...right.map((r) => ({ ...r })));
+          continue;
+        }
+        if (right.length === 0) continue;
+        out.pop();
+        out.push(...this.paste(left, right[0], site), ...right.slice(1).map((r) => ({ ...r })));
+        continue;
+      }
+      const idx = paramIndex(t);
+      if (idx >= 0) {
+        const raw = args[idx];
+        const beforePaste = body[k + 1]?.text === '##';
+        let replacement: Token[];
+        if (beforePaste) {
+          replacement = raw.length ? raw.map((r) => ({ ...r })) : [{ ...site, kind: 'placemarker', text: '', hide: undefined }];
+        } else {
+          let e = expandedArgs.get(idx);
+          if (!e) expandedArgs.set(idx, (e = this.expand(raw)));
+          replacement = e.map((r) => ({ ...r }));
+        }
+        if (replacement.length) replacement[0].space = t.space;
+        out.push(...replacement);
+        continue;
+      }
+      out.push({ ...t });
+    }
+    const result: Token[] = [];
+    for (const r of out) {
+      if (r.kind === 'placemarker') continue;
+      result.push({
+        ...r,
+        file: site.file,
+        offset: site.offset,
+        line: site.line,
+        col: site.col,
+        bol: false,
+        hide: mergeHide(r.hide, hide),
+      });
+    }
+    if (result.length) result[0].space = site.space;
+    return result;
+  }
+
+  private paste(left: Token, right: Token, site: Token): Token[] {
+    if (left.kind === 'placemarker') return [{ ...right }];
+    if (right.kind === 'placemarker') return [{ ...left }];
+    const text = left.text + right.text;
+    const relexed = lex(new SourceFile(site.file.path, site.file.displayPath, text), new Diagnostics()).tokens;
+    if (relexed.length !== 1) {
+      this.diags.error('UG106', `pasting "${left.text}" and "${right.text}" does not give a valid preprocessing token`, site);
+      return [{ ...left }, { ...right }];
+    }
+    return [{ ...left, kind: relexed[0].kind, text, hide: mergeHide(left.hide, right.hide ?? EMPTY) }];
+  }
+}
+
+function stringize(arg: Token[]): string {
+  let s = '';
+  arg.forEach((t, k) => {
+    if (k > 0 && t.space) s += ' ';
+    s += t.kind === 'string' || t.kind === 'char' ? t.text.replace(/[\\"]/g, (c) => '\\' + c) : t.text;
+  });
+  return '"' + s + '"';
+}

@@ -1,0 +1,420 @@
+// Translation phase 4: directives, conditional inclusion, #include search and macro
+// expansion, producing the token stream of one translation unit plus everything the model
+// needs that a compiler throws away (every #define with its place, every comment).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Diagnostics, Loc } from '../diagnostics.js';
+import { SourceFile } from '../source.js';
+import { Abi } from '../model/abi.js';
+import { Comment, LexedFile, lex, spell, Token } from './lexer.js';
+import { evaluateIfExpression, IfExpressionError } from './if-expression.js';
+import { Macro, MacroExpander } from './macro-expander.js';
+
+export type { Macro } from './macro-expander.js';
+
+/** Lexed files, shared between translation units: a header is read and lexed once per process. */
+export class FileCache {
+  private files = new Map<string, LexedFile | null>();
+
+  /** Lexes the file at an absolute path; null when it does not exist. */
+  get(path: string, displayPath: string, diags: Diagnostics): LexedFile | null {
+    let f = this.files.get(path);
+    if (f === undefined) {
+      f = null;
+      try {
+        if (statSync(path).isFile()) {
+          const text = readFileSync(path, 'utf8');
+          // A lexing error (unterminated comment) is reported once per run, not cached away.
+          f = lex(new SourceFile(path, displayPath, text), diags);
+        }
+      } catch (e) {
+        if (e instanceof Error && 'diagnostics' in e) throw e;
+        f = null;
+      }
+      this.files.set(path, f);
+    }
+    return f;
+  }
+
+  /** Adds a file whose text does not come from disk (the command line, a test). */
+  put(file: SourceFile, diags: Diagnostics): LexedFile {
+    const f = lex(file, diags);
+    this.files.set(file.path, f);
+    return f;
+  }
+}
+
+export interface PreprocessOptions {
+  abi: Abi;
+  /** The user's -I directories; the ABI's system directories follow them. */
+  includeDirs?: string[];
+  diags: Diagnostics;
+  cache?: FileCache;
+}
+
+export interface PreprocessResult {
+  tokens: Token[];
+  /** The macro table at the end of the translation unit. */
+  macros: Map<string, Macro>;
+  /** Every #define read, in order, redefinitions included. */
+  definitions: Macro[];
+  comments: Map<SourceFile, Comment[]>;
+  /** Every file read, in first-read order. */
+  files: SourceFile[];
+}
+
+interface Conditional {
+  /** Lines of this branch are kept. */
+  active: boolean;
+  /** Some branch of this #if was already taken, so later #elif/#else are not. */
+  taken: boolean;
+  /** The enclosing region is active (else no branch here can be). */
+  parentActive: boolean;
+  sawElse: boolean;
+  loc: Loc;
+}
+
+const MAX_INCLUDE_DEPTH = 200;
+
+export class Preprocessor {
+  private readonly macros = new Map<string, Macro>();
+  private readonly expander: MacroExpander;
+  private readonly out: Token[] = [];
+  private readonly definitions: Macro[] = [];
+  private readonly comments = new Map<SourceFile, Comment[]>();
+  private readonly files: SourceFile[] = [];
+  private readonly pragmaOnce = new Set<string>();
+  private readonly cache: FileCache;
+  private readonly searchDirs: string[];
+  private readonly diags: Diagnostics;
+  private depth = 0;
+
+  constructor(opts: PreprocessOptions) {
+    this.diags = opts.diags;
+    this.cache = opts.cache ?? new FileCache();
+    this.searchDirs = [...(opts.includeDirs ?? []).map((d) => resolve(d)), ...opts.abi.systemIncludeDirs()];
+    this.expander = new MacroExpander(this.macros, this.diags);
+    const builtins = Object.entries(opts.abi.predefined)
+      .map(([k, v]) => `#define ${k} ${v}\n`)
+      .join('');
+    // __FILE__ and __LINE__ are predefined with empty bodies; the expander computes them per use.
+    const builtinFile = new SourceFile('<built-in>', '<built-in>', builtins + '#define __FILE__\n#define __LINE__\n');
+    this.processFile(lex(builtinFile, this.diags), -1, true);
+  }
+
+  /** Preprocesses the given files as one translation unit, in order. */
+  run(mainFiles: LexedFile[]): PreprocessResult {
+    for (const f of mainFiles) this.include(f, -1);
+    return {
+      tokens: this.out,
+      macros: this.macros,
+      definitions: this.definitions,
+      comments: this.comments,
+      files: this.files,
+    };
+  }
+
+  /** Resolves a header named like an #include (`linux/vfio.h`) against the search path. */
+  findHeader(name: string): { path: string; dirIndex: number } | undefined {
+    for (let k = 0; k < this.searchDirs.length; k++) {
+      const p = resolve(this.searchDirs[k], name);
+      if (existsSync(p)) return { path: p, dirIndex: k };
+    }
+    return undefined;
+  }
+
+  private include(f: LexedFile, dirIndex: number): void {
+    if (this.pragmaOnce.has(f.file.path)) return;
+    if (!this.comments.has(f.file)) {
+      this.comments.set(f.file, f.comments);
+      this.files.push(f.file);
+    }
+    this.processFile(f, dirIndex, false);
+  }
+
+  private processFile(lf: LexedFile, dirIndex: number, predefined: boolean): void {
+    const toks = lf.tokens;
+    const conds: Conditional[] = [];
+    let i = 0;
+    while (i < toks.length) {
+      const t = toks[i];
+      if (t.bol && t.kind === 'punct' && t.text === '#') {
+        let j = i + 1;
+        while (j < toks.length && !toks[j].bol) j++;
+        this.directive(t, toks.slice(i + 1, j), conds, lf, dirIndex, predefined);
+        i = j;
+        continue;
+      }
+      let j = i + 1;
+      while (j < toks.length && !(toks[j].bol && toks[j].kind === 'punct' && toks[j].text === '#')) j++;
+      if (conds.length === 0 || conds[conds.length - 1].active) this.emitText(toks.slice(i, j));
+      i = j;
+    }
+    if (conds.length > 0) {
+      this.diags.error('UG107', 'unterminated conditional directive', conds[conds.length - 1].loc);
+    }
+  }
+
+  private emitText(tokens: Token[]): void {
+    const expanded = this.expander.expand(tokens);
+    for (let k = 0; k < expanded.length; k++) {
+      const t = expanded[k];
+      // _Pragma("...") is a pragma in operator form; like #pragma it says nothing about layout here.
+      if (t.kind === 'ident' && t.text === '_Pragma' && expanded[k + 1]?.text === '(') {
+        let depth = 0;
+        let j = k + 1;
+        for (; j < expanded.length; j++) {
+          if (expanded[j].text === '(') depth++;
+          else if (expanded[j].text === ')' && --depth === 0) break;
+        }
+        k = j;
+        continue;
+      }
+      this.out.push(t);
+    }
+  }
+
+  private directive(hash: Token, line: Token[], conds: Conditional[], lf: LexedFile, dirIndex: number, predefined: boolean): void {
+    const name = line[0];
+    const top = conds[conds.length - 1];
+    const active = !top || top.active;
+    const loc: Loc = { file: hash.file, line: hash.line, col: hash.col };
+    const directiveName = name?.kind === 'ident' ? name.text : name?.text;
+    switch (directiveName) {
+      case 'if':
+      case 'ifdef':
+      case 'ifndef': {
+        if (!active) {
+          conds.push({ active: false, taken: true, parentActive: false, sawElse: false, loc });
+          return;
+        }
+        const v = this.condition(directiveName, line, hash);
+        conds.push({ active: v, taken: v, parentActive: true, sawElse: false, loc });
+        return;
+      }
+      case 'elif': {
+        if (!top) return this.diags.error('UG107', '#elif without #if', loc);
+        if (top.sawElse) return this.diags.error('UG107', '#elif after #else', loc);
+        if (!top.parentActive || top.taken) {
+          top.active = false;
+          return;
+        }
+        const v = this.condition('if', line, hash);
+        top.active = v;
+        top.taken = v;
+        return;
+      }
+      case 'else': {
+        if (!top) return this.diags.error('UG107', '#else without #if', loc);
+        if (top.sawElse) return this.diags.error('UG107', '#else after #else', loc);
+        top.sawElse = true;
+        top.active = top.parentActive && !top.taken;
+        top.taken = true;
+        return;
+      }
+      case 'endif': {
+        if (!top) return this.diags.error('UG107', '#endif without #if', loc);
+        conds.pop();
+        return;
+      }
+    }
+    if (!active) return;
+    switch (directiveName) {
+      case undefined:
+        return; // the null directive: a lone '#'
+      case 'define':
+        return this.define(line, hash, predefined);
+      case 'undef': {
+        const n = line[1];
+        if (!n || n.kind !== 'ident') return this.diags.error('UG106', 'macro names must be identifiers', n ?? hash);
+        this.macros.delete(n.text);
+        return;
+      }
+      case 'include':
+      case 'include_next':
+        return this.includeDirective(line, hash, lf, directiveName === 'include_next' ? dirIndex : undefined);
+      case 'error':
+        return this.diags.error('UG105', `#error ${spell(line.slice(1))}`, hash);
+      case 'warning':
+        return this.diags.warning('UG110', `#warning ${spell(line.slice(1))}`, hash);
+      case 'pragma':
+        if (line[1]?.text === 'once') this.pragmaOnce.add(lf.file.path);
+        return;
+      case 'line':
+      case 'ident':
+      case 'sccs':
+      case 'assert':
+      case 'unassert':
+        return;
+      default:
+        if (name.kind === 'number') return; // `# 12 "file"` line markers
+        return this.diags.error('UG106', `invalid preprocessing directive #${name.text}`, name);
+    }
+  }
+
+  private define(line: Token[], hash: Token, predefined: boolean): void {
+    const n = line[1];
+    if (!n || n.kind !== 'ident') {
+      this.diags.error('UG106', 'macro names must be identifiers', n ?? hash);
+      return;
+    }
+    if (n.text === 'defined') {
+      this.diags.error('UG106', '"defined" cannot be used as a macro name', n);
+      return;
+    }
+    let k = 2;
+    let params: string[] | undefined;
+    let variadic = false;
+    if (line[2]?.text === '(' && !line[2].space) {
+      params = [];
+      k = 3;
+      for (;;) {
+        const p = line[k];
+        if (!p) return this.diags.error('UG106', `missing ')' in parameter list of macro "${n.text}"`, line[k - 1]);
+        if (p.text === ')' && params.length === 0) {
+          k++;
+          break;
+        }
+        if (p.text === '...') {
+          params.push('__VA_ARGS__');
+          variadic = true;
+        } else if (p.kind === 'ident') {
+          params.push(p.text);
+          if (line[k + 1]?.text === '...') {
+            variadic = true;
+            k++;
+          }
+        } else {
+          return this.diags.error('UG106', `expected a parameter name in macro "${n.text}", found '${p.text}'`, p);
+        }
+        k++;
+        const sep = line[k];
+        if (sep?.text === ')') {
+          k++;
+          break;
+        }
+        if (sep?.text !== ',' || variadic) {
+          return this.diags.error('UG106', `expected ',' or ')' in parameter list of macro "${n.text}"`, sep ?? p);
+        }
+        k++;
+      }
+    }
+    const body = line.slice(k).map((t, idx) => (idx === 0 ? { ...t, space: false, bol: false } : t));
+    const macro: Macro = { name: n.text, params, variadic, body, file: n.file, line: n.line, col: n.col, predefined };
+    this.macros.set(n.text, macro);
+    if (!predefined) this.definitions.push(macro);
+  }
+
+  private condition(kind: 'if' | 'ifdef' | 'ifndef', line: Token[], hash: Token): boolean {
+    if (kind !== 'if') {
+      const n = line[1];
+      if (!n || n.kind !== 'ident') {
+        this.diags.error('UG106', `no macro name given in #${kind} directive`, n ?? line[0]);
+        return false;
+      }
+      return this.macros.has(n.text) === (kind === 'ifdef');
+    }
+    try {
+      let tokens = this.resolveDefined(line.slice(1));
+      tokens = this.resolveDefined(this.expander.expand(tokens));
+      // What is left of identifiers after expansion is 0 (C 6.10.1p4).
+      tokens = tokens.map((t) => (t.kind === 'ident' ? { ...t, kind: 'number', text: '0' } : t));
+      return evaluateIfExpression(tokens, line[0]) !== 0n;
+    } catch (e) {
+      if (!(e instanceof IfExpressionError)) throw e;
+      this.diags.error('UG104', `#if expression cannot be evaluated: ${e.message}`, e.token ?? hash);
+      return false;
+    }
+  }
+
+  /** `defined X`, `defined(X)` and `__has_include(<h>)` become 1 or 0 before expansion. */
+  private resolveDefined(tokens: Token[]): Token[] {
+    const out: Token[] = [];
+    for (let k = 0; k < tokens.length; k++) {
+      const t = tokens[k];
+      if (t.kind === 'ident' && t.text === 'defined') {
+        const paren = tokens[k + 1]?.text === '(';
+        const n = tokens[k + (paren ? 2 : 1)];
+        if (!n || n.kind !== 'ident') throw new IfExpressionError("operator 'defined' requires an identifier", n ?? t);
+        if (paren && tokens[k + 3]?.text !== ')') throw new IfExpressionError("missing ')' after 'defined'", tokens[k + 3] ?? n);
+        out.push({ ...t, kind: 'number', text: this.macros.has(n.text) ? '1' : '0' });
+        k += paren ? 3 : 1;
+        continue;
+      }
+      if (t.kind === 'ident' && (t.text === '__has_include' || t.text === '__has_include_next') && tokens[k + 1]?.text === '(') {
+        let j = k + 2;
+        while (j < tokens.length && tokens[j].text !== ')') j++;
+        const spelled = tokens.slice(k + 2, j).map((x) => x.text).join('');
+        const name = spelled.replace(/^[<"]|[>"]$/g, '');
+        out.push({ ...t, kind: 'number', text: this.findHeader(name) ? '1' : '0' });
+        k = j;
+        continue;
+      }
+      out.push(t);
+    }
+    return out;
+  }
+
+  private includeDirective(line: Token[], hash: Token, lf: LexedFile, nextAfter: number | undefined): void {
+    let operand = line.slice(1);
+    let name: string | undefined;
+    let quoted = false;
+    for (let attempt = 0; attempt < 2 && name === undefined; attempt++) {
+      const first = operand[0];
+      if (first?.kind === 'string' && first.text.startsWith('"')) {
+        name = first.text.slice(1, -1);
+        quoted = true;
+      } else if (first?.text === '<') {
+        if (attempt === 0) {
+          // A header name is raw text, not tokens: take it from the source line.
+          const text = lf.file.text;
+          const close = text.indexOf('>', first.offset);
+          const eol = text.indexOf('\n', first.offset);
+          if (close > 0 && (eol < 0 || close < eol)) name = text.slice(first.offset + 1, close);
+        } else {
+          const close = operand.findIndex((t) => t.text === '>');
+          if (close > 0) name = operand.slice(1, close).map((t) => (t.space ? ' ' : '') + t.text).join('').trim();
+        }
+      } else if (attempt === 0) {
+        operand = this.expander.expand(operand); // #include MACRO
+      }
+    }
+    if (!name) {
+      this.diags.error('UG106', '#include expects "FILENAME" or <FILENAME>', line[1] ?? hash);
+      return;
+    }
+    let found: { path: string; dirIndex: number } | undefined;
+    if (quoted && nextAfter === undefined) {
+      const local = resolve(dirname(lf.file.path), name);
+      if (existsSync(local)) found = { path: local, dirIndex: -1 };
+    }
+    if (!found) {
+      for (let k = nextAfter === undefined ? 0 : nextAfter + 1; k < this.searchDirs.length; k++) {
+        const p = resolve(this.searchDirs[k], name);
+        if (existsSync(p)) {
+          found = { path: p, dirIndex: k };
+          break;
+        }
+      }
+    }
+    if (!found) {
+      this.diags.fatal('UG101', `${name}: No such file or directory`, line[1] ?? hash);
+    }
+    if (this.depth >= MAX_INCLUDE_DEPTH) {
+      this.diags.fatal('UG109', `#include nested ${MAX_INCLUDE_DEPTH} levels deep`, hash);
+    }
+    const f = this.cache.get(found.path, quoted && found.dirIndex < 0 ? displayFor(lf.file, name) : name, this.diags);
+    if (!f) this.diags.fatal('UG101', `${name}: cannot be read`, line[1] ?? hash);
+    this.depth++;
+    try {
+      this.include(f, found.dirIndex);
+    } finally {
+      this.depth--;
+    }
+  }
+}
+
+function displayFor(includer: SourceFile, name: string): string {
+  const dir = dirname(includer.displayPath);
+  return dir === '.' ? name : `${dir}/${name}`;
+}
