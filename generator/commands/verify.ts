@@ -1,3 +1,17 @@
-export function verifyCommand(_args: string[]): number {
-  return 0;
+// `uapigen verify`: checks the model against gcc, ABI by ABI. Exit 1 on any mismatch.
+import { buildModel } from '../pipeline.js';
+import { loadOverrides } from '../overrides.js';
+import { verifyModel } from '../verify/verify.js';
+import { parseCommon } from './usage.js';
+
+export function verifyCommand(args: string[]): number {
+  const a = parseCommon(args, {}, true);
+  let failed = false;
+  for (const abi of a.abis) {
+    const model = buildModel(a.headers, { abi, includeDirs: a.includeDirs, overrides: loadOverrides(a.headers) });
+    const report = verifyModel(model, a.headers, a.includeDirs);
+    process.stdout.write(report.text);
+    failed ||= !report.ok;
+  }
+  return failed ? 1 : 0;
 }

@@ -12,7 +12,7 @@ export type ScalarName =
   | 'short' | 'unsigned short' | 'int' | 'unsigned int'
   | 'long' | 'unsigned long' | 'long long' | 'unsigned long long'
   | '__int128' | 'unsigned __int128'
-  | 'float' | 'double' | 'long double' | 'pointer';
+  | 'float' | 'double' | 'long double' | '__float128' | 'pointer';
 
 export interface ScalarLayout {
   size: number;
@@ -25,6 +25,8 @@ export interface Abi {
   /** gcc's flag for it. */
   gccFlag: string;
   scalars: Record<ScalarName, ScalarLayout>;
+  /** Where GNU `__alignof__` (the preferred alignment) differs from the ABI alignment. */
+  preferredAlign: Partial<Record<ScalarName, number>>;
   /** `size_t`: the type of `sizeof`. */
   sizeType: 'unsigned long' | 'unsigned int';
   predefined: Record<string, string>;
@@ -98,8 +100,10 @@ export const ABIS: Record<AbiName, Abi> = {
       'long long': { size: 8, align: 8 }, 'unsigned long long': { size: 8, align: 8 },
       __int128: { size: 16, align: 16 }, 'unsigned __int128': { size: 16, align: 16 },
       float: { size: 4, align: 4 }, double: { size: 8, align: 8 }, 'long double': { size: 16, align: 16 },
+      __float128: { size: 16, align: 16 },
       pointer: { size: 8, align: 8 },
     },
+    preferredAlign: {},
     predefined: {
       ...common,
       __x86_64__: '1', __x86_64: '1', __amd64__: '1', __amd64: '1', __LP64__: '1', _LP64: '1',
@@ -127,8 +131,10 @@ export const ABIS: Record<AbiName, Abi> = {
       'long long': { size: 8, align: 4 }, 'unsigned long long': { size: 8, align: 4 },
       __int128: { size: 16, align: 16 }, 'unsigned __int128': { size: 16, align: 16 },
       float: { size: 4, align: 4 }, double: { size: 8, align: 4 }, 'long double': { size: 12, align: 4 },
+      __float128: { size: 16, align: 16 },
       pointer: { size: 4, align: 4 },
     },
+    preferredAlign: { 'long long': 8, 'unsigned long long': 8, double: 8 },
     predefined: {
       ...common,
       __i386__: '1', __i386: '1', i386: '1', __ILP32__: '1',

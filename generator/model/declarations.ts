@@ -26,6 +26,9 @@ export class Declarations {
   readonly typedefNameOf = new Map<RecordDecl | EnumDecl, string>();
   readonly layouts: Layouts;
   readonly scope: EvalScope;
+  /** `#pragma pack` state: the current cap and the pushed ones. */
+  private pack: number | undefined;
+  private readonly packStack: (number | undefined)[] = [];
   /** The typedef names the parser knew at the end: what macro expansions are parsed with. */
   parserTypedefs = new Set<string>();
 
@@ -52,6 +55,10 @@ export class Declarations {
 
   add(items: ExternalDeclaration[]): void {
     for (const item of items) {
+      if (item.k === 'pragmaPack') {
+        this.pragmaPack(item.args, item.at);
+        continue;
+      }
       if (item.k === 'skipped') {
         this.diags.note('UG202', `${item.what}${item.name ? ` '${item.name}'` : ''} is outside the UAPI subset: skipped`, item.at);
         continue;
@@ -62,6 +69,25 @@ export class Declarations {
         if (!(err instanceof EvalError)) throw err;
         this.diags.error('UG301', err.message, err.at);
       }
+    }
+  }
+
+  /** pack(N), pack(), pack(push[, N]), pack(pop[, N]) as gcc reads them. */
+  private pragmaPack(args: string, at: Loc): void {
+    const parts = args.split(',').map((x) => x.trim()).filter(Boolean);
+    const num = parts.find((x) => /^\d+$/.test(x));
+    const n = num === undefined ? undefined : Number(num);
+    if (n !== undefined && (n === 0 || (n & (n - 1)) !== 0 || n > 16)) {
+      this.diags.error('UG303', `#pragma pack(${args}): alignment must be a small power of two`, at);
+      return;
+    }
+    if (parts[0] === 'push') {
+      this.packStack.push(this.pack);
+      if (n !== undefined) this.pack = n;
+    } else if (parts[0] === 'pop') {
+      this.pack = n ?? this.packStack.pop();
+    } else {
+      this.pack = n;
     }
   }
 
@@ -102,7 +128,7 @@ export class Declarations {
     const b = basicIntName(specs.basic);
     if (b === undefined) throw new EvalError(`cannot make a type of '${specs.basic.join(' ')}'`, specs.at);
     if (b === 'void') return { kind: 'void' };
-    if (b === 'float' || b === 'double' || b === 'long double') return { kind: 'float', name: b };
+    if (b === 'float' || b === 'double' || b === 'long double' || b === '__float128') return { kind: 'float', name: b };
     return { kind: 'int', name: b };
   }
 
@@ -163,6 +189,7 @@ export class Declarations {
     const attrs = this.attributes(spec.attrs);
     rec.packed = attrs.packed;
     rec.aligned = attrs.aligned;
+    rec.maxFieldAlign = this.pack;
     const members: Member[] = [];
     for (const m of spec.members) {
       if (!m || (m as { k: string }).k !== 'member') continue;

@@ -152,7 +152,8 @@ class Evaluator {
       }
       case 'alignofType': {
         const t = this.scope.typeOf(e.type);
-        return this.int(BigInt(this.layoutCall(() => this.scope.layouts.alignOf(t), e.at)), this.sizeType());
+        const layouts = this.scope.layouts;
+        return this.int(BigInt(this.layoutCall(() => (e.preferred ? layouts.preferredAlignOf(t) : layouts.alignOf(t)), e.at)), this.sizeType());
       }
       case 'sizeofExpr': {
         const t = this.typeOfExpr(e.e);

@@ -46,6 +46,14 @@ export class Layouts {
     return this.sizeAlign(t).align;
   }
 
+  /** GNU `__alignof__`: like `_Alignof` except for scalars whose preferred alignment is larger. */
+  preferredAlignOf(t: CType): number {
+    if (t.kind === 'typedef' && t.align !== undefined) return t.align;
+    const r = resolve(t);
+    if (r.kind === 'int' || r.kind === 'float') return this.abi.preferredAlign[r.name] ?? this.abi.scalars[r.name].align;
+    return this.alignOf(t);
+  }
+
   sizeAlign(t: CType): { size: number; align: number } {
     switch (t.kind) {
       case 'int':
@@ -95,6 +103,7 @@ export class Layouts {
   private memberAlign(rec: RecordDecl, m: Member, natural: number): number {
     let a = rec.packed || m.packed ? 1 : natural;
     if (m.aligned !== undefined) a = Math.max(a, m.aligned);
+    if (rec.maxFieldAlign !== undefined) a = Math.min(a, rec.maxFieldAlign);
     return a;
   }
 
@@ -113,8 +122,11 @@ export class Layouts {
           bitpos = roundUp(bitpos, natural * 8);
           continue;
         }
-        if (!(rec.packed || m.packed) && (bitpos % unitBits) + w > unitBits) {
-          bitpos = roundUp(bitpos, fieldAlign * 8);
+        // The field must fit in one unit of its type, counted from the last boundary of the
+        // type's (possibly #pragma-pack-capped) alignment; else it starts at the next boundary.
+        const alignBits = fieldAlign * 8;
+        if (!(rec.packed || m.packed) && bitpos + w > Math.floor(bitpos / alignBits) * alignBits + unitBits) {
+          bitpos = roundUp(bitpos, alignBits);
         }
         if (m.aligned !== undefined) bitpos = roundUp(bitpos, m.aligned * 8);
         fields.push({ member: m, offset: Math.floor(bitpos / 8), size, align: fieldAlign, bitOffset: bitpos, bitWidth: w });

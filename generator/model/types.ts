@@ -11,7 +11,7 @@ export type IntName =
 
 export type CType =
   | { kind: 'int'; name: IntName }
-  | { kind: 'float'; name: 'float' | 'double' | 'long double' }
+  | { kind: 'float'; name: 'float' | 'double' | 'long double' | '__float128' }
   | { kind: 'void' }
   | { kind: 'pointer'; to: CType }
   /** `length` undefined: a flexible array member (`[]`) or an incomplete array. */
@@ -41,6 +41,8 @@ export interface RecordDecl {
   members?: Member[];
   packed: boolean;
   aligned?: number;
+  /** `#pragma pack(N)` in force where the record was defined: caps member alignment at N. */
+  maxFieldAlign?: number;
   at: Loc;
   endAt: Loc;
 }
@@ -143,12 +145,13 @@ export function commonType(abi: Abi, a: IntName, b: IntName): IntName {
 }
 
 /** The type of an integer from its basic type keywords (`unsigned long int`). */
-export function basicIntName(words: string[]): IntName | 'void' | 'float' | 'double' | 'long double' | undefined {
+export function basicIntName(words: string[]): IntName | 'void' | 'float' | 'double' | 'long double' | '__float128' | undefined {
   const count = (w: string) => words.filter((x) => x === w).length;
   const longs = count('long');
   const unsigned = count('unsigned') > 0;
   const signed = count('signed') + count('__signed__') + count('__signed') > 0;
   if (count('void')) return 'void';
+  if (count('__float128') || count('_Float128')) return '__float128';
   if (count('float')) return 'float';
   if (count('double')) return longs ? 'long double' : 'double';
   if (count('_Bool')) return '_Bool';

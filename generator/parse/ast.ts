@@ -84,7 +84,14 @@ export interface Skipped {
   at: Loc;
 }
 
-export type ExternalDeclaration = Declaration | Skipped;
+/** `#pragma pack(...)`, with its arguments as written (`2`, `push, 4`, `pop`, empty). */
+export interface PragmaPack {
+  k: 'pragmaPack';
+  args: string;
+  at: Loc;
+}
+
+export type ExternalDeclaration = Declaration | Skipped | PragmaPack;
 
 export type Expr = (
   | { k: 'num'; text: string }
@@ -98,7 +105,8 @@ export type Expr = (
   | { k: 'cast'; type: TypeName; e: Expr }
   | { k: 'sizeofType'; type: TypeName }
   | { k: 'sizeofExpr'; e: Expr }
-  | { k: 'alignofType'; type: TypeName }
+  /** `preferred`: GNU `__alignof__`, which gives a scalar's preferred alignment (8 for i386 `long long`). */
+  | { k: 'alignofType'; type: TypeName; preferred?: boolean }
   | { k: 'index'; e: Expr; i: Expr }
   | { k: 'call'; e: Expr; args: (Expr | TypeName)[] }
   | { k: 'member'; e: Expr; name: string; arrow: boolean }

@@ -239,6 +239,10 @@ export class Preprocessor {
         return this.diags.warning('UG110', `#warning ${spell(line.slice(1))}`, hash);
       case 'pragma':
         if (line[1]?.text === 'once') this.pragmaOnce.add(lf.file.path);
+        // `#pragma pack` changes layout, so it travels on to the parser as a pseudo declaration.
+        if (line[1]?.text === 'pack') {
+          this.out.push({ ...line[1], text: '__uapigen_pragma_pack', bol: false }, ...line.slice(2), { ...line[line.length - 1], kind: 'punct', text: ';' });
+        }
         return;
       case 'line':
       case 'ident':

@@ -1,0 +1,91 @@
+// `npm run sweep`: model and verify over every /usr/include/linux/*.h, per ABI. Prints
+// figures (headers gcc accepts alone, read, verified, checks made) and what failed and why.
+// It is a survey, not a test: it exits 0 whatever it finds.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { DiagnosticError, formatDiagnostic } from '../diagnostics.js';
+import { ABI_NAMES, ABIS, AbiName, parseAbi } from '../model/abi.js';
+import { buildModel } from '../pipeline.js';
+import { FileCache } from '../preprocess/preprocessor.js';
+import { verifyModel } from '../verify/verify.js';
+
+const DIR = '/usr/include/linux';
+
+function gccAccepts(abi: AbiName, header: string): Promise<boolean> {
+  return new Promise((done) => {
+    const p = spawn('gcc', [ABIS[abi].gccFlag, '-fsyntax-only', '-w', '-x', 'c', '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    p.on('close', (code) => done(code === 0));
+    p.on('error', () => done(false));
+    p.stdin.end(`#include <${header}>\n`);
+  });
+}
+
+async function pool<T, R>(items: T[], width: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const k = next++;
+        out[k] = await f(items[k]);
+      }
+    }),
+  );
+  return out;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2).map((a) => parseAbi(a)).filter((a): a is AbiName => a !== undefined);
+  const abis = only.length ? only : [...ABI_NAMES];
+  const headers = readdirSync(DIR)
+    .filter((f) => f.endsWith('.h'))
+    .sort()
+    .map((f) => `linux/${f}`);
+  for (const abi of abis) {
+    const t0 = performance.now();
+    const accepted = await pool(headers, 2, (h) => gccAccepts(abi, h));
+    const cache = new FileCache();
+    let read = 0;
+    let verified = 0;
+    const counts = { constants: 0, records: 0, offsets: 0, enumerators: 0 };
+    const readFailures: string[] = [];
+    const verifyFailures: string[] = [];
+    let readMs = 0;
+    headers.forEach((h, k) => {
+      if (!accepted[k]) return;
+      let model;
+      const r0 = performance.now();
+      try {
+        model = buildModel([h], { abi, cache });
+      } catch (e) {
+        if (!(e instanceof DiagnosticError)) throw e;
+        readFailures.push(`${h}: ${formatDiagnostic(e.diagnostics[0]).split('\n')[0]}`);
+        return;
+      } finally {
+        readMs += performance.now() - r0;
+      }
+      read++;
+      const report = verifyModel(model, [h], []);
+      counts.constants += report.checked.constant;
+      counts.records += report.checked.size;
+      counts.offsets += report.checked.offset;
+      counts.enumerators += report.checked.enumerator;
+      if (report.ok) verified++;
+      else verifyFailures.push(report.text.trimEnd().split('\n').slice(0, 4).join('\n'));
+    });
+    const nAccepted = accepted.filter(Boolean).length;
+    const pct = (n: number) => `${((100 * n) / Math.max(1, nAccepted)).toFixed(1)}%`;
+    console.log(`== ${abi}`);
+    console.log(`headers in ${DIR}: ${headers.length}; gcc accepts alone: ${nAccepted}`);
+    console.log(`read by uapigen: ${read} (${pct(read)}); verify against gcc: ${verified} (${pct(verified)})`);
+    console.log(`checked: ${counts.constants} constants, ${counts.enumerators} enumerators, ${counts.records} records, ${counts.offsets} field offsets`);
+    console.log(`read stage: ${readMs.toFixed(0)} ms in all; sweep took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    for (const f of readFailures) console.log(`  not read: ${f}`);
+    for (const f of verifyFailures) console.log(`  not verified: ${f}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

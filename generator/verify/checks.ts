@@ -1,0 +1,54 @@
+// What `verify` asks gcc: every integer constant (value and C type), every record's size and
+// alignment, every named non-bit-field's offset, every enumerator's value. Each check is one
+// line of the probe, so gcc's diagnostics map back to checks by line number.
+import { Model } from '../model/model.js';
+import { fieldsJson, FieldJson } from '../model/json.js';
+
+export interface Check {
+  /** What is checked, for people: `VFIO_TYPE`, `sizeof(struct vfio_region_info)`. */
+  label: string;
+  kind: 'constant' | 'size' | 'align' | 'offset' | 'enumerator';
+  /** A C expression whose value gcc computes. */
+  expr: string;
+  expected: bigint;
+  /** For constants: the C type the model gives the expression. */
+  type?: string;
+}
+
+/** A literal of a type wide enough for the value, and of its signedness. */
+export function cLiteral(v: bigint, unsigned: boolean): string {
+  if (unsigned) return `${v}ULL`;
+  if (v === -(1n << 63n)) return '(-9223372036854775807LL - 1)';
+  return v < 0n ? `(${v}LL)` : `${v}LL`;
+}
+
+const within64 = (v: bigint) => v >= -(1n << 63n) && v < 1n << 64n;
+
+export function buildChecks(model: Model): { checks: Check[]; skippedBitFields: number } {
+  const checks: Check[] = [];
+  let skippedBitFields = 0;
+  for (const c of model.constants) {
+    if (c.kind !== 'integer' || !within64(c.value as bigint)) continue;
+    checks.push({ label: c.name, kind: 'constant', expr: `(${c.name})`, expected: c.value as bigint, type: c.type });
+  }
+  for (const r of model.records) {
+    const t = r.cSpelling;
+    checks.push({ label: `sizeof(${t})`, kind: 'size', expr: `sizeof(${t})`, expected: BigInt(r.layout.size) });
+    checks.push({ label: `_Alignof(${t})`, kind: 'align', expr: `_Alignof(${t})`, expected: BigInt(r.layout.align) });
+    const walk = (fields: FieldJson[], prefix: string) => {
+      for (const f of fields) {
+        const path = prefix + f.name;
+        if (f.bitWidth !== undefined) skippedBitFields++;
+        else checks.push({ label: `offsetof(${t}, ${path})`, kind: 'offset', expr: `__builtin_offsetof(${t}, ${path})`, expected: BigInt(f.offset) });
+        if (f.fields) walk(f.fields, `${path}.`);
+      }
+    };
+    walk(fieldsJson(model, r.layout.fields), '');
+  }
+  for (const e of model.enums) {
+    for (const m of e.decl.members) {
+      checks.push({ label: m.name, kind: 'enumerator', expr: `(${m.name})`, expected: m.value });
+    }
+  }
+  return { checks, skippedBitFields };
+}

@@ -1,0 +1,114 @@
+// Compiles a probe with gcc and reads back which checks failed. Nothing is executed: the
+// checks are `_Static_assert`s, so the i386 probe works on a machine that cannot run 32-bit
+// code. For a failed check a second probe makes gcc print its own value, through the type
+// `char (*)[N]` it names in an error message.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Abi } from '../model/abi.js';
+import { Check, cLiteral } from './checks.js';
+
+export class GccUnavailable extends Error {}
+
+export interface ProbeResult {
+  /** gcc's message per failed check index. */
+  failures: Map<number, string>;
+  /** Errors gcc gave outside any check line (the headers themselves). */
+  otherErrors: string[];
+}
+
+function includeLines(headers: string[]): string {
+  return headers.map((h) => (isAbsolute(h) || h.startsWith('.') ? `#include "${resolve(h)}"` : `#include <${h}>`)).join('\n');
+}
+
+function runGcc(abi: Abi, source: string, includeDirs: string[]): { lines: string[]; status: number | null } {
+  const dir = mkdtempSync(join(tmpdir(), 'uapigen-verify-'));
+  try {
+    const file = join(dir, 'probe.c');
+    writeFileSync(file, source);
+    const args = [abi.gccFlag, '-fsyntax-only', '-w', '-fno-diagnostics-show-caret', ...includeDirs.map((d) => `-I${resolve(d)}`), file];
+    const r = spawnSync('gcc', args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    if (r.error) throw new GccUnavailable(`cannot run gcc: ${r.error.message}`);
+    return { lines: (r.stderr ?? '').split('\n'), status: r.status };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const PRELUDE = '#define UG_SAME_TYPE(x, T) __builtin_types_compatible_p(__typeof__(x), T)';
+
+/**
+ * The probe source, one or more lines per check, with the check each line belongs to.
+ * An enumerator check is wrapped so that a macro of the same name (pkt_sched.h has
+ * `#define __TC_MQPRIO_MODE_MAX (__TC_MQPRIO_MODE_MAX - 1)`) does not hide the enumerator.
+ */
+function probeSource(headers: string[], checks: Check[], linesFor: (c: Check, k: number) => string[]): { source: string; owner: Map<number, { check: number; part: number }> } {
+  const lines = [...includeLines(headers).split('\n'), PRELUDE];
+  const owner = new Map<number, { check: number; part: number }>();
+  checks.forEach((c, k) => {
+    const shadowable = c.kind === 'enumerator';
+    const name = c.expr.replace(/^\(|\)$/g, '');
+    if (shadowable) lines.push(`#pragma push_macro("${name}")`, `#undef ${name}`);
+    linesFor(c, k).forEach((l, part) => {
+      lines.push(l);
+      owner.set(lines.length, { check: k, part });
+    });
+    if (shadowable) lines.push(`#pragma pop_macro("${name}")`);
+  });
+  return { source: lines.join('\n') + '\n', owner };
+}
+
+function errorsByLine(lines: string[]): { line: number; message: string }[] {
+  const out: { line: number; message: string }[] = [];
+  for (const l of lines) {
+    const m = /probe\.c:(\d+):\d+: error: (.*)$/.exec(l);
+    if (m) out.push({ line: Number(m[1]), message: m[2] });
+    else if (/: (fatal )?error: /.test(l)) out.push({ line: 0, message: l });
+  }
+  return out;
+}
+
+export function runProbe(abi: Abi, headers: string[], includeDirs: string[], checks: Check[]): ProbeResult {
+  const { source, owner } = probeSource(headers, checks, (c, k) => {
+    const unsigned = c.type ? c.type.startsWith('unsigned') || c.type === '_Bool' : c.expected >= 0n;
+    const value = `${c.expr} == ${cLiteral(c.expected, unsigned)}`;
+    const type = c.type ? ` && UG_SAME_TYPE(${c.expr}, ${c.type})` : '';
+    return [`_Static_assert(${value}${type}, "check ${k}");`];
+  });
+  const failures = new Map<number, string>();
+  const otherErrors: string[] = [];
+  for (const e of errorsByLine(runGcc(abi, source, includeDirs).lines)) {
+    const o = owner.get(e.line);
+    if (o && !failures.has(o.check)) failures.set(o.check, e.message);
+    else if (!o) otherErrors.push(e.message);
+  }
+  return { failures, otherErrors };
+}
+
+const TYPE_CODES = ['int', 'unsigned int', 'long', 'unsigned long', 'long long', 'unsigned long long', 'char', 'signed char', 'unsigned char', 'short', 'unsigned short', '_Bool'];
+
+/** gcc's own value and type of each check's expression, as `int 59`. */
+export function askGccValues(abi: Abi, headers: string[], includeDirs: string[], checks: Check[]): Map<number, string> {
+  const generic = TYPE_CODES.map((t, k) => `${t}: ${k + 1}`).join(', ');
+  // Three lines a check: the magnitude (plus one, so zero is a valid size), the sign, the type.
+  const { source, owner } = probeSource(headers, checks, (c, k) => [
+    `char (*ug_value_${k})[((${c.expr}) < 0 ? -(unsigned long long)(${c.expr}) : (unsigned long long)(${c.expr})) + 1] = 1.0;`,
+    `_Static_assert(!((${c.expr}) < 0), "negative");`,
+    `char (*ug_type_${k})[_Generic((${c.expr}), ${generic}, default: 99)] = 1.0;`,
+  ]);
+  const magnitude = new Map<number, bigint>();
+  const negative = new Set<number>();
+  const type = new Map<number, string>();
+  for (const e of errorsByLine(runGcc(abi, source, includeDirs).lines)) {
+    const o = owner.get(e.line);
+    if (!o) continue;
+    const arr = /'char \(\*\)\[(\d+)\]'/.exec(e.message);
+    if (o.part === 0 && arr) magnitude.set(o.check, BigInt(arr[1]) - 1n);
+    else if (o.part === 1) negative.add(o.check);
+    else if (o.part === 2 && arr) type.set(o.check, TYPE_CODES[Number(arr[1]) - 1] ?? 'another type');
+  }
+  const out = new Map<number, string>();
+  for (const [k, v] of magnitude) out.set(k, `${type.get(k) ?? ''} ${negative.has(k) ? -v : v}`.trim());
+  return out;
+}
