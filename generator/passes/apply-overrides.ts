@@ -49,7 +49,7 @@ export function applyOverrides(s: Session): void {
     }
     const constants = members.filter((m) => typeof m !== 'string');
     s.model.flagFamilies = s.model.flagFamilies.filter((x) => !(x.record === f.record && x.field === f.field));
-    const fam: FlagFamily = { name: f.prefix ?? familyName(constants.map((c) => c.name)), record: f.record, field: f.field, members: classifyFlags(constants), source: 'override' };
+    const fam: FlagFamily = { name: f.prefix ?? familyName(constants.map((c) => c.name), f.record), record: f.record, field: f.field, members: classifyFlags(constants), source: 'override' };
     s.model.flagFamilies.push(fam);
   }
   for (const c of o.capabilities ?? []) {

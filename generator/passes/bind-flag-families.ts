@@ -34,13 +34,13 @@ export function commonPrefix(names: string[]): string {
   return cut >= 0 ? p.slice(0, cut + 1) : '';
 }
 
-export function familyName(names: string[]): string {
-  if (names.length > 1) {
-    const p = commonPrefix(names);
-    if (p) return p;
-  }
-  const n = names[0];
-  return n.includes('_') ? n.slice(0, n.lastIndexOf('_') + 1) : n;
+/**
+ * The family's name: the members' common prefix; for a lone member, what it shares with
+ * the record's name (`VHOST_VFIO_NEED_REPLY` in vhost_vfio_op: `VHOST_VFIO_`).
+ */
+export function familyName(names: string[], record: string): string {
+  const p = commonPrefix(names.length > 1 ? names : [names[0], record.toUpperCase() + '_']);
+  return p || names[0];
 }
 
 export function classifyFlags(constants: Constant[]): { constant: Constant; kind: FlagKind }[] {
@@ -73,7 +73,7 @@ export function bindFlagFamilies(s: Session): void {
       const run = constants.filter((c) => c.loc.line > from && c.loc.line < to);
       if (run.length === 0) continue;
       const family: FlagFamily = {
-        name: familyName(run.map((c) => c.name)),
+        name: familyName(run.map((c) => c.name), rec.name),
         record: rec.name,
         field: fields[k].path,
         members: classifyFlags(run),

@@ -3,10 +3,18 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Session } from '../pipeline.js';
 
+/**
+ * How a header argument is meant: a path (absolute, ./ or ../, or a file that exists from
+ * here) or a name to search like `#include <...>`. verify's probe uses the same rule.
+ */
+export function isPathArgument(name: string): boolean {
+  return isAbsolute(name) || name.startsWith('./') || name.startsWith('../') || existsSync(name);
+}
+
 export function readHeaders(s: Session): void {
   const dirs = [...(s.options.includeDirs ?? []), ...s.abi.systemIncludeDirs()];
   for (const name of s.headerNames) {
-    const asPath = isAbsolute(name) || name.startsWith('./') || name.startsWith('../') ? name : existsSync(name) ? name : undefined;
+    const asPath = isPathArgument(name) ? name : undefined;
     let path: string | undefined;
     if (asPath !== undefined) {
       path = resolve(asPath);

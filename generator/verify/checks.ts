@@ -4,6 +4,15 @@
 import { Model } from '../model/model.js';
 import { fieldsJson, FieldJson } from '../model/json.js';
 
+export interface BitFieldCheck {
+  label: string;
+  /** How C spells the record, and the designator of the bit-field inside it. */
+  record: string;
+  path: string;
+  bitOffset: number;
+  bitWidth: number;
+}
+
 export interface Check {
   /** What is checked, for people: `VFIO_TYPE`, `sizeof(struct vfio_region_info)`. */
   label: string;
@@ -24,9 +33,9 @@ export function cLiteral(v: bigint, unsigned: boolean): string {
 
 const within64 = (v: bigint) => v >= -(1n << 63n) && v < 1n << 64n;
 
-export function buildChecks(model: Model): { checks: Check[]; skippedBitFields: number } {
+export function buildChecks(model: Model): { checks: Check[]; bitFields: BitFieldCheck[] } {
   const checks: Check[] = [];
-  let skippedBitFields = 0;
+  const bitFields: BitFieldCheck[] = [];
   for (const c of model.constants) {
     if (c.kind !== 'integer' || !within64(c.value as bigint)) continue;
     checks.push({ label: c.name, kind: 'constant', expr: `(${c.name})`, expected: c.value as bigint, type: c.type });
@@ -38,8 +47,9 @@ export function buildChecks(model: Model): { checks: Check[]; skippedBitFields: 
     const walk = (fields: FieldJson[], prefix: string) => {
       for (const f of fields) {
         const path = prefix + f.name;
-        if (f.bitWidth !== undefined) skippedBitFields++;
-        else checks.push({ label: `offsetof(${t}, ${path})`, kind: 'offset', expr: `__builtin_offsetof(${t}, ${path})`, expected: BigInt(f.offset) });
+        if (f.bitWidth !== undefined) {
+          if (f.name) bitFields.push({ label: `${t}.${path}`, record: t, path, bitOffset: f.bitOffset!, bitWidth: f.bitWidth });
+        } else checks.push({ label: `offsetof(${t}, ${path})`, kind: 'offset', expr: `__builtin_offsetof(${t}, ${path})`, expected: BigInt(f.offset) });
         if (f.fields) walk(f.fields, `${path}.`);
       }
     };
@@ -50,5 +60,5 @@ export function buildChecks(model: Model): { checks: Check[]; skippedBitFields: 
       checks.push({ label: m.name, kind: 'enumerator', expr: `(${m.name})`, expected: m.value });
     }
   }
-  return { checks, skippedBitFields };
+  return { checks, bitFields };
 }

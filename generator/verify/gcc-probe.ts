@@ -5,9 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { isPathArgument } from '../passes/read-headers.js';
 import { Abi } from '../model/abi.js';
-import { Check, cLiteral } from './checks.js';
+import { BitFieldCheck, Check, cLiteral } from './checks.js';
 
 export class GccUnavailable extends Error {}
 
@@ -19,18 +20,19 @@ export interface ProbeResult {
 }
 
 function includeLines(headers: string[]): string {
-  return headers.map((h) => (isAbsolute(h) || h.startsWith('.') ? `#include "${resolve(h)}"` : `#include <${h}>`)).join('\n');
+  return headers.map((h) => (isPathArgument(h) ? `#include "${resolve(h)}"` : `#include <${h}>`)).join('\n');
 }
 
-function runGcc(abi: Abi, source: string, includeDirs: string[]): { lines: string[]; status: number | null } {
+function runGcc(abi: Abi, source: string, includeDirs: string[], assemble = false): { lines: string[]; out: string; status: number | null } {
   const dir = mkdtempSync(join(tmpdir(), 'uapigen-verify-'));
   try {
     const file = join(dir, 'probe.c');
     writeFileSync(file, source);
-    const args = [abi.gccFlag, '-fsyntax-only', '-w', '-fno-diagnostics-show-caret', ...includeDirs.map((d) => `-I${resolve(d)}`), file];
+    const mode = assemble ? ['-S', '-O0', '-o', '-'] : ['-fsyntax-only'];
+    const args = [abi.gccFlag, ...mode, '-w', '-fno-diagnostics-show-caret', ...includeDirs.map((d) => `-I${resolve(d)}`), file];
     const r = spawnSync('gcc', args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
     if (r.error) throw new GccUnavailable(`cannot run gcc: ${r.error.message}`);
-    return { lines: (r.stderr ?? '').split('\n'), status: r.status };
+    return { lines: (r.stderr ?? '').split('\n'), out: r.stdout ?? '', status: r.status };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -111,4 +113,60 @@ export function askGccValues(abi: Abi, headers: string[], includeDirs: string[],
   const out = new Map<number, string>();
   for (const [k, v] of magnitude) out.set(k, `${type.get(k) ?? ''} ${negative.has(k) ? -v : v}`.trim());
   return out;
+}
+
+const DATA_SIZES: Record<string, number> = { '.byte': 1, '.value': 2, '.short': 2, '.word': 2, '.long': 4, '.int': 4, '.quad': 8 };
+
+/**
+ * Where gcc puts each bit-field: an object with only that field set to all ones is compiled
+ * to assembly, and the set bits of its initializer are the field's bits. Nothing runs.
+ */
+export function askGccBitFields(abi: Abi, headers: string[], includeDirs: string[], fields: BitFieldCheck[]): Map<number, { bitOffset: number; bitWidth: number } | string> {
+  const lines = [...includeLines(headers).split('\n')];
+  const owner = new Map<number, number>();
+  fields.forEach((f, k) => {
+    lines.push(`${f.record} ug_bf_${k} = { .${f.path} = ~0ULL };`);
+    owner.set(lines.length, k);
+  });
+  const { lines: errs, out } = runGcc(abi, lines.join('\n') + '\n', includeDirs, true);
+  const result = new Map<number, { bitOffset: number; bitWidth: number } | string>();
+  for (const e of errorsByLine(errs)) {
+    const k = owner.get(e.line);
+    if (k !== undefined && !result.has(k)) result.set(k, `gcc: ${e.message}`);
+  }
+  let current = -1;
+  let bytes: number[] = [];
+  const flush = () => {
+    if (current < 0 || result.has(current)) return;
+    let first = -1;
+    let count = 0;
+    bytes.forEach((b, i) => {
+      for (let bit = 0; bit < 8; bit++) {
+        if (b & (1 << bit)) {
+          if (first < 0) first = i * 8 + bit;
+          count++;
+        }
+      }
+    });
+    result.set(current, first < 0 ? 'gcc set no bits' : { bitOffset: first, bitWidth: count });
+  };
+  for (const raw of out.split('\n')) {
+    const line = raw.trim();
+    const label = /^ug_bf_(\d+):$/.exec(line);
+    if (label) {
+      flush();
+      current = Number(label[1]);
+      bytes = [];
+      continue;
+    }
+    const d = /^(\.[a-z]+)\s+(-?\w+)/.exec(line);
+    if (!d || current < 0) continue;
+    if (d[1] === '.zero') bytes.push(...new Array<number>(Number(d[2])).fill(0));
+    else if (DATA_SIZES[d[1]]) {
+      let v = BigInt.asUintN(DATA_SIZES[d[1]] * 8, BigInt(d[2]));
+      for (let i = 0; i < DATA_SIZES[d[1]]; i++, v >>= 8n) bytes.push(Number(v & 0xffn));
+    }
+  }
+  flush();
+  return result;
 }
