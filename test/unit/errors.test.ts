@@ -1,0 +1,92 @@
+// Bad input: each error names file:line:col with a caret under the spot, exits 2, and never
+// shows a stack trace.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { formatDiagnostic } from '../../generator/diagnostics.js';
+import { errorsOf, writeTree } from '../helpers/model.js';
+
+const errors = suite('errors');
+const CLI = join(process.cwd(), 'dist', 'generator', 'cli.js');
+
+function first(files: Record<string, string>) {
+  const d = errorsOf(files)[0];
+  return { d, text: formatDiagnostic(d), where: d.loc ? `${d.loc.file.displayPath.split('/').pop()}:${d.loc.line}:${d.loc.col}` : '' };
+}
+
+errors('syntax error points at the offending token', () => {
+  const { d, where, text } = first({ 'test.h': 'struct s {\n\tint a;\n\tint b c;\n};\n' });
+  assert.is(d.code, 'UG201');
+  assert.is(where, 'test.h:3:8');
+  assert.match(text, /expected .* before 'c'/);
+  assert.match(text, /3 \|\s+int b c;\n\s+\|\s+\^/);
+});
+
+errors('missing include names the header and the #include line', () => {
+  const { d, where } = first({ 'test.h': '#define A 1\n#include <no/such/header.h>\n' });
+  assert.is(d.code, 'UG101');
+  assert.is(where, 'test.h:2:10');
+  assert.match(d.message, /no\/such\/header\.h: No such file/);
+});
+
+errors('unterminated comment points at where it starts', () => {
+  const { d, where } = first({ 'test.h': '#define A 1\n  /* never closed\n#define B 2\n' });
+  assert.is(d.code, 'UG102');
+  assert.is(where, 'test.h:2:3');
+});
+
+errors('macro called with the wrong number of arguments', () => {
+  const { d, where } = first({ 'test.h': '#define F(a, b) a + b\nint x[F(1)];\n' });
+  assert.is(d.code, 'UG103');
+  assert.is(where, 'test.h:2:7');
+  assert.match(d.message, /"F" passed 1 argument, but takes 2/);
+});
+
+errors('#if expression that cannot be evaluated', () => {
+  const { d, where } = first({ 'test.h': '#define A 1\n#if A +\n#endif\n' });
+  assert.is(d.code, 'UG104');
+  assert.is(where.split(':').slice(0, 2).join(':'), 'test.h:2');
+  const div = first({ 'test.h': '#if 1 / 0\n#endif\n' });
+  assert.is(div.d.code, 'UG104');
+  assert.match(div.d.message, /division by zero/);
+});
+
+errors('#error stops the header with its text', () => {
+  const { d, where } = first({ 'test.h': '#ifndef NEEDED\n#error NEEDED must be defined\n#endif\n' });
+  assert.is(d.code, 'UG105');
+  assert.is(where, 'test.h:2:1');
+  assert.match(d.message, /NEEDED must be defined/);
+});
+
+errors('unterminated #if', () => {
+  const { d } = first({ 'test.h': '#if 1\n#define A 1\n' });
+  assert.is(d.code, 'UG107');
+});
+
+errors('every problem of a stage is reported, not just the first', () => {
+  const all = errorsOf({ 'test.h': '#error one\n#error two\n' });
+  assert.equal(all.map((x) => x.code), ['UG105', 'UG105']);
+});
+
+errors('the CLI prints file:line:col, a caret, exits 2, and shows no stack trace', () => {
+  const dir = writeTree({ 'bad.h': 'struct s { int a }\n' });
+  const r = spawnSync(process.execPath, [CLI, 'model', join(dir, 'bad.h')], { encoding: 'utf8' });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /bad\.h:1:18: error\[UG201\]: syntax error/);
+  assert.match(r.stderr, /\^/);
+  assert.not.match(r.stderr, /at .*\.js:\d+/);
+});
+
+errors('the CLI rejects bad usage with exit 2', () => {
+  const r1 = spawnSync(process.execPath, [CLI, 'model', 'linux/vfio.h', '--abi', 'arm'], { encoding: 'utf8' });
+  assert.is(r1.status, 2);
+  assert.match(r1.stderr, /--abi must be x86_64 or i386/);
+  const r2 = spawnSync(process.execPath, [CLI, 'model', 'linux/does_not_exist.h'], { encoding: 'utf8' });
+  assert.is(r2.status, 2);
+  assert.match(r2.stderr, /UG901.*cannot find header 'linux\/does_not_exist.h'/);
+  const r3 = spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' });
+  assert.is(r3.status, 2);
+});
+
+errors.run();

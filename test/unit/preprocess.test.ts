@@ -1,0 +1,74 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { constant, modelOf, writeTree } from '../helpers/model.js';
+import { buildModel } from '../../generator/pipeline.js';
+import { join } from 'node:path';
+
+const pp = suite('preprocessor');
+
+const value = (src: string, name: string) => String(constant(modelOf(src), name).value);
+
+pp('object-like macros rescan, and a macro never expands inside itself', () => {
+  assert.is(value('#define A B + 1\n#define B 2\n#define X A\n', 'X'), '3');
+  // `foo` expands to `foo`, which is not expanded again: not a constant.
+  const m = modelOf('#define foo foo\n');
+  assert.ok(m.otherMacros.some((o) => o.name === 'foo' && /not a constant/.test(o.reason)));
+});
+
+pp('function-like macros: arguments are expanded before substitution, # and ## are not', () => {
+  const src = ['#define ONE 1', '#define ADD(a, b) ((a) + (b))', '#define CAT(a, b) a ## b', '#define STR(x) #x',
+    '#define X ADD(ONE, 2)', '#define Y CAT(0x, 10)', '#define Z sizeof(STR(ONE))', ''].join('\n');
+  const m = modelOf(src);
+  assert.is(constant(m, 'X').value, 3n);
+  assert.is(constant(m, 'Y').value, 16n);
+  assert.is(constant(m, 'Z').value, 4n, '"ONE" plus its NUL: # does not expand its argument');
+});
+
+pp('a function-like macro name without ( is left alone', () => {
+  const m = modelOf('#define F(x) x\n#define G F\n#define H G(7)\n');
+  assert.is(constant(m, 'H').value, 7n);
+});
+
+pp('variadic macros: __VA_ARGS__, named GNU form, and the , ## comma rule', () => {
+  const src = ['#define SUM(...) (0 __VA_ARGS__)', '#define FIRST(a, rest...) (a)', '#define OPT(a, ...) (a , ## __VA_ARGS__)',
+    '#define A SUM(+1 +2)', '#define B FIRST(5, 6, 7)', '#define C OPT(9)', ''].join('\n');
+  const m = modelOf(src);
+  assert.is(constant(m, 'A').value, 3n);
+  assert.is(constant(m, 'B').value, 5n);
+  assert.is(constant(m, 'C').value, 9n);
+});
+
+pp('#if arithmetic is intmax_t/uintmax_t and defined works in both spellings', () => {
+  const src = ['#if -1 > 0u', '#define UNSIGNED_WINS 1', '#endif', '#if defined(UNSIGNED_WINS) && defined UNSIGNED_WINS && !defined(NOPE)',
+    '#define BOTH 1', '#elif 1', '#define WRONG 1', '#else', '#define WRONG2 1', '#endif', '#if 0', '#if garbage ((( ', '#endif', '#define SKIPPED 1', '#endif', ''].join('\n');
+  const m = modelOf(src);
+  assert.ok(m.constants.some((c) => c.name === 'UNSIGNED_WINS'));
+  assert.ok(m.constants.some((c) => c.name === 'BOTH'));
+  assert.not.ok(m.constants.some((c) => c.name === 'WRONG' || c.name === 'WRONG2' || c.name === 'SKIPPED'));
+});
+
+pp('the ABI decides the predefined macros: __x86_64__ or __i386__', () => {
+  const src = '#ifdef __x86_64__\n#define WIDTH 64\n#else\n#define WIDTH 32\n#endif\n';
+  assert.is(constant(modelOf(src, 'x86_64'), 'WIDTH').value, 64n);
+  assert.is(constant(modelOf(src, 'i386'), 'WIDTH').value, 32n);
+});
+
+pp('#include searches the includer directory for "..." and -I dirs; #include_next continues after the current dir', () => {
+  const dir = writeTree({
+    'main.h': '#include "local.h"\n#include <wrap.h>\n#define M (LOCAL + WRAPPED)\n',
+    'local.h': '#define LOCAL 1\n',
+    'a/wrap.h': '#include_next <wrap.h>\n#define WRAPPED (INNER * 10)\n',
+    'b/wrap.h': '#define INNER 4\n',
+  });
+  const m = buildModel([join(dir, 'main.h')], { abi: 'x86_64', includeDirs: [join(dir, 'a'), join(dir, 'b')] });
+  assert.is(constant(m, 'M').value, 41n);
+});
+
+pp('comments are kept for the model: trailing on the line, or the block just above', () => {
+  const m = modelOf('/* the answer */\n#define A 42\n#define B 1 /* one */\n\n#define C 2\n');
+  assert.is(constant(m, 'A').doc, 'the answer');
+  assert.is(constant(m, 'B').doc, 'one');
+  assert.is(constant(m, 'C').doc, undefined);
+});
+
+pp.run();

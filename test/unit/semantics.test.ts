@@ -1,0 +1,85 @@
+// The meaning the vfio.h conventions carry, read from the system's own headers.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildModel } from '../../generator/pipeline.js';
+import { loadOverrides } from '../../generator/overrides.js';
+import { constant, modelOf, record } from '../helpers/model.js';
+
+const sem = suite('semantics');
+const vfio = buildModel(['linux/vfio.h'], { abi: 'x86_64' });
+const vfio32 = buildModel(['linux/vfio.h'], { abi: 'i386' });
+
+sem('spot values of linux/vfio.h', () => {
+  assert.is(constant(vfio, 'VFIO_TYPE').value, 59n);
+  assert.is(constant(vfio, 'VFIO_REGION_TYPE_PCI_VENDOR_TYPE').value, -2147483648n);
+  assert.is(constant(vfio, 'VFIO_REGION_TYPE_PCI_VENDOR_TYPE').type, 'int');
+  assert.is(constant(vfio, 'VFIO_DEVICE_GET_REGION_INFO').value, 15212n);
+  assert.is(record(vfio, 'vfio_region_info').layout.size, 32);
+  assert.is(record(vfio, 'vfio_region_info').layout.align, 8);
+  assert.is(record(vfio32, 'vfio_region_info').layout.size, 32);
+  assert.is(record(vfio32, 'vfio_region_info').layout.align, 4);
+});
+
+sem('#defines after a field are that field\'s flag family', () => {
+  const f = vfio.flagFamilies.find((x) => x.record === 'vfio_region_info' && x.field === 'flags')!;
+  assert.ok(f);
+  assert.is(f.name, 'VFIO_REGION_INFO_FLAG_');
+  assert.equal(f.members.map((m) => m.constant.name), ['VFIO_REGION_INFO_FLAG_READ', 'VFIO_REGION_INFO_FLAG_WRITE', 'VFIO_REGION_INFO_FLAG_MMAP', 'VFIO_REGION_INFO_FLAG_CAPS']);
+  const dev = vfio.flagFamilies.find((x) => x.record === 'vfio_device_info' && x.field === 'flags')!;
+  assert.ok(dev.members.some((m) => m.constant.name === 'VFIO_DEVICE_FLAGS_FSL_MC' && m.constant.value === 64n));
+  const irq = vfio.flagFamilies.find((x) => x.record === 'vfio_irq_set')!;
+  const mask = irq.members.find((m) => m.constant.name === 'VFIO_IRQ_SET_DATA_TYPE_MASK');
+  assert.is(mask, undefined, 'masks written after the struct are not members');
+});
+
+sem('ioctls: encoded form from the macro, declared form from the doc comment', () => {
+  const i = vfio.ioctls.find((x) => x.name === 'VFIO_DEVICE_GET_REGION_INFO')!;
+  assert.is(i.encoded.macro, '_IO');
+  // VFIO_BASE is 100.
+  assert.equal(i.decoded, { direction: 'none', type: 59, nr: 108, size: 0 });
+  assert.is(i.declared?.macro, '_IOWR');
+  assert.is(i.declared?.argType, 'struct vfio_region_info');
+  assert.is(i.declared?.argCType?.kind, 'record');
+  const vhost = buildModel(['linux/vhost.h'], { abi: 'x86_64' });
+  const g = vhost.ioctls.find((x) => x.name === 'VHOST_GET_VRING_BASE')!;
+  assert.is(g.encoded.macro, '_IOWR');
+  assert.is(g.encoded.argType, 'struct vhost_vring_state');
+  assert.equal(g.decoded, { direction: 'read-write', type: 0xaf, nr: 0x12, size: 8 });
+});
+
+sem('capability structs link to their IDs and their chain', () => {
+  const region = vfio.capabilityFamilies.find((f) => f.info === 'vfio_region_info')!;
+  assert.is(region.header, 'vfio_info_cap_header');
+  const by = Object.fromEntries(region.members.map((m) => [m.id.name, m.record]));
+  assert.is(by.VFIO_REGION_INFO_CAP_SPARSE_MMAP, 'vfio_region_info_cap_sparse_mmap');
+  assert.is(by.VFIO_REGION_INFO_CAP_TYPE, 'vfio_region_info_cap_type');
+  assert.is(by.VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 'vfio_info_cap_header');
+  const iommu = vfio.capabilityFamilies.find((f) => f.info === 'vfio_iommu_type1_info')!;
+  assert.ok(iommu.members.some((m) => m.id.name === 'VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL' && m.record === 'vfio_iommu_type1_info_dma_avail'));
+});
+
+sem('API strings and index enums', () => {
+  assert.equal(vfio.apiStrings[0].members.map((m) => m.value), ['vfio-pci', 'vfio-platform', 'vfio-amba', 'vfio-ccw', 'vfio-ap']);
+  const pci = vfio.indexEnums.find((x) => x.name === 'VFIO_PCI_REGION_INDEX')!;
+  assert.is(pci.count, 'VFIO_PCI_NUM_REGIONS');
+  assert.is(pci.members.find((m) => m.name === 'VFIO_PCI_CONFIG_REGION_INDEX')!.value, 7n);
+});
+
+sem('the RFC proposal header: HDR_SIZE by the null-pointer idiom is 16', () => {
+  const m = buildModel(['uapi/vfio_vhost.h'], { abi: 'x86_64' });
+  assert.is(constant(m, 'VHOST_VFIO_OP_HDR_SIZE').value, 16n);
+  assert.is(constant(m, 'VHOST_VFIO_OP_HDR_SIZE').type, 'unsigned long');
+  assert.ok(m.indexEnums.some((x) => x.name === 'VFIO_VHOST_REGION_INDEX' && x.count === 'VFIO_VHOST_NUM_REGIONS'));
+  assert.ok(m.flagFamilies.some((f) => f.record === 'vhost_vfio_op' && f.field === 'flags' && f.members[0].constant.name === 'VHOST_VFIO_NEED_REPLY'));
+  assert.is(m.ioctls[0].name, 'VHOST_DEVICE_SET_STATE');
+});
+
+sem('overrides bind families the convention cannot see, and reject unknown names', () => {
+  const m = buildModel(['linux/virtio_ring.h'], { abi: 'x86_64', overrides: loadOverrides(['linux/virtio_ring.h']) });
+  const desc = m.flagFamilies.find((f) => f.record === 'vring_desc')!;
+  assert.equal(desc.members.map((x) => x.constant.name), ['VRING_DESC_F_NEXT', 'VRING_DESC_F_WRITE', 'VRING_DESC_F_INDIRECT']);
+  assert.is(desc.source, 'override');
+  assert.throws(() => modelOf('struct s { int flags; };\n#define S_F_A 1\n', 'x86_64', { overrides: { flagFamilies: [{ record: 's', field: 'nope', prefix: 'S_F_' }] } }), /UG304|no field/);
+});
+
+sem.run();

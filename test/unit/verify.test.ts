@@ -1,0 +1,56 @@
+// The model against gcc: the whole virtualization family on both ABIs, and proof that a
+// wrong model is caught.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildModel } from '../../generator/pipeline.js';
+import { verifyModel } from '../../generator/verify/verify.js';
+import { loadOverrides } from '../../generator/overrides.js';
+import { modelOf, writeTree } from '../helpers/model.js';
+import { join } from 'node:path';
+
+const ver = suite('verify against gcc');
+
+const FAMILY = ['vfio.h', 'vfio_ccw.h', 'vfio_zdev.h', 'vhost.h', 'vhost_types.h', 'vduse.h', 'virtio_ring.h', 'virtio_config.h',
+  'virtio_ids.h', 'virtio_net.h', 'virtio_blk.h', 'virtio_pci.h', 'virtio_types.h', 'kvm.h', 'input.h'].map((h) => `linux/${h}`);
+
+for (const abi of ['x86_64', 'i386'] as const) {
+  ver(`the virtualization family verifies on ${abi}`, () => {
+    let checks = 0;
+    for (const h of FAMILY) {
+      const model = buildModel([h], { abi, overrides: loadOverrides([h]) });
+      const r = verifyModel(model, [h], []);
+      assert.ok(r.ok, r.text);
+      checks += r.checked.constant + r.checked.offset + r.checked.size;
+    }
+    assert.ok(checks > 2000, `only ${checks} checks`);
+  });
+}
+
+ver('a wrong constant, size, offset or bit-field is reported with gcc\'s own value', () => {
+  const dir = writeTree({ 'w.h': 'struct s { char c; int i; unsigned b : 3; };\n#define K (1 << 4)\n' });
+  const h = join(dir, 'w.h');
+  const m = buildModel([h], { abi: 'x86_64' });
+  m.constants[0].value = 17n;
+  const layout = m.records[0].layout;
+  layout.size = 99;
+  layout.fields[1].offset = 2;
+  layout.fields[2].bitOffset = 5;
+  const r = verifyModel(m, [h], []);
+  assert.not.ok(r.ok);
+  const text = r.text;
+  assert.match(text, /mismatch: K: model int 17, gcc int 16/);
+  assert.match(text, /mismatch: sizeof\(struct s\): model 99, gcc unsigned long 12/);
+  assert.match(text, /mismatch: offsetof\(struct s, i\): model 2, gcc unsigned long 4/);
+  assert.match(text, /mismatch: struct s\.b: model bit 5 width 3, gcc bit 64 width 3/);
+});
+
+ver('a constant of the wrong C type is caught even when the value matches', () => {
+  const dir = writeTree({ 't.h': '#define U 5u\n' });
+  const m = buildModel([join(dir, 't.h')], { abi: 'x86_64' });
+  m.constants[0].type = 'int';
+  const r = verifyModel(m, [join(dir, 't.h')], []);
+  assert.match(r.text, /mismatch: U: model int 5, gcc unsigned int 5/);
+  void modelOf;
+});
+
+ver.run();
