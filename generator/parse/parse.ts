@@ -48,7 +48,9 @@ function run<T>(start: StartRule, tokens: readonly Token[], typedefs: Set<string
   const { text, starts } = spellTokens(tokens);
   const locate = locator(tokens, starts, fallback);
   try {
-    return peggyParse(text, { startRule: start, typedefs, locate }) as T;
+    const result = peggyParse(text, { startRule: start, typedefs }) as T;
+    locateAll(result, locate);
+    return result;
   } catch (e) {
     if (!(e instanceof PeggySyntaxError)) throw e;
     const offset = e.location.start.offset;
@@ -56,6 +58,21 @@ function run<T>(start: StartRule, tokens: readonly Token[], typedefs: Set<string
     const expected = describeExpected(e.expected);
     diags.error('UG201', `syntax error: expected ${expected} before ${found}`, offset >= text.length && tokens.length ? endOf(tokens[tokens.length - 1]) : locate(offset));
     throw new ParseFailure(e.message);
+  }
+}
+
+/** Replaces the text offsets the grammar leaves in `at` and `endAt` with source locations. */
+function locateAll(node: unknown, locate: (offset: number) => Loc): void {
+  if (Array.isArray(node)) {
+    for (const x of node) locateAll(x, locate);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  for (const key in o) {
+    const v = o[key];
+    if ((key === 'at' || key === 'endAt') && typeof v === 'number') o[key] = locate(v);
+    else if (v !== null && typeof v === 'object') locateAll(v, locate);
   }
 }
 

@@ -192,17 +192,19 @@ export class MacroExpander {
       out.push({ ...t });
     }
     const result: Token[] = [];
+    // The tokens of one expansion share few distinct hide sets: merge each once.
+    const merged = new Map<ReadonlySet<string> | undefined, ReadonlySet<string>>();
     for (const r of out) {
       if (r.kind === 'placemarker') continue;
-      result.push({
-        ...r,
-        file: site.file,
-        offset: site.offset,
-        line: site.line,
-        col: site.col,
-        bol: false,
-        hide: mergeHide(r.hide, hide),
-      });
+      let h = merged.get(r.hide);
+      if (!h) merged.set(r.hide, (h = mergeHide(r.hide, hide)));
+      r.file = site.file;
+      r.offset = site.offset;
+      r.line = site.line;
+      r.col = site.col;
+      r.bol = false;
+      r.hide = h;
+      result.push(r);
     }
     if (result.length) result[0].space = site.space;
     return result;

@@ -15,10 +15,16 @@ export type { Macro } from './macro-expander.js';
 /** Lexed files, shared between translation units: a header is read and lexed once per process. */
 export class FileCache {
   private files = new Map<string, LexedFile | null>();
+  private readonly virtualFiles = new Map<string, SourceFile>();
 
   /** Lexes the file at an absolute path; null when it does not exist. */
   get(path: string, displayPath: string, diags: Diagnostics): LexedFile | null {
     let f = this.files.get(path);
+    const virtual = this.virtualFiles.get(path);
+    if (f === undefined && virtual) {
+      f = lex(virtual, diags);
+      this.files.set(path, f);
+    }
     if (f === undefined) {
       f = null;
       try {
@@ -36,11 +42,10 @@ export class FileCache {
     return f;
   }
 
-  /** Adds a file whose text does not come from disk (the command line, a test). */
-  put(file: SourceFile, diags: Diagnostics): LexedFile {
-    const f = lex(file, diags);
-    this.files.set(file.path, f);
-    return f;
+  /** Adds a file whose text does not come from disk (a test, the fuzzer); lexed when first read. */
+  put(file: SourceFile): void {
+    this.virtualFiles.set(file.path, file);
+    this.files.delete(file.path);
   }
 }
 

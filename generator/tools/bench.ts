@@ -1,0 +1,84 @@
+// `npm run bench`: speed figures, printed, never asserted. Each benchmark says what it
+// measures, the figure, and where there is one, the target and the ratio to a reference
+// measured in the same run.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { DiagnosticError } from '../diagnostics.js';
+import { AbiName, ABI_NAMES, ABIS } from '../model/abi.js';
+import { buildModel, StageTiming } from '../pipeline.js';
+import { FileCache } from '../preprocess/preprocessor.js';
+
+const FAMILY = ['vfio.h', 'vfio_ccw.h', 'vfio_zdev.h', 'vhost.h', 'vhost_types.h', 'vduse.h', 'virtio_ring.h', 'virtio_config.h',
+  'virtio_ids.h', 'virtio_net.h', 'virtio_blk.h', 'virtio_pci.h', 'virtio_types.h', 'kvm.h', 'input.h'].map((h) => `linux/${h}`);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function readFamily(abi: AbiName, cache?: FileCache, timings?: StageTiming[]): void {
+  for (const h of FAMILY) buildModel([h], { abi, cache }, timings);
+}
+
+function benchFamily(): void {
+  console.log(`\n## Reading the virtualization family (${FAMILY.length} headers), warm`);
+  for (const abi of ABI_NAMES) {
+    for (let k = 0; k < 3; k++) readFamily(abi); // warm the JIT
+    const cold: number[] = [];
+    const cached: number[] = [];
+    const shared = new FileCache();
+    readFamily(abi, shared);
+    const stages = new Map<string, number>();
+    for (let k = 0; k < 10; k++) {
+      let t0 = performance.now();
+      readFamily(abi);
+      cold.push(performance.now() - t0);
+      const timings: StageTiming[] = [];
+      t0 = performance.now();
+      readFamily(abi, shared, timings);
+      cached.push(performance.now() - t0);
+      for (const t of timings) stages.set(t.stage, (stages.get(t.stage) ?? 0) + t.ms / 10);
+    }
+    const perStage = [...stages].map(([s, ms]) => `${s} ${ms.toFixed(1)}`).join(', ');
+    console.log(`${abi}: ${median(cold).toFixed(0)} ms (files lexed afresh), ${median(cached).toFixed(0)} ms (lexed files cached); target under 300 ms`);
+    console.log(`  per stage, cached, ms: ${perStage}`);
+  }
+}
+
+function benchSweepRead(): void {
+  const headers = readdirSync('/usr/include/linux').filter((f) => f.endsWith('.h')).sort().map((f) => `linux/${f}`);
+  console.log(`\n## Read stage of the sweep vs gcc -fsyntax-only, one process per header (${headers.length} headers)`);
+  for (const abi of ABI_NAMES) {
+    const accepted: string[] = [];
+    let gccMs = 0;
+    for (const h of headers) {
+      const t0 = performance.now();
+      const r = spawnSync('gcc', [ABIS[abi].gccFlag, '-fsyntax-only', '-w', '-x', 'c', '-'], { input: `#include <${h}>\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+      const ms = performance.now() - t0;
+      if (r.status === 0) {
+        accepted.push(h);
+        gccMs += ms;
+      }
+    }
+    const cache = new FileCache();
+    let ours = 0;
+    let read = 0;
+    const t0 = performance.now();
+    for (const h of accepted) {
+      try {
+        buildModel([h], { abi, cache });
+        read++;
+      } catch (e) {
+        if (!(e instanceof DiagnosticError)) throw e;
+      }
+    }
+    ours = performance.now() - t0;
+    console.log(
+      `${abi}: uapigen ${ours.toFixed(0)} ms for ${read}/${accepted.length} headers (preprocess, parse, layout, constants, semantics); ` +
+        `gcc -fsyntax-only ${gccMs.toFixed(0)} ms; ratio uapigen/gcc ${(ours / gccMs).toFixed(2)} (target under 1.0)`,
+    );
+  }
+}
+
+const BENCHMARKS: Record<string, () => void> = { family: benchFamily, sweep: benchSweepRead };
+
+const only = process.argv.slice(2);
+console.log(`uapigen bench on node ${process.version}, ${process.arch}`);
+for (const [name, run] of Object.entries(BENCHMARKS)) if (only.length === 0 || only.includes(name)) run();
