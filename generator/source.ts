@@ -2,6 +2,18 @@
 // and to quote a line under a diagnostic.
 import { createHash } from 'node:crypto';
 
+/** Index of the last element of an ascending array that is <= x (0 when none is). */
+export function lastAtOrBefore(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sorted[mid] <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 export class SourceFile {
   private lineStarts: number[] | undefined;
 
@@ -29,14 +41,8 @@ export class SourceFile {
   /** 1-based line and column of an offset. */
   position(offset: number): { line: number; col: number } {
     const s = this.starts();
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, col: offset - s[lo] + 1 };
+    const k = lastAtOrBefore(s, offset);
+    return { line: k + 1, col: offset - s[k] + 1 };
   }
 
   lineText(line: number): string | undefined {

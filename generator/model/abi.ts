@@ -76,6 +76,16 @@ const common: Record<string, string> = {
   __UINT32_TYPE__: 'unsigned int',
 };
 
+/** The scalars both ABIs lay out alike. */
+const COMMON_SCALARS = {
+  char: { size: 1, align: 1 }, 'signed char': { size: 1, align: 1 }, 'unsigned char': { size: 1, align: 1 },
+  _Bool: { size: 1, align: 1 },
+  short: { size: 2, align: 2 }, 'unsigned short': { size: 2, align: 2 },
+  int: { size: 4, align: 4 }, 'unsigned int': { size: 4, align: 4 },
+  __int128: { size: 16, align: 16 }, 'unsigned __int128': { size: 16, align: 16 },
+  float: { size: 4, align: 4 }, __float128: { size: 16, align: 16 },
+} as const;
+
 function gccIncludeDir(): string[] {
   // gcc's own headers (stddef.h, stdint.h wrappers) come first in its search list.
   const base = '/usr/lib/gcc/x86_64-linux-gnu';
@@ -92,15 +102,10 @@ export const ABIS: Record<AbiName, Abi> = {
     gccFlag: '-m64',
     sizeType: 'unsigned long',
     scalars: {
-      char: { size: 1, align: 1 }, 'signed char': { size: 1, align: 1 }, 'unsigned char': { size: 1, align: 1 },
-      _Bool: { size: 1, align: 1 },
-      short: { size: 2, align: 2 }, 'unsigned short': { size: 2, align: 2 },
-      int: { size: 4, align: 4 }, 'unsigned int': { size: 4, align: 4 },
+      ...COMMON_SCALARS,
       long: { size: 8, align: 8 }, 'unsigned long': { size: 8, align: 8 },
       'long long': { size: 8, align: 8 }, 'unsigned long long': { size: 8, align: 8 },
-      __int128: { size: 16, align: 16 }, 'unsigned __int128': { size: 16, align: 16 },
-      float: { size: 4, align: 4 }, double: { size: 8, align: 8 }, 'long double': { size: 16, align: 16 },
-      __float128: { size: 16, align: 16 },
+      double: { size: 8, align: 8 }, 'long double': { size: 16, align: 16 },
       pointer: { size: 8, align: 8 },
     },
     preferredAlign: {},
@@ -122,16 +127,11 @@ export const ABIS: Record<AbiName, Abi> = {
     gccFlag: '-m32',
     sizeType: 'unsigned int',
     scalars: {
-      char: { size: 1, align: 1 }, 'signed char': { size: 1, align: 1 }, 'unsigned char': { size: 1, align: 1 },
-      _Bool: { size: 1, align: 1 },
-      short: { size: 2, align: 2 }, 'unsigned short': { size: 2, align: 2 },
-      int: { size: 4, align: 4 }, 'unsigned int': { size: 4, align: 4 },
+      ...COMMON_SCALARS,
       long: { size: 4, align: 4 }, 'unsigned long': { size: 4, align: 4 },
       // The i386 psABI aligns 64-bit integers and doubles to 4 inside structs.
       'long long': { size: 8, align: 4 }, 'unsigned long long': { size: 8, align: 4 },
-      __int128: { size: 16, align: 16 }, 'unsigned __int128': { size: 16, align: 16 },
-      float: { size: 4, align: 4 }, double: { size: 8, align: 4 }, 'long double': { size: 12, align: 4 },
-      __float128: { size: 16, align: 16 },
+      double: { size: 8, align: 4 }, 'long double': { size: 12, align: 4 },
       pointer: { size: 4, align: 4 },
     },
     preferredAlign: { 'long long': 8, 'unsigned long long': 8, double: 8 },

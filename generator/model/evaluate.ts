@@ -138,7 +138,7 @@ class Evaluator {
         } catch {
           other = undefined;
         }
-        const type = other?.k === 'int' ? commonType(this.abi, chosen.type, other.type) : promote(this.abi, chosen.type);
+        const type = other?.k === 'int' ? commonType(this.abi, chosen.type, other.type) : promote(chosen.type);
         return this.int(chosen.v, type);
       }
       case 'comma':
@@ -271,7 +271,7 @@ class Evaluator {
       return { k: 'lval', addr: p.addr, type: p.to };
     }
     const v = this.asInt(operand);
-    const t = promote(this.abi, v.type);
+    const t = promote(v.type);
     switch (op) {
       case '+':
         return this.int(v.v, t);
@@ -296,7 +296,7 @@ class Evaluator {
     if (lv.k === 'ptr' || rv.k === 'ptr') return this.pointerArithmetic(op, lv, rv, at);
     if (lv.k !== 'int' || rv.k !== 'int') throw new EvalError(`operator '${op}' on a string`, at);
     if (op === '<<' || op === '>>') {
-      const t = promote(this.abi, lv.type);
+      const t = promote(lv.type);
       const bits = BigInt(this.abi.scalars[t].size * 8);
       const n = rv.v;
       if (n < 0n || n >= bits) return this.int(op === '>>' && lv.v < 0n ? -1n : 0n, t);

@@ -122,7 +122,8 @@ export function wrap(abi: Abi, name: IntName, v: bigint): bigint {
   return isUnsigned(name) ? BigInt.asUintN(bits, v) : BigInt.asIntN(bits, v);
 }
 
-export function promote(abi: Abi, name: IntName): IntName {
+/** The integer promotions: on x86 every type ranked below int fits in int, whatever the ABI. */
+export function promote(name: IntName): IntName {
   return RANK[name] < RANK.int ? 'int' : name;
 }
 
@@ -132,8 +133,8 @@ const UNSIGNED_OF: Partial<Record<IntName, IntName>> = {
 
 /** The usual arithmetic conversions (C 6.3.1.8) on two integer types. */
 export function commonType(abi: Abi, a: IntName, b: IntName): IntName {
-  a = promote(abi, a);
-  b = promote(abi, b);
+  a = promote(a);
+  b = promote(b);
   if (a === b) return a;
   const ua = isUnsigned(a);
   const ub = isUnsigned(b);

@@ -2,6 +2,7 @@
 // separated by a space, and an offset table maps any text offset back to its token's source
 // location, so syntax errors and AST nodes point into the header, not into the spelled text.
 import { Diagnostics, Loc } from '../diagnostics.js';
+import { lastAtOrBefore } from '../source.js';
 import { Token } from '../preprocess/lexer.js';
 import { parse as peggyParse, SyntaxError as PeggySyntaxError } from './c-parser.js';
 import { Expr, ExternalDeclaration, TypeName } from './ast.js';
@@ -28,16 +29,10 @@ function spellTokens(tokens: readonly Token[]): Spelled {
 function locator(tokens: readonly Token[], starts: number[], fallback: Loc): (offset: number) => Loc {
   return (offset: number) => {
     if (tokens.length === 0) return fallback;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    const t = tokens[lo];
+    const k = lastAtOrBefore(starts, offset);
+    const t = tokens[k];
     // Inside a token that came straight from the source, point at the exact column.
-    const within = Math.min(offset - starts[lo], t.text.length);
+    const within = Math.min(offset - starts[k], t.text.length);
     return { file: t.file, line: t.line, col: t.col + (t.hide ? 0 : within) };
   };
 }
@@ -54,7 +49,7 @@ function run<T>(start: StartRule, tokens: readonly Token[], typedefs: Set<string
   } catch (e) {
     if (!(e instanceof PeggySyntaxError)) throw e;
     const offset = e.location.start.offset;
-    const found = offset >= text.length ? 'end of input' : `'${tokens[tokenIndex(starts, offset)].text}'`;
+    const found = offset >= text.length ? 'end of input' : `'${tokens[lastAtOrBefore(starts, offset)].text}'`;
     const expected = describeExpected(e.expected);
     diags.error('UG201', `syntax error: expected ${expected} before ${found}`, offset >= text.length && tokens.length ? endOf(tokens[tokens.length - 1]) : locate(offset));
     throw new ParseFailure(e.message);
@@ -76,19 +71,13 @@ function locateAll(node: unknown, locate: (offset: number) => Loc): void {
   }
 }
 
-function tokenIndex(starts: number[], offset: number): number {
-  let k = 0;
-  while (k + 1 < starts.length && starts[k + 1] <= offset) k++;
-  return k;
-}
-
 function endOf(t: Token): Loc {
   return { file: t.file, line: t.line, col: t.col + (t.hide ? 0 : t.text.length) };
 }
 
 function describeExpected(expected: PeggySyntaxError['expected']): string {
   if (!expected || expected.length === 0) return 'something else';
-  const names = [...new Set(expected.filter((x) => x.type !== 'end' || true).map((x) => x.description ?? (x.text !== undefined ? `'${x.text}'` : x.type)))]
+  const names = [...new Set(expected.map((x) => x.description ?? (x.text !== undefined ? `'${x.text}'` : x.type)))]
     .filter((n) => n !== 'whitespace')
     .sort();
   if (names.length === 0) return 'something else';
@@ -101,21 +90,22 @@ export function parseTranslationUnit(tokens: readonly Token[], typedefs: Set<str
   return run<ExternalDeclaration[]>('TranslationUnit', tokens, typedefs, diags, fallback);
 }
 
-/** Parses the expansion of a macro as an expression; undefined (and nothing reported) when it is not one. */
-export function tryParseExpression(tokens: readonly Token[], typedefs: Set<string>, fallback: Loc): Expr | undefined {
+/** Parses without reporting: undefined when the tokens are not of that form. */
+function tryParse<T>(start: StartRule, tokens: readonly Token[], typedefs: Set<string>, fallback: Loc): T | undefined {
   try {
-    return run<Expr>('ExpressionOnly', tokens, typedefs, new Diagnostics(), fallback);
+    return run<T>(start, tokens, typedefs, new Diagnostics(), fallback);
   } catch (e) {
     if (e instanceof ParseFailure) return undefined;
     throw e;
   }
 }
 
+/** Parses the expansion of a macro as an expression; undefined when it is not one. */
+export function tryParseExpression(tokens: readonly Token[], typedefs: Set<string>, fallback: Loc): Expr | undefined {
+  return tryParse<Expr>('ExpressionOnly', tokens, typedefs, fallback);
+}
+
+/** Parses an ioctl's argument (`struct vfio_region_info`) as a type name. */
 export function tryParseTypeName(tokens: readonly Token[], typedefs: Set<string>, fallback: Loc): TypeName | undefined {
-  try {
-    return run<TypeName>('TypeNameOnly', tokens, typedefs, new Diagnostics(), fallback);
-  } catch (e) {
-    if (e instanceof ParseFailure) return undefined;
-    throw e;
-  }
+  return tryParse<TypeName>('TypeNameOnly', tokens, typedefs, fallback);
 }
