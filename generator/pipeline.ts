@@ -4,6 +4,7 @@
 import { Diagnostics } from './diagnostics.js';
 import { Abi, AbiName, ABIS } from './model/abi.js';
 import { Declarations } from './model/declarations.js';
+import { DocComments } from './model/doc-comments.js';
 import { emptyModel, Model } from './model/model.js';
 import { ExternalDeclaration } from './parse/ast.js';
 import { LexedFile } from './preprocess/lexer.js';
@@ -39,6 +40,8 @@ export interface Session {
   headerNames: string[];
   headers: LexedFile[];
   pp?: PreprocessResult;
+  /** Comments indexed for attachment; built once, after preprocessing. */
+  docs?: DocComments;
   ast?: ExternalDeclaration[];
   model: Model;
 }

@@ -12,6 +12,8 @@ export function summarizeModel(model: Model): string {
     `  ${integers} integer constants, ${model.constants.length - integers} strings, ${model.records.length} records, ${model.enums.length} enums, ` +
       `${model.ioctls.length} ioctls, ${model.flagFamilies.length} flag families, ${model.capabilityFamilies.length} capability chains`,
   );
+  const skipped = model.diagnostics.filter((d) => d.code === 'UG202').length;
+  if (skipped) out.push(`  ${skipped} declarations outside the UAPI subset skipped in the files read (functions, prototypes, objects)`);
   if (model.ioctls.length) {
     out.push('', 'ioctls');
     for (const i of model.ioctls) {

@@ -1,5 +1,4 @@
 // Turns the AST into types and lays out every record the headers define.
-import { DocComments } from '../model/doc-comments.js';
 import { LayoutError } from '../model/layout.js';
 import type { Session } from '../pipeline.js';
 
@@ -7,7 +6,7 @@ export function buildDeclarations(s: Session): void {
   if (!s.ast) return;
   const decls = s.model.declarations;
   decls.add(s.ast);
-  const docs = new DocComments(s.pp!.comments);
+  const docs = s.docs!;
   const inHeaders = new Set(s.model.headers);
   for (const r of decls.records) {
     if (!inHeaders.has(r.at.file)) continue;

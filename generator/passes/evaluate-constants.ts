@@ -2,7 +2,6 @@
 // translation unit: expanded with the final macro table, parsed as an expression, folded
 // with C types. What is not a constant is kept too, with the reason.
 import { Diagnostics } from '../diagnostics.js';
-import { DocComments } from '../model/doc-comments.js';
 import { EvalError, evaluate, Value } from '../model/evaluate.js';
 import { Constant } from '../model/model.js';
 import { spell, Token } from '../preprocess/lexer.js';
@@ -31,7 +30,7 @@ export function evaluateMacro(s: Session, m: Macro, hide?: ReadonlySet<string>):
 export function evaluateConstants(s: Session): void {
   const pp = s.pp!;
   const inHeaders = new Set(s.model.headers);
-  const docs = new DocComments(pp.comments);
+  const docs = s.docs!;
   for (const m of pp.definitions) {
     if (!inHeaders.has(m.file) || pp.macros.get(m.name) !== m) continue;
     const loc = { file: m.file, line: m.line, col: m.col };

@@ -36,7 +36,7 @@ export function linkCapabilities(s: Session): void {
       .sort((a, b) => b.name!.length - a.name!.length)[0];
   const families = new Map<string, CapabilityFamily>();
   const bound = new Set<Constant>();
-  const records = [...s.model.records].sort((a, b) => (a.loc.file === b.loc.file ? a.loc.line - b.loc.line : 0));
+  const records = s.model.records; // in source order
   for (let k = 0; k < records.length; k++) {
     const r = records[k];
     const header = firstMemberRecord(r);
