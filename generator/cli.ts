@@ -6,10 +6,13 @@ import { DiagnosticError, formatDiagnostic } from './diagnostics.js';
 import { UsageError } from './commands/usage.js';
 import { modelCommand } from './commands/model.js';
 import { verifyCommand } from './commands/verify.js';
+import { checkCommand, generateCommand } from './commands/generate.js';
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number> | number; help: string }> = {
   model: { run: modelCommand, help: 'model <header>... [--abi x86_64|i386] [-I dir]... [--json]   the semantic model of headers' },
   verify: { run: verifyCommand, help: 'verify <header>... [--abi x86_64|i386|all] [-I dir]...      check the model against gcc' },
+  generate: { run: generateCommand, help: 'generate [--manifest F] [--out DIR]                      write the TypeScript bindings' },
+  check: { run: checkCommand, help: 'check [--manifest F] [--out DIR]                         fail with a diff if generated/ is stale' },
 };
 
 function usage(): string {

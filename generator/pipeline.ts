@@ -25,8 +25,10 @@ export interface ModelOptions {
   abi: AbiName;
   /** Extra include directories (-I), searched before the system ones. */
   includeDirs?: string[];
-  /** Declarative corrections where the conventions cannot decide (uapi/overrides.json). */
+  /** Declarative corrections where the conventions cannot decide (a unit's overrides in uapi/manifest.json). */
   overrides?: Overrides;
+  /** Headers given by absolute path under this directory are named relative to it (stable output). */
+  displayRoot?: string;
   /** Shared between runs so that each header is lexed once per process. */
   cache?: FileCache;
 }

@@ -2,12 +2,12 @@
 import { stringifyModel } from '../model/json.js';
 import { summarizeModel } from '../model/summary.js';
 import { buildModel } from '../pipeline.js';
-import { loadOverrides } from '../overrides.js';
+import { overridesFor } from '../manifest.js';
 import { parseCommon } from './usage.js';
 
 export function modelCommand(args: string[]): number {
   const a = parseCommon(args, { json: { type: 'boolean' } }, false);
-  const model = buildModel(a.headers, { abi: a.abis[0], includeDirs: a.includeDirs, overrides: loadOverrides(a.headers) });
+  const model = buildModel(a.headers, { abi: a.abis[0], includeDirs: a.includeDirs, overrides: overridesFor(a.headers) });
   process.stdout.write(a.values.json ? stringifyModel(model) : summarizeModel(model));
   return 0;
 }

@@ -1,6 +1,6 @@
 // `uapigen verify`: checks the model against gcc, ABI by ABI. Exit 1 on any mismatch.
 import { buildModel } from '../pipeline.js';
-import { loadOverrides } from '../overrides.js';
+import { overridesFor } from '../manifest.js';
 import { verifyModel } from '../verify/verify.js';
 import { parseCommon } from './usage.js';
 
@@ -8,7 +8,7 @@ export function verifyCommand(args: string[]): number {
   const a = parseCommon(args, {}, true);
   let failed = false;
   for (const abi of a.abis) {
-    const model = buildModel(a.headers, { abi, includeDirs: a.includeDirs, overrides: loadOverrides(a.headers) });
+    const model = buildModel(a.headers, { abi, includeDirs: a.includeDirs, overrides: overridesFor(a.headers) });
     const report = verifyModel(model, a.headers, a.includeDirs);
     process.stdout.write(report.text);
     failed ||= !report.ok;

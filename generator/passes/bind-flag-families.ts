@@ -3,12 +3,14 @@
 // bound to the field so that generated code can type the field by it.
 import { Loc } from '../diagnostics.js';
 import { Constant, FlagFamily, FlagKind } from '../model/model.js';
-import { RecordDecl, resolve } from '../model/types.js';
+import { CType, RecordDecl, resolve } from '../model/types.js';
 import type { Session } from '../pipeline.js';
 
 interface FieldLine {
   path: string;
   line: number;
+  /** Undefined for the line of an inline record (a boundary, not a field that takes values). */
+  type?: CType;
 }
 
 /** Every field of a record with its line, nested inline records included, as dotted paths. */
@@ -17,7 +19,7 @@ function fieldLines(r: RecordDecl, prefix = ''): FieldLine[] {
   for (const m of r.members ?? []) {
     const t = resolve(m.type);
     const path = m.name ? prefix + m.name : prefix.replace(/\.$/, '');
-    if (m.name) out.push({ path, line: m.at.line });
+    if (m.name) out.push({ path, line: m.at.line, type: m.type });
     if (t.kind === 'record' && !t.record.name) {
       out.push({ path: path || '(anonymous)', line: t.record.at.line });
       out.push(...fieldLines(t.record, m.name ? `${path}.` : prefix));
@@ -55,6 +57,14 @@ export function classifyFlags(constants: Constant[]): { constant: Constant; kind
   });
 }
 
+/** A family's values must fit its field: an unsigned reading of an integer field of that size. */
+function fitsField(s: Session, type: CType | undefined, run: Constant[]): boolean {
+  const t = type && resolve(type);
+  if (!t || (t.kind !== 'int' && t.kind !== 'enum')) return false;
+  const bits = BigInt(s.model.declarations.layouts.sizeOf(t) * 8);
+  return run.every((c) => (c.value as bigint) >= 0n && (c.value as bigint) < 1n << bits);
+}
+
 export function bindFlagFamilies(s: Session): void {
   const byFile = new Map<Loc['file'], Constant[]>();
   for (const c of s.model.constants) {
@@ -71,7 +81,7 @@ export function bindFlagFamilies(s: Session): void {
       const from = fields[k].line;
       const to = k + 1 < fields.length ? fields[k + 1].line : rec.decl.endAt.line;
       const run = constants.filter((c) => c.loc.line > from && c.loc.line < to);
-      if (run.length === 0) continue;
+      if (run.length === 0 || !fitsField(s, fields[k].type, run)) continue;
       const family: FlagFamily = {
         name: familyName(run.map((c) => c.name), rec.name),
         record: rec.name,

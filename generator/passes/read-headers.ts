@@ -1,6 +1,6 @@
 // Finds and lexes the headers asked for: a path, or a name as an #include would give it.
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Session } from '../pipeline.js';
 
 /**
@@ -22,7 +22,9 @@ export function readHeaders(s: Session): void {
       const dir = dirs.find((d) => existsSync(resolve(d, name)));
       if (dir) path = resolve(dir, name);
     }
-    const lexed = path ? s.cache.get(path, name, s.diags) : null;
+    const root = s.options.displayRoot;
+    const display = root && path && isAbsolute(name) && !relative(root, path).startsWith('..') ? relative(root, path) : name;
+    const lexed = path ? s.cache.get(path, display, s.diags) : null;
     if (!lexed) {
       s.diags.error('UG901', `cannot find header '${name}' (searched ${asPath !== undefined ? 'as a path' : dirs.join(', ')})`);
       continue;

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildModel } from '../../generator/pipeline.js';
-import { loadOverrides } from '../../generator/overrides.js';
+import { overridesFor } from '../../generator/manifest.js';
 import { constant, modelOf, record } from '../helpers/model.js';
 
 const sem = suite('semantics');
@@ -75,7 +75,7 @@ sem('the RFC proposal header: HDR_SIZE by the null-pointer idiom is 16', () => {
 });
 
 sem('overrides bind families the convention cannot see, and reject unknown names', () => {
-  const m = buildModel(['linux/virtio_ring.h'], { abi: 'x86_64', overrides: loadOverrides(['linux/virtio_ring.h']) });
+  const m = buildModel(['linux/virtio_ring.h'], { abi: 'x86_64', overrides: overridesFor(['linux/virtio_ring.h']) });
   const desc = m.flagFamilies.find((f) => f.record === 'vring_desc')!;
   assert.equal(desc.members.map((x) => x.constant.name), ['VRING_DESC_F_NEXT', 'VRING_DESC_F_WRITE', 'VRING_DESC_F_INDIRECT']);
   assert.is(desc.source, 'override');

@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildModel } from '../../generator/pipeline.js';
 import { verifyModel } from '../../generator/verify/verify.js';
-import { loadOverrides } from '../../generator/overrides.js';
+import { overridesFor } from '../../generator/manifest.js';
 import { modelOf, writeTree } from '../helpers/model.js';
 import { join } from 'node:path';
 
@@ -17,7 +17,7 @@ for (const abi of ['x86_64', 'i386'] as const) {
   ver(`the virtualization family verifies on ${abi}`, () => {
     let checks = 0;
     for (const h of FAMILY) {
-      const model = buildModel([h], { abi, overrides: loadOverrides([h]) });
+      const model = buildModel([h], { abi, overrides: overridesFor([h]) });
       const r = verifyModel(model, [h], []);
       assert.ok(r.ok, r.text);
       checks += r.checked.constant + r.checked.offset + r.checked.size;

@@ -1,0 +1,90 @@
+// The manifest of binding units (uapi/manifest.json), validated against its JSON Schema on
+// load. Errors name the file and the field (`units[2].overrides.flagFamilies[0]`).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { DiagnosticError } from './diagnostics.js';
+import { AbiName } from './model/abi.js';
+import type { Overrides } from './passes/apply-overrides.js';
+import { SourceFile } from './source.js';
+
+/** The package root: two levels above dist/generator/. */
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEFAULT_MANIFEST = join(PACKAGE_ROOT, 'uapi', 'manifest.json');
+
+export interface Unit {
+  name: string;
+  /** As written in the manifest. */
+  headers: string[];
+  /** What the model reads: include names as they are, `./` paths made absolute. */
+  headerPaths: string[];
+  abis: AbiName[];
+  overrides: Overrides & { flagMembers?: { family: string; members: string[] }[] };
+}
+
+export interface Manifest {
+  path: string;
+  /** The directory paths in generated banners are relative to (the manifest's parent). */
+  root: string;
+  units: Unit[];
+}
+
+function fail(path: string, message: string): never {
+  const file = new SourceFile(path, path, existsSync(path) ? readFileSync(path, 'utf8') : '');
+  throw new DiagnosticError([{ code: 'UG304', severity: 'error', message, loc: { file, line: 1, col: 1 } }]);
+}
+
+function fieldPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((p, k) => (/^\d+$/.test(p) ? `[${p}]` : `${k ? '.' : ''}${p}`))
+    .join('') || '(top level)';
+}
+
+export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
+  const abs = resolve(path);
+  if (!existsSync(abs)) fail(abs, 'manifest not found');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(abs, 'utf8'));
+  } catch (e) {
+    fail(abs, `not valid JSON: ${(e as Error).message}`);
+  }
+  const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'uapi', 'manifest.schema.json'), 'utf8'));
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(schema);
+  if (!validate(doc)) {
+    const msgs = (validate.errors ?? []).map((e) => `${fieldPath(e.instancePath)}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`);
+    fail(abs, `invalid manifest: ${[...new Set(msgs)].join('; ')}`);
+  }
+  const dir = dirname(abs);
+  const raw = doc as { units: { name: string; headers: string[]; abis?: AbiName[]; overrides?: Unit['overrides'] }[] };
+  const seen = new Set<string>();
+  const units = raw.units.map((u, k) => {
+    if (seen.has(u.name)) fail(abs, `invalid manifest: units[${k}].name: '${u.name}' is used twice`);
+    seen.add(u.name);
+    return {
+      name: u.name,
+      headers: u.headers,
+      headerPaths: u.headers.map((h) => (h.startsWith('./') || h.startsWith('../') ? resolve(dir, h) : h)),
+      abis: u.abis ?? ['x86_64', 'i386'],
+      overrides: u.overrides ?? {},
+    };
+  });
+  return { path: abs, root: dirname(dir), units };
+}
+
+/** The overrides of every manifest unit that reads one of these headers (for `model`/`verify`). */
+export function overridesFor(headers: string[], manifest: Manifest | undefined = existsSync(DEFAULT_MANIFEST) ? loadManifest() : undefined): Overrides | undefined {
+  if (!manifest) return undefined;
+  const wanted = new Set(headers.flatMap((h) => [h, resolve(h)]));
+  const merged: Overrides = { flagFamilies: [], capabilities: [] };
+  for (const u of manifest.units) {
+    if (!u.headerPaths.some((h) => wanted.has(h))) continue;
+    merged.flagFamilies!.push(...(u.overrides.flagFamilies ?? []));
+    merged.capabilities!.push(...(u.overrides.capabilities ?? []));
+  }
+  return merged;
+}

@@ -1,0 +1,279 @@
+// The codec primitives that generated bindings are written against: the one runtime entry
+// generated/ imports. It is versioned in its name: a change that would alter what existing
+// bindings mean goes into codegen-v2, so old bindings stop compiling instead of misbehaving.
+//
+// Byte order is little-endian, the kernel ABI on x86. Integers of 64 bits decode to bigint
+// (a u64 does not fit a JS number); every narrower integer decodes to number.
+
+export const CODEGEN_VERSION = 1;
+
+/** Raised when bytes cannot be decoded as asked: a view too short, a flexible array without a count. */
+export class CodecError extends Error {
+  override name = 'CodecError';
+}
+
+export interface DecodeOptions {
+  /** Element counts of flexible array members, by field name, where no sibling field gives them. */
+  counts?: Record<string, number>;
+}
+
+export interface Codec<T> {
+  readonly size: number;
+  readonly align: number;
+  decode(view: DataView, offset: number, options?: DecodeOptions): T;
+  encode(value: T, view: DataView, offset: number): void;
+}
+
+function need(view: DataView, offset: number, size: number, what: string): void {
+  if (offset < 0 || offset + size > view.byteLength) {
+    throw new CodecError(`${what}: ${size} bytes at offset ${offset} run past the ${view.byteLength}-byte buffer`);
+  }
+}
+
+function scalar<T>(size: number, align: number, get: (v: DataView, o: number) => T, set: (v: DataView, o: number, x: T) => void, what: string): Codec<T> {
+  return {
+    size,
+    align,
+    decode: (view, offset) => {
+      need(view, offset, size, what);
+      return get(view, offset);
+    },
+    encode: (value, view, offset) => {
+      need(view, offset, size, what);
+      set(view, offset, value);
+    },
+  };
+}
+
+export const u8 = scalar(1, 1, (v, o) => v.getUint8(o), (v, o, x: number) => v.setUint8(o, x), 'u8');
+export const s8 = scalar(1, 1, (v, o) => v.getInt8(o), (v, o, x: number) => v.setInt8(o, x), 's8');
+export const u16 = scalar(2, 2, (v, o) => v.getUint16(o, true), (v, o, x: number) => v.setUint16(o, x, true), 'u16');
+export const s16 = scalar(2, 2, (v, o) => v.getInt16(o, true), (v, o, x: number) => v.setInt16(o, x, true), 's16');
+export const u32 = scalar(4, 4, (v, o) => v.getUint32(o, true), (v, o, x: number) => v.setUint32(o, x, true), 'u32');
+export const s32 = scalar(4, 4, (v, o) => v.getInt32(o, true), (v, o, x: number) => v.setInt32(o, x, true), 's32');
+export const f32 = scalar(4, 4, (v, o) => v.getFloat32(o, true), (v, o, x: number) => v.setFloat32(o, x, true), 'f32');
+/** `align` is the x86_64 one; a record's layout gives each field its real offset per ABI. */
+export const u64 = scalar(8, 8, (v, o) => v.getBigUint64(o, true), (v, o, x: bigint) => v.setBigUint64(o, BigInt.asUintN(64, x), true), 'u64');
+export const s64 = scalar(8, 8, (v, o) => v.getBigInt64(o, true), (v, o, x: bigint) => v.setBigInt64(o, BigInt.asIntN(64, x), true), 's64');
+export const f64 = scalar(8, 8, (v, o) => v.getFloat64(o, true), (v, o, x: number) => v.setFloat64(o, x, true), 'f64');
+
+/** A fixed-length array; arrays of bytes decode to a Uint8Array copy. */
+export function array<T>(elem: Codec<T>, length: number): Codec<T[]> {
+  return {
+    size: elem.size * length,
+    align: elem.align,
+    decode: (view, offset) => {
+      need(view, offset, elem.size * length, 'array');
+      return Array.from({ length }, (_, k) => elem.decode(view, offset + k * elem.size));
+    },
+    encode: (value, view, offset) => {
+      for (let k = 0; k < length; k++) elem.encode(value[k] ?? zeroOf(elem), view, offset + k * elem.size);
+    },
+  };
+}
+
+export function bytes(length: number): Codec<Uint8Array> {
+  return {
+    size: length,
+    align: 1,
+    decode: (view, offset) => {
+      need(view, offset, length, 'bytes');
+      return new Uint8Array(view.buffer.slice(view.byteOffset + offset, view.byteOffset + offset + length));
+    },
+    encode: (value, view, offset) => {
+      need(view, offset, length, 'bytes');
+      new Uint8Array(view.buffer, view.byteOffset + offset, length).set(value.subarray(0, length));
+    },
+  };
+}
+
+function zeroOf<T>(c: Codec<T>): T {
+  const view = new DataView(new ArrayBuffer(Math.max(c.size, 8)));
+  return c.decode(view, 0);
+}
+
+// ---- Flags --------------------------------------------------------------------------------
+
+declare const FAMILY: unique symbol;
+/** A value of one flag family: a number that only that family's members and helpers produce. */
+export type Flags<F extends string> = number & { readonly [FAMILY]: F };
+
+export type FlagKind = 'bit' | 'mask' | 'value';
+
+export interface FlagFamily<F extends string, M extends Record<string, Flags<F>>> {
+  /** `record.field` in C: `vfio_region_info.flags`. */
+  readonly family: F;
+  readonly members: M;
+  readonly kinds: { readonly [K in keyof M]: FlagKind };
+  /** No flags set. */
+  readonly none: Flags<F>;
+  /** The union of members of this family; anything else is a compile error. */
+  of(...flags: Flags<F>[]): Flags<F>;
+  encode(names: readonly (keyof M & string)[]): Flags<F>;
+  /** Names of the single-bit members set, and the bits no member names (reported, not dropped). */
+  decode(value: number): { names: (keyof M & string)[]; unknown: number };
+  has(value: Flags<F> | number, flag: Flags<F>): boolean;
+  /** Accepts a raw number from outside (the kernel's answer) as a value of this family. */
+  from(value: number): Flags<F>;
+}
+
+export function defineFlags<F extends string, M extends Record<string, Flags<F>>>(family: F, members: M, kinds: { [K in keyof M]: FlagKind }): FlagFamily<F, M> {
+  const names = Object.keys(members) as (keyof M & string)[];
+  const bits = names.filter((n) => kinds[n] === 'bit');
+  const known = bits.reduce((a, n) => a | members[n], 0) >>> 0;
+  return {
+    family,
+    members,
+    kinds,
+    none: 0 as Flags<F>,
+    of: (...flags) => (flags.reduce((a, f) => a | f, 0) >>> 0) as Flags<F>,
+    encode: (list) => {
+      let v = 0;
+      for (const n of list) {
+        if (!(n in members)) throw new CodecError(`${family}: no flag named ${String(n)}`);
+        v |= members[n];
+      }
+      return (v >>> 0) as Flags<F>;
+    },
+    decode: (value) => ({ names: bits.filter((n) => (value & members[n]) === members[n]), unknown: (value & ~known) >>> 0 }),
+    has: (value, flag) => (value & flag) === flag,
+    from: (value) => (value >>> 0) as Flags<F>,
+  };
+}
+
+// ---- Records --------------------------------------------------------------------------------
+
+export interface FieldSpec {
+  offset: number;
+  codec: Codec<any>;
+  /** Bit-fields: bit offset from the start of the record, and width. */
+  bitOffset?: number;
+  bitWidth?: number;
+  signed?: boolean;
+  /** Flexible array member: elements follow at `offset`; the count comes from this sibling or the caller. */
+  flexible?: { countField?: string };
+}
+
+export interface RecordCodec<T> extends Codec<T> {
+  readonly name: string;
+  readonly kind: 'struct' | 'union';
+  readonly fields: { readonly [K in keyof T]-?: FieldSpec };
+  offsetOf(field: keyof T & string): number;
+  /** A value with every field zero, to fill in. */
+  zero(): T;
+  /** Encodes into a fresh buffer of `size` bytes (plus flexible elements). */
+  toBytes(value: T): Uint8Array;
+  fromBytes(bytes: Uint8Array, options?: DecodeOptions): T;
+}
+
+function readBits(view: DataView, bitOffset: number, width: number, signed: boolean): number {
+  let v = 0n;
+  const first = Math.floor(bitOffset / 8);
+  const last = Math.floor((bitOffset + width - 1) / 8);
+  for (let b = last; b >= first; b--) v = (v << 8n) | BigInt(view.getUint8(b));
+  v = (v >> BigInt(bitOffset - first * 8)) & ((1n << BigInt(width)) - 1n);
+  if (signed && v >> BigInt(width - 1)) v -= 1n << BigInt(width);
+  return Number(v);
+}
+
+function writeBits(view: DataView, bitOffset: number, width: number, value: number): void {
+  const first = Math.floor(bitOffset / 8);
+  const last = Math.floor((bitOffset + width - 1) / 8);
+  let word = 0n;
+  for (let b = last; b >= first; b--) word = (word << 8n) | BigInt(view.getUint8(b));
+  const shift = BigInt(bitOffset - first * 8);
+  const mask = ((1n << BigInt(width)) - 1n) << shift;
+  word = (word & ~mask) | ((BigInt.asUintN(width, BigInt(value)) << shift) & mask);
+  for (let b = first; b <= last; b++, word >>= 8n) view.setUint8(b, Number(word & 0xffn));
+}
+
+export function defineRecord<T>(spec: { name: string; kind: 'struct' | 'union'; size: number; align: number; fields: { [K in keyof T]-?: FieldSpec } }): RecordCodec<T> {
+  const entries = Object.entries(spec.fields) as [keyof T & string, FieldSpec][];
+  const flexCount = (value: T, name: string) => (value[name as keyof T] as unknown[] | undefined)?.length ?? 0;
+  const codec: RecordCodec<T> = {
+    name: spec.name,
+    kind: spec.kind,
+    size: spec.size,
+    align: spec.align,
+    fields: spec.fields,
+    offsetOf: (field) => spec.fields[field].offset,
+    decode(view, offset, options) {
+      need(view, offset, spec.size, spec.name);
+      const out = {} as Record<string, unknown>;
+      for (const [name, f] of entries) {
+        if (f.bitWidth !== undefined) out[name] = readBits(new DataView(view.buffer, view.byteOffset + offset), f.bitOffset!, f.bitWidth, !!f.signed);
+        else if (f.flexible) {
+          const sibling = f.flexible.countField !== undefined ? out[f.flexible.countField] : undefined;
+          const count = options?.counts?.[name] ?? (typeof sibling === 'number' ? sibling : typeof sibling === 'bigint' ? Number(sibling) : undefined);
+          if (count === undefined) throw new CodecError(`${spec.name}.${name}: flexible array needs a count (options.counts.${name})`);
+          const elem = f.codec;
+          need(view, offset + f.offset, elem.size * count, `${spec.name}.${name}[${count}]`);
+          out[name] = Array.from({ length: count }, (_, k) => elem.decode(view, offset + f.offset + k * elem.size));
+        } else out[name] = f.codec.decode(view, offset + f.offset, options);
+      }
+      return out as T;
+    },
+    encode(value, view, offset) {
+      need(view, offset, spec.size, spec.name);
+      for (const [name, f] of entries) {
+        const v = value[name as keyof T];
+        if (v === undefined) continue; // a union's other members; a struct's fields are all present
+        if (f.bitWidth !== undefined) writeBits(new DataView(view.buffer, view.byteOffset + offset), f.bitOffset!, f.bitWidth, v as number);
+        else if (f.flexible) (v as unknown[]).forEach((e, k) => f.codec.encode(e, view, offset + f.offset + k * f.codec.size));
+        else f.codec.encode(v, view, offset + f.offset);
+      }
+    },
+    zero() {
+      return codec.decode(new DataView(new ArrayBuffer(spec.size)), 0, { counts: Object.fromEntries(entries.filter(([, f]) => f.flexible).map(([n]) => [n, 0])) });
+    },
+    toBytes(value) {
+      let extra = 0;
+      for (const [name, f] of entries) if (f.flexible) extra = Math.max(extra, f.offset + flexCount(value, name) * f.codec.size - spec.size);
+      const out = new Uint8Array(spec.size + Math.max(0, extra));
+      codec.encode(value, new DataView(out.buffer), 0);
+      return out;
+    },
+    fromBytes(b, options) {
+      return codec.decode(new DataView(b.buffer, b.byteOffset, b.byteLength), 0, options);
+    },
+  };
+  return codec;
+}
+
+// ---- Capability chains and ioctls -------------------------------------------------------------
+
+export interface CapabilityChain {
+  /** The info struct whose `cap_offset` starts the chain. */
+  readonly info: RecordCodec<any>;
+  /** The struct every capability starts with: its fields are id, version and next. */
+  readonly header: RecordCodec<any>;
+  /** Capability ID to the struct that carries it, and to its C name. */
+  readonly byId: ReadonlyMap<number, { name: string; codec: RecordCodec<any> }>;
+}
+
+export function defineCapabilityChain(spec: { info: RecordCodec<any>; header: RecordCodec<any>; ids: Record<number, { name: string; codec: RecordCodec<any> }> }): CapabilityChain {
+  return { info: spec.info, header: spec.header, byId: new Map(Object.entries(spec.ids).map(([k, v]) => [Number(k), v])) };
+}
+
+export type IoctlDirection = 'none' | 'write' | 'read' | 'read-write';
+
+export interface Ioctl<A = unknown> {
+  readonly name: string;
+  /** The request number gcc computes. */
+  readonly request: number;
+  /** As encoded in the number. */
+  readonly direction: IoctlDirection;
+  readonly type: number;
+  readonly nr: number;
+  readonly size: number;
+  /** The argument: the encoded one, else the one the doc comment declares (vfio's argsz ioctls). */
+  readonly arg?: Codec<A>;
+  /** The argument type as C spells it. */
+  readonly argType?: string;
+  /** What the header's doc comment declares, where it differs from the encoding. */
+  readonly declared?: { readonly macro: string; readonly direction: IoctlDirection; readonly argType?: string };
+}
+
+export function defineIoctl<A>(spec: Ioctl<A>): Ioctl<A> {
+  return spec;
+}

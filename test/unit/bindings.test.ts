@@ -1,0 +1,161 @@
+// The committed bindings in generated/: their numbers equal the (gcc-verified) model's, every
+// record codec round-trips, the flags mistake of the RFC does not compile, and generation is
+// deterministic and checked.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateAll, diffGenerated, writeGenerated } from '../../generator/generate.js';
+import { loadManifest } from '../../generator/manifest.js';
+import { buildModel } from '../../generator/pipeline.js';
+import { verifyModel } from '../../generator/verify/verify.js';
+import type { RecordCodec } from '../../runtime/codegen-v1.js';
+
+const b = suite('generated bindings');
+const ROOT = process.cwd();
+const CLI = join(ROOT, 'dist', 'generator', 'cli.js');
+const manifest = loadManifest();
+
+async function unitModule(name: string): Promise<Record<string, unknown>> {
+  return import(join(ROOT, 'dist', 'generated', `${name}.js`));
+}
+
+function isRecordCodec(x: unknown): x is RecordCodec<Record<string, unknown>> {
+  return typeof x === 'object' && x !== null && 'fields' in x && 'kind' in x && typeof (x as { decode?: unknown }).decode === 'function';
+}
+
+b('every record codec has the size, align and offsets of the model, which gcc verifies', async () => {
+  let records = 0;
+  for (const unit of manifest.units) {
+    const model = buildModel(unit.headerPaths, { abi: 'x86_64', overrides: unit.overrides, displayRoot: manifest.root });
+    if (unit.name === 'vfio_vhost') assert.ok(verifyModel(model, unit.headerPaths, []).ok, 'the proposal header verifies against gcc');
+    const mod = await unitModule(unit.name);
+    for (const r of model.records) {
+      const codec = mod[r.name];
+      assert.ok(isRecordCodec(codec), `${unit.name}: no codec for ${r.name}`);
+      assert.is(codec.size, r.layout.size, `${r.name} size`);
+      assert.is(codec.align, r.layout.align, `${r.name} align`);
+      for (const f of r.layout.fields) {
+        if (!f.member.name) continue;
+        const spec = codec.fields[f.member.name];
+        assert.ok(spec, `${r.name}.${f.member.name}`);
+        if (f.bitWidth === undefined) assert.is(spec.offset, f.offset, `${r.name}.${f.member.name} offset`);
+        else assert.is(spec.bitOffset, f.bitOffset, `${r.name}.${f.member.name} bit offset`);
+      }
+      records++;
+    }
+  }
+  assert.ok(records > 80, `only ${records} records`);
+});
+
+b('every record codec round-trips: decode(random bytes) -> encode -> decode is the same value', async () => {
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+  let n = 0;
+  for (const unit of manifest.units) {
+    const mod = await unitModule(unit.name);
+    for (const [name, codec] of Object.entries(mod)) {
+      if (!isRecordCodec(codec) || codec.name !== name) continue;
+      const counts = Object.fromEntries(Object.entries(codec.fields).filter(([, f]) => f.flexible).map(([k]) => [k, 3]));
+      const bytes = Uint8Array.from({ length: codec.size + 4096 }, random);
+      const value = codec.decode(new DataView(bytes.buffer), 0, { counts });
+      const out = new Uint8Array(codec.size + 4096);
+      codec.encode(value, new DataView(out.buffer), 0);
+      const again = codec.decode(new DataView(out.buffer), 0, { counts });
+      assert.equal(again, value, `${unit.name}.${name}`);
+      n++;
+    }
+  }
+  assert.ok(n > 80, `only ${n} codecs`);
+});
+
+b('flag families decode names and report unknown bits; ioctl tables carry both forms', async () => {
+  const vfio = await unitModule('vfio');
+  const F = vfio.VFIO_REGION_INFO_FLAG as { decode(v: number): { names: string[]; unknown: number }; encode(n: string[]): number };
+  assert.equal(F.decode(0x1 | 0x4 | 0x100), { names: ['READ', 'MMAP'], unknown: 0x100 });
+  assert.is(F.encode(['READ', 'WRITE']), 3);
+  const ioctls = vfio.vfio_ioctls as Record<string, { request: number; direction: string; declared?: { macro: string; argType?: string }; arg?: unknown }>;
+  const gri = ioctls.VFIO_DEVICE_GET_REGION_INFO;
+  assert.is(gri.request, 15212);
+  assert.is(gri.direction, 'none');
+  assert.equal(gri.declared, { macro: '_IOWR', direction: 'read-write', argType: 'struct vfio_region_info' });
+  assert.is(gri.arg, vfio.vfio_region_info);
+  const chain = vfio.vfio_region_info_capabilities as { byId: Map<number, { name: string; codec: unknown }> };
+  assert.is(chain.byId.get(1)!.codec, vfio.vfio_region_info_cap_sparse_mmap);
+  assert.is(chain.byId.get(3)!.codec, vfio.vfio_info_cap_header, 'header-only capability');
+});
+
+b('the RFC flags mistake is a compile error, and for the right reason', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uapigen-types-'));
+  const src = readFileSync(join(ROOT, 'test', 'types', 'rfc-flags-mistake.ts'), 'utf8')
+    .replace(/\/\/ @ts-expect-error.*\n/g, '\n')
+    .replace(/'\.\.\/\.\.\/generated\//g, `'${join(ROOT, 'generated')}/`);
+  writeFileSync(join(dir, 'rfc.mts'), src);
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', join(dir, 'rfc.mts')], { encoding: 'utf8' });
+  assert.is.not(r.status, 0);
+  const errors = r.stdout.split('\n').filter((l) => l.includes('rfc.mts('));
+  assert.is(errors.length, 3, r.stdout);
+  assert.match(errors[0], /Type 'number' is not assignable to type 'Flags<"vfio_device_info\.flags">'/);
+  assert.match(errors[2], /'Flags<"vfio_region_info\.flags">' is not assignable to parameter of type 'Flags<"vfio_device_info\.flags">'/);
+});
+
+b('generation is deterministic, and generated/ is what the manifest generates', async () => {
+  const a = await generateAll();
+  const c = await generateAll();
+  assert.equal([...a.files], [...c.files]);
+  const { stale, diff } = diffGenerated(a);
+  assert.equal(stale, [], diff);
+});
+
+b('one #define added to a copy of vfio.h changes one hunk of declarations (and the banner\'s hash)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uapigen-det-'));
+  mkdirSync(join(dir, 'uapi'));
+  copyFileSync('/usr/include/linux/vfio.h', join(dir, 'uapi', 'vfio.h'));
+  writeFileSync(join(dir, 'uapi', 'manifest.json'), JSON.stringify({ units: [{ name: 'vfio', headers: ['./vfio.h'] }] }));
+  const before = await generateAll({ manifest: join(dir, 'uapi', 'manifest.json') });
+  writeGenerated(before);
+  // At the end of the header, so no line number above it moves.
+  const text = readFileSync(join(dir, 'uapi', 'vfio.h'), 'utf8').replace(/#endif \/\* VFIO_H \*\/\s*$/, "#define VFIO_UAPIGEN_TEST (1 << 4)\n\n#endif /* VFIO_H */\n");
+  writeFileSync(join(dir, 'uapi', 'vfio.h'), text);
+  const after = await generateAll({ manifest: join(dir, 'uapi', 'manifest.json') });
+  const { stale, diff } = diffGenerated(after);
+  assert.equal(stale, ['vfio.ts']);
+  const hunks = diff.split('\n').filter((l) => l.startsWith('@@'));
+  assert.is(hunks.length, 2, diff);
+  assert.match(diff, /^-\/\/ Source: uapi\/vfio\.h sha256:/m);
+  assert.match(diff, /^\+export const VFIO_UAPIGEN_TEST = 16;$/m);
+});
+
+b('uapigen check fails with a diff when a generated file is edited by hand', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uapigen-check-'));
+  let r = spawnSync(process.execPath, [CLI, 'generate', '--out', dir], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const file = join(dir, 'virtio_ids.ts');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('export const VIRTIO_ID_NET = 1;', 'export const VIRTIO_ID_NET = 2;'));
+  writeFileSync(join(dir, 'mine.ts'), 'export const x = 1;\n');
+  r = spawnSync(process.execPath, [CLI, 'check', '--out', dir], { encoding: 'utf8' });
+  assert.is(r.status, 1);
+  assert.match(r.stdout, /^-export const VIRTIO_ID_NET = 2;$/m);
+  assert.match(r.stdout, /^\+export const VIRTIO_ID_NET = 1;$/m);
+  assert.match(r.stderr, /virtio_ids\.ts/);
+  r = spawnSync(process.execPath, [CLI, 'generate', '--out', dir], { encoding: 'utf8' });
+  assert.match(r.stdout, /1 written, 9 unchanged/);
+  assert.match(r.stderr, /left mine\.ts alone/);
+  assert.is(readFileSync(join(dir, 'mine.ts'), 'utf8'), 'export const x = 1;\n');
+});
+
+b('a malformed manifest names the field', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uapigen-man-'));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ units: [{ name: 'x', headers: ['linux/vfio.h'], overrides: { flagFamilies: [{ record: 'a', field: 'b', prefix: 'P', members: ['Q'] }] } }, { name: 'Bad Name', headers: [] }] }));
+  const r = spawnSync(process.execPath, [CLI, 'generate', '--manifest', join(dir, 'manifest.json'), '--out', dir], { encoding: 'utf8' });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /manifest\.json:1:1: error\[UG304\]: invalid manifest: /);
+  assert.match(r.stderr, /units\[1\]\.name: must match pattern/);
+  assert.match(r.stderr, /units\[1\]\.headers: must NOT have fewer than 1 items/);
+  assert.match(r.stderr, /units\[0\]\.overrides\.flagFamilies\[0\]: must match exactly one schema in oneOf/);
+});
+
+b.run();
