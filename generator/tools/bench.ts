@@ -7,6 +7,7 @@ import { DiagnosticError } from '../diagnostics.js';
 import { AbiName, ABI_NAMES, ABIS } from '../model/abi.js';
 import { buildModel, StageTiming } from '../pipeline.js';
 import { FileCache } from '../preprocess/preprocessor.js';
+import { generateAll } from '../generate.js';
 
 const FAMILY = ['vfio.h', 'vfio_ccw.h', 'vfio_zdev.h', 'vhost.h', 'vhost_types.h', 'vduse.h', 'virtio_ring.h', 'virtio_config.h',
   'virtio_ids.h', 'virtio_net.h', 'virtio_blk.h', 'virtio_pci.h', 'virtio_types.h', 'kvm.h', 'input.h'].map((h) => `linux/${h}`);
@@ -77,8 +78,26 @@ function benchSweepRead(): void {
   }
 }
 
-const BENCHMARKS: Record<string, () => void> = { family: benchFamily, sweep: benchSweepRead };
+async function benchGenerate(): Promise<void> {
+  console.log('\n## Generating every unit of uapi/manifest.json (in memory), warm');
+  for (let k = 0; k < 2; k++) await generateAll(); // warm the JIT, prettier and ts-morph
+  const totals: number[] = [];
+  const stages = { read: 0, model: 0, emit: 0, format: 0 };
+  const runs = 5;
+  let files = 0;
+  for (let k = 0; k < runs; k++) {
+    const t0 = performance.now();
+    const g = await generateAll();
+    totals.push(performance.now() - t0);
+    files = g.files.size;
+    for (const key of Object.keys(stages) as (keyof typeof stages)[]) stages[key] += g.stages[key] / runs;
+  }
+  console.log(`${files} files: ${median(totals).toFixed(0)} ms (median of ${runs}); target under 2000 ms`);
+  console.log(`  per stage, ms: ${Object.entries(stages).map(([s, ms]) => `${s} ${ms.toFixed(0)}`).join(', ')}`);
+}
+
+const BENCHMARKS: Record<string, () => void | Promise<void>> = { family: benchFamily, generate: benchGenerate, sweep: benchSweepRead };
 
 const only = process.argv.slice(2);
 console.log(`uapigen bench on node ${process.version}, ${process.arch}`);
-for (const [name, run] of Object.entries(BENCHMARKS)) if (only.length === 0 || only.includes(name)) run();
+for (const [name, run] of Object.entries(BENCHMARKS)) if (only.length === 0 || only.includes(name)) await run();
