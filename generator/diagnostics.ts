@@ -22,7 +22,7 @@ export interface Diagnostic {
 
 /**
  * Every diagnostic code, with what it means. Codes are stable: tests and users match on them.
- * UG1xx preprocessor, UG2xx parser, UG3xx model, UG4xx verify, UG9xx input and usage.
+ * UG1xx preprocessor, UG2xx parser, UG3xx model, UG4xx verify, UG5xx diff, UG9xx input and usage.
  */
 export const DIAGNOSTIC_CODES = {
   UG101: 'include file not found',
@@ -45,6 +45,7 @@ export const DIAGNOSTIC_CODES = {
   UG305: 'redefinition with a different layout',
   UG401: 'model disagrees with gcc',
   UG402: 'gcc could not compile the probe',
+  UG501: 'a patch hunk cannot be placed, or the patch has no usable hunk',
   UG901: 'input file cannot be read',
   UG902: 'bad command-line usage',
 } as const;

@@ -1,0 +1,63 @@
+// The byte-by-byte picture of a changed record, old above new: each byte names the field that
+// holds it, or is a hole (padding); fields that moved, appeared or vanished are marked.
+import { fieldsJson, FieldJson } from '../model/json.js';
+import { Model, RecordModel } from '../model/model.js';
+import { Finding } from './findings.js';
+
+export type ByteKind = 'field' | 'hole' | 'moved' | 'added' | 'removed';
+
+export interface LayoutRow {
+  size: number;
+  bytes: { index: number; field: string; kind: ByteKind; first: boolean }[];
+}
+
+export interface RecordPicture {
+  record: string;
+  cSpelling: string;
+  old: LayoutRow;
+  new: LayoutRow;
+}
+
+const RECORD_CODES = new Set(['RECORD_SIZE_CHANGED', 'RECORD_ALIGN_CHANGED', 'FIELD_OFFSET_CHANGED', 'FIELD_SIZE_CHANGED', 'FIELD_TYPE_CHANGED', 'FIELD_REMOVED', 'FIELD_RENAMED', 'RESERVED_FIELD_USED', 'FIELD_APPENDED_EXTENSIBLE', 'FIELD_APPENDED_SIZE_ENCODED', 'FIELD_ADDED']);
+
+function leaves(model: Model, r: RecordModel): FieldJson[] {
+  const out: FieldJson[] = [];
+  const walk = (fs: FieldJson[], prefix: string) => {
+    for (const f of fs) {
+      if (f.fields) walk(f.fields.map((x) => ({ ...x, name: `${prefix}${f.name}.${x.name}` })), '');
+      else out.push({ ...f, name: prefix + f.name });
+    }
+  };
+  walk(fieldsJson(model, r.layout.fields), '');
+  return out;
+}
+
+function row(model: Model, r: RecordModel, other: Map<string, FieldJson>, missingKind: 'added' | 'removed'): LayoutRow {
+  const bytes: LayoutRow['bytes'] = Array.from({ length: r.layout.size }, (_, index) => ({ index, field: '', kind: 'hole' as ByteKind, first: false }));
+  for (const f of leaves(model, r)) {
+    const twin = other.get(f.name);
+    const kind: ByteKind = !twin ? missingKind : twin.offset !== f.offset || twin.bitOffset !== f.bitOffset ? 'moved' : 'field';
+    const start = f.bitOffset !== undefined ? Math.floor(f.bitOffset / 8) : f.offset;
+    const end = f.bitOffset !== undefined ? Math.ceil((f.bitOffset + f.bitWidth!) / 8) : f.offset + f.size;
+    for (let b = start; b < Math.min(end, bytes.length); b++) {
+      // A union's members share bytes: the first one named keeps the byte.
+      if (bytes[b].field) continue;
+      bytes[b] = { index: b, field: f.name, kind, first: b === start };
+    }
+  }
+  return { size: r.layout.size, bytes };
+}
+
+export function recordPictures(oldM: Model, newM: Model, findings: Finding[]): RecordPicture[] {
+  const changed = new Set(findings.filter((f) => RECORD_CODES.has(f.code)).map((f) => f.subject.split('.')[0]));
+  const out: RecordPicture[] = [];
+  for (const name of [...changed].sort()) {
+    const o = oldM.records.find((r) => r.name === name);
+    const n = newM.records.find((r) => r.name === name);
+    if (!o || !n) continue;
+    const oldLeaves = new Map(leaves(oldM, o).map((f) => [f.name, f]));
+    const newLeaves = new Map(leaves(newM, n).map((f) => [f.name, f]));
+    out.push({ record: name, cSpelling: n.cSpelling, old: row(oldM, o, newLeaves, 'removed'), new: row(newM, n, oldLeaves, 'added') });
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+// `uapigen diff`: pairs up headers (two files, two trees matched by relative path, or a base
+// header and a patch), models each side per ABI, and compares.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { AbiName } from '../model/abi.js';
+import { Model } from '../model/model.js';
+import { buildModel } from '../pipeline.js';
+import { FileCache } from '../preprocess/preprocessor.js';
+import { isPathArgument } from '../passes/read-headers.js';
+import { SourceFile } from '../source.js';
+import { compareAcrossAbis, compareModels } from './compare.js';
+import { Finding, mergeFindings } from './findings.js';
+import { recordPictures, RecordPicture } from './layout-picture.js';
+import { applyPatch, parsePatch, patchFor } from './patch.js';
+
+export interface Side {
+  /** What the reader is told this side is. */
+  label: string;
+  /** Header arguments for the model (include names or absolute paths). */
+  header: string;
+  includeDirs: string[];
+  displayRoot?: string;
+}
+
+export interface Pair {
+  name: string;
+  old?: Side;
+  new?: Side;
+}
+
+export interface DiffResult {
+  oldLabel: string;
+  newLabel: string;
+  abis: AbiName[];
+  findings: Finding[];
+  pictures: RecordPicture[];
+  notes: string[];
+}
+
+function headersUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (e.endsWith('.h')) out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** OLD and NEW as given: two headers, or two directories matched by relative path. */
+export function pairsOf(oldArg: string, newArg: string, includeDirs: string[]): Pair[] {
+  const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+  if (isDir(oldArg) && isDir(newArg)) {
+    const o = resolve(oldArg);
+    const n = resolve(newArg);
+    const names = [...new Set([...headersUnder(o), ...headersUnder(n)])].sort();
+    // Each tree's own headers come before the system's, so a tree's includes resolve inside it.
+    const side = (root: string, rel: string, label: string): Side | undefined =>
+      existsSync(join(root, rel)) ? { label, header: join(root, rel), includeDirs: [root, ...includeDirs], displayRoot: root } : undefined;
+    return names.map((rel) => ({ name: rel, old: side(o, rel, oldArg), new: side(n, rel, newArg) }));
+  }
+  const one = (arg: string): Side => (isPathArgument(arg) ? { label: arg, header: resolve(arg), includeDirs, displayRoot: dirname(resolve(arg)) } : { label: arg, header: arg, includeDirs });
+  return [{ name: newArg, old: one(oldArg), new: one(newArg) }];
+}
+
+/** BASE with PATCH applied, written to a temporary tree so its includes still resolve. */
+export function patchedPair(baseArg: string, patchPath: string, includeDirs: string[], notes: string[]): Pair {
+  const patch = new SourceFile(resolve(patchPath), patchPath, readFileSync(patchPath, 'utf8'));
+  const basePath = isPathArgument(baseArg) ? resolve(baseArg) : ['/usr/include/x86_64-linux-gnu', '/usr/include', ...includeDirs].map((d) => join(d, baseArg)).find(existsSync);
+  if (!basePath) throw new Error(`cannot find base header ${baseArg}`);
+  const base = new SourceFile(basePath, baseArg, readFileSync(basePath, 'utf8'));
+  const fp = patchFor(parsePatch(patch), isPathArgument(baseArg) ? baseArg.split('/').pop()! : baseArg, patch);
+  const applied = applyPatch(base, fp, patch);
+  for (const p of applied.placements) {
+    notes.push(`hunk ${p.hunk.header} (patch line ${p.hunk.patchLine}) applied at line ${p.at}${p.fuzz ? ` ignoring ${p.fuzz} context line${p.fuzz === 1 ? '' : 's'} that differ` : ''}`);
+  }
+  const root = mkdtempSync(join(tmpdir(), 'uapigen-patched-'));
+  const rel = isPathArgument(baseArg) ? baseArg.split('/').pop()! : baseArg;
+  mkdirSync(dirname(join(root, rel)), { recursive: true });
+  writeFileSync(join(root, rel), applied.text);
+  const baseSide: Side = isPathArgument(baseArg) ? { label: baseArg, header: basePath, includeDirs, displayRoot: dirname(basePath) } : { label: baseArg, header: baseArg, includeDirs };
+  return {
+    name: rel,
+    old: baseSide,
+    new: { label: `${baseArg} + ${patchPath}`, header: join(root, rel), includeDirs: [dirname(basePath), ...includeDirs], displayRoot: root },
+  };
+}
+
+const EMPTY = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'uapigen-empty-'));
+  writeFileSync(join(dir, 'empty.h'), '');
+  return join(dir, 'empty.h');
+})();
+
+export function diffPairs(pairs: Pair[], abis: AbiName[], oldLabel: string, newLabel: string, notes: string[] = [], cache = new FileCache()): DiffResult {
+  const lists: Finding[][] = [];
+  const pictures: RecordPicture[] = [];
+  for (const pair of pairs) {
+    const models: Partial<Record<AbiName, { old: Model; new: Model }>> = {};
+    const pairLists: Finding[][] = [];
+    for (const abi of abis) {
+      const model = (s: Side | undefined) => buildModel([s?.header ?? EMPTY], { abi, includeDirs: s?.includeDirs ?? [], displayRoot: s?.displayRoot, cache });
+      const m = { old: model(pair.old), new: model(pair.new) };
+      models[abi] = m;
+      pairLists.push(compareModels(m.old, m.new));
+    }
+    const { x86_64: a, i386: b } = models;
+    if (a && b) pairLists.push(compareAcrossAbis(a.old, b.old, a.new, b.new));
+    const primary = models[abis[0]]!;
+    pictures.push(...recordPictures(primary.old, primary.new, mergeFindings(pairLists)));
+    lists.push(...pairLists);
+  }
+  return { oldLabel, newLabel, abis, findings: mergeFindings(lists), pictures, notes };
+}
