@@ -81,9 +81,15 @@ export function compareModels(oldM: Model, newM: Model): Finding[] {
     const ni = ioctlNew.get(name);
     if (!ni) continue;
     const norm = (s?: string) => (s ?? '').replace(/\s+/g, ' ').trim();
-    const oldArg = norm(oi.encoded.argType ?? oi.declared?.argType);
-    const newArg = norm(ni.encoded.argType ?? ni.declared?.argType);
-    if (oldArg !== newArg) add('IOCTL_ARG_TYPE_CHANGED', name, `${name} takes ${newArg || 'no argument'} instead of ${oldArg || 'no argument'}`, { old: oi.constant.loc, new: ni.constant.loc });
+    // The encoded argument is ABI; a doc comment's declared one is compared only when both
+    // versions declare one (a comment that is reworded or dropped changes no ABI).
+    const encodedOld = norm(oi.encoded.argType);
+    const encodedNew = norm(ni.encoded.argType);
+    if (encodedOld !== encodedNew) {
+      add('IOCTL_ARG_TYPE_CHANGED', name, `${name} takes ${encodedNew || 'no argument'} instead of ${encodedOld || 'no argument'}`, { old: oi.constant.loc, new: ni.constant.loc });
+    } else if (oi.declared && ni.declared && norm(oi.declared.argType) !== norm(ni.declared.argType)) {
+      add('IOCTL_ARG_TYPE_CHANGED', name, `${name} is documented to take ${norm(ni.declared.argType) || 'no argument'} instead of ${norm(oi.declared.argType) || 'no argument'}`, { old: oi.declared.loc, new: ni.declared.loc });
+    }
   }
 
   compareEnums(oldM, newM, add);

@@ -1,0 +1,95 @@
+// Every change class of `uapigen diff` has a fixture pair here; each asserts the class, its
+// severity, the subject and both locations. Each pair also diffs old against old and new
+// against new, which must find nothing.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { diffPairs, pairsOf } from '../../generator/diff/run.js';
+import { CHANGE_CLASSES, ChangeCode, Finding } from '../../generator/diff/findings.js';
+import { writeTree } from '../helpers/model.js';
+
+const d = suite('diff change classes');
+const H = '#include <linux/types.h>\n#include <linux/ioctl.h>\n';
+
+function diff(oldText: string, newText: string): Finding[] {
+  const dir = writeTree({ 'old/t.h': H + oldText, 'new/t.h': H + newText });
+  return diffPairs(pairsOf(join(dir, 'old'), join(dir, 'new'), []), ['x86_64', 'i386'], 'old', 'new').findings;
+}
+
+interface Case {
+  code: ChangeCode;
+  subject: string;
+  old: string;
+  new: string;
+  /** Lines in t.h (the two includes are lines 1-2) of the old and new places, when there are. */
+  oldLine?: number;
+  newLine?: number;
+}
+
+const FLAGS = (extra = '') => `struct s {\n\t__u32 flags;\n#define S_F_A (1 << 0)\n#define S_F_B (1 << 1)\n${extra}\t__u32 n;\n};\n`;
+const CAP = (second: string) =>
+  `struct dev_cap_header { __u16 id; __u16 version; __u32 next; };\nstruct dev_info { __u32 argsz; __u32 cap_offset; };\n#define DEV_INFO_CAP_A 1\nstruct dev_info_cap_a { struct dev_cap_header header; __u32 x; };\n${second}`;
+
+const CASES: Case[] = [
+  { code: 'CONSTANT_REMOVED', subject: 'B', old: '#define A 1\n#define B 2\n', new: '#define A 1\n', oldLine: 4 },
+  { code: 'CONSTANT_VALUE_CHANGED', subject: 'A', old: '#define A 1\n', new: '\n#define A 2\n', oldLine: 3, newLine: 4 },
+  { code: 'CONSTANT_TYPE_CHANGED', subject: 'A', old: '#define A 1\n', new: '#define A 1u\n', oldLine: 3, newLine: 3 },
+  { code: 'CONSTANT_RENAMED', subject: 'OLD_NAME', old: '#define OLD_NAME 7\n', new: '#define NEW_NAME 7\n', oldLine: 3, newLine: 3 },
+  { code: 'CONSTANT_ADDED', subject: 'B', old: '#define A 1\n', new: '#define A 1\n#define B 2\n', newLine: 4 },
+  { code: 'FLAG_BIT_COLLISION', subject: 'S_F_C', old: FLAGS(), new: FLAGS('#define S_F_C (1 << 1)\n'), oldLine: 6, newLine: 7 },
+  { code: 'FLAG_ADDED', subject: 'S_F_C', old: FLAGS(), new: FLAGS('#define S_F_C (1 << 2)\n'), newLine: 7 },
+  { code: 'ENUM_MEMBER_RENUMBERED', subject: 'Y', old: 'enum e { X = 1, Y = 2 };\n', new: 'enum e { X = 1, Y = 3 };\n', oldLine: 3, newLine: 3 },
+  { code: 'ENUM_MEMBER_REMOVED', subject: 'Y', old: 'enum e { X, Y };\n', new: 'enum e { X };\n', oldLine: 3 },
+  { code: 'ENUM_MEMBER_INSERTED', subject: 'N', old: 'enum e {\n\tA,\n\tB\n};\n', new: 'enum e {\n\tA,\n\tN,\n\tB\n};\n', newLine: 5 },
+  { code: 'ENUM_MEMBER_ADDED', subject: 'C', old: 'enum e {\n\tA,\n\tB,\n\tE_NUM\n};\n', new: 'enum e {\n\tA,\n\tB,\n\tC,\n\tE_NUM\n};\n', newLine: 6 },
+  { code: 'ENUM_COUNT_CHANGED', subject: 'E_NUM', old: 'enum e {\n\tA,\n\tB,\n\tE_NUM\n};\n', new: 'enum e {\n\tA,\n\tB,\n\tC,\n\tE_NUM\n};\n', oldLine: 6, newLine: 7 },
+  { code: 'ENUM_ADDED', subject: 'enum f', old: '', new: 'enum f { F1, F2 };\n', newLine: 3 },
+  { code: 'RECORD_REMOVED', subject: 'gone', old: 'struct gone { __u32 a; };\n', new: '', oldLine: 3 },
+  { code: 'RECORD_ADDED', subject: 'fresh', old: '', new: 'struct fresh { __u32 a; };\n', newLine: 3 },
+  { code: 'RECORD_SIZE_CHANGED', subject: 's', old: 'struct s { __u32 a; };\n', new: 'struct s { __u32 a; } __attribute__((aligned(8)));\n', oldLine: 3, newLine: 3 },
+  { code: 'RECORD_ALIGN_CHANGED', subject: 's', old: 'struct s { __u32 a; };\n', new: 'struct s { __u32 a; } __attribute__((aligned(8)));\n', oldLine: 3, newLine: 3 },
+  { code: 'FIELD_OFFSET_CHANGED', subject: 's.b', old: 'struct s { __u32 a; __u32 b; };\n', new: 'struct s { __u32 b; __u32 a; };\n', oldLine: 3, newLine: 3 },
+  { code: 'FIELD_SIZE_CHANGED', subject: 's.a', old: 'struct s { __u64 x; __u32 a; };\n', new: 'struct s { __u64 x; __u64 a; };\n', oldLine: 3, newLine: 3 },
+  { code: 'FIELD_TYPE_CHANGED', subject: 's.a', old: 'struct s { __u32 a; };\n', new: 'struct s { __s32 a; };\n', oldLine: 3, newLine: 3 },
+  { code: 'FIELD_REMOVED', subject: 's.b', old: 'struct s { __u32 a; __u16 b; __u16 c; };\n', new: 'struct s { __u32 a; __u32 c; };\n', oldLine: 3, newLine: 3 },
+  { code: 'FIELD_RENAMED', subject: 's.count', old: 'struct s { __u32 count; };\n', new: 'struct s { __u32 total; };\n', oldLine: 3, newLine: 3 },
+  { code: 'RESERVED_FIELD_USED', subject: 's.mode', old: 'struct s { __u32 a; __u32 reserved; };\n', new: 'struct s { __u32 a; __u32 mode; };\n', oldLine: 3, newLine: 3 },
+  {
+    code: 'FIELD_APPENDED_EXTENSIBLE', subject: 'x.size',
+    old: '/**\n * X_GET - _IOWR(\'X\', 1, struct x)\n */\nstruct x { __u32 argsz; __u32 flags; };\n#define X_GET _IO(\'X\', 1)\n',
+    new: '/**\n * X_GET - _IOWR(\'X\', 1, struct x)\n */\nstruct x { __u32 argsz; __u32 flags; __u64 size; };\n#define X_GET _IO(\'X\', 1)\n', oldLine: 6, newLine: 6,
+  },
+  { code: 'FIELD_APPENDED_SIZE_ENCODED', subject: 'x.size', old: 'struct x { __u32 argsz; __u32 flags; };\n#define X_SET _IOW(\'X\', 2, struct x)\n', new: 'struct x { __u32 argsz; __u32 flags; __u64 size; };\n#define X_SET _IOW(\'X\', 2, struct x)\n', oldLine: 3, newLine: 3 },
+  { code: 'FIELD_ADDED', subject: 's.b', old: 'struct s { __u32 a; };\n', new: 'struct s { __u32 a; __u32 b; };\n', oldLine: 3, newLine: 3 },
+  { code: 'IOCTL_NUMBER_CHANGED', subject: 'X_SET', old: 'struct x { __u32 argsz; __u32 flags; };\n#define X_SET _IOW(\'X\', 2, struct x)\n', new: 'struct x { __u32 argsz; __u32 flags; __u64 size; };\n#define X_SET _IOW(\'X\', 2, struct x)\n', oldLine: 4, newLine: 4 },
+  { code: 'IOCTL_ARG_TYPE_CHANGED', subject: 'X_SET', old: 'struct a { __u32 v; };\nstruct b { __s32 w; };\n#define X_SET _IOW(\'X\', 2, struct a)\n', new: 'struct a { __u32 v; };\nstruct b { __s32 w; };\n#define X_SET _IOW(\'X\', 2, struct b)\n', oldLine: 5, newLine: 5 },
+  { code: 'IOCTL_REMOVED', subject: 'X_GO', old: '#define X_GO _IO(\'X\', 3)\n', new: '', oldLine: 3 },
+  { code: 'IOCTL_ADDED', subject: 'X_GO', old: '', new: '#define X_GO _IO(\'X\', 3)\n', newLine: 3 },
+  { code: 'LAYOUT_DIVERGED_ACROSS_ABIS', subject: 's', old: 'struct s { __u32 a; __aligned_u64 b; };\n', new: 'struct s { __u32 a; __u64 b; };\n', oldLine: 3, newLine: 3 },
+  { code: 'CAPABILITY_ID_REUSED', subject: 'DEV_INFO_CAP_B', old: CAP(''), new: CAP('#define DEV_INFO_CAP_B 1\nstruct dev_info_cap_b { struct dev_cap_header header; __u64 y; };\n').replace('#define DEV_INFO_CAP_A 1\nstruct dev_info_cap_a { struct dev_cap_header header; __u32 x; };\n', ''), oldLine: 5, newLine: 5 },
+  { code: 'CAPABILITY_ADDED', subject: 'DEV_INFO_CAP_B', old: CAP(''), new: CAP('#define DEV_INFO_CAP_B 2\nstruct dev_info_cap_b { struct dev_cap_header header; __u64 y; };\n'), newLine: 7 },
+  { code: 'API_STRING_CHANGED', subject: 'D_API_PCI_STRING', old: '#define D_API_PCI_STRING "d-pci"\n', new: '#define D_API_PCI_STRING "d-pcie"\n', oldLine: 3, newLine: 3 },
+  { code: 'API_STRING_REMOVED', subject: 'D_API_AP_STRING', old: '#define D_API_PCI_STRING "d-pci"\n#define D_API_AP_STRING "d-ap"\n', new: '#define D_API_PCI_STRING "d-pci"\n', oldLine: 4 },
+  { code: 'API_STRING_ADDED', subject: 'D_API_AP_STRING', old: '#define D_API_PCI_STRING "d-pci"\n', new: '#define D_API_PCI_STRING "d-pci"\n#define D_API_AP_STRING "d-ap"\n', newLine: 4 },
+];
+
+d('every change class has a case', () => {
+  const covered = new Set(CASES.map((c) => c.code));
+  assert.equal(Object.keys(CHANGE_CLASSES).filter((c) => !covered.has(c as ChangeCode)), []);
+});
+
+for (const c of CASES) {
+  d(`${c.code}: ${CHANGE_CLASSES[c.code].severity}`, () => {
+    const all = diff(c.old, c.new);
+    const f = all.find((x) => x.code === c.code && x.subject === c.subject);
+    assert.ok(f, `no ${c.code} for ${c.subject}; got ${all.map((x) => `${x.code} ${x.subject}`).join(', ')}`);
+    assert.is(f!.severity, CHANGE_CLASSES[c.code].severity);
+    assert.is(f!.old?.line, c.oldLine, 'old location');
+    assert.is(f!.new?.line, c.newLine, 'new location');
+    if (f!.old) assert.is(f!.old.file, 't.h');
+    assert.equal(diff(c.old, c.old), [], 'old vs old');
+    assert.equal(diff(c.new, c.new), [], 'new vs new');
+  });
+}
+
+d.run();
