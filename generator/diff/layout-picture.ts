@@ -32,6 +32,11 @@ function leaves(model: Model, r: RecordModel): FieldJson[] {
   return out;
 }
 
+/** Byte by byte, the field that holds each byte of a record ('' for padding). */
+export function byteMap(model: Model, r: RecordModel): string[] {
+  return row(model, r, new Map(leaves(model, r).map((f) => [f.name, f])), 'added').bytes.map((b) => b.field);
+}
+
 function row(model: Model, r: RecordModel, other: Map<string, FieldJson>, missingKind: 'added' | 'removed'): LayoutRow {
   const bytes: LayoutRow['bytes'] = Array.from({ length: r.layout.size }, (_, index) => ({ index, field: '', kind: 'hole' as ByteKind, first: false }));
   for (const f of leaves(model, r)) {
