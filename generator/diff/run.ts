@@ -96,6 +96,27 @@ const EMPTY = (() => {
   return join(dir, 'empty.h');
 })();
 
+/** Every file the old model read has the same bytes where the new side would read it. */
+function sameInputs(oldModel: Model, pair: Pair): boolean {
+  if (!pair.old || !pair.new) return false;
+  const oldRoot = pair.old.displayRoot;
+  const newRoot = pair.new.displayRoot;
+  if (pair.old.header === pair.new.header && oldRoot === newRoot && pair.old.includeDirs.join() === pair.new.includeDirs.join()) return true;
+  // The old side's main header as the model resolved it; the new side's must be a path to compare.
+  const oldMain = oldModel.headers[0]?.path;
+  if (!isPathArgument(pair.new.header)) return false;
+  const newMain = resolve(pair.new.header);
+  for (const f of oldModel.files) {
+    let twin = f.path;
+    if (f.path === oldMain) twin = newMain;
+    else if (oldRoot && newRoot && f.path.startsWith(oldRoot + '/')) twin = join(newRoot, relative(oldRoot, f.path));
+    else if (!f.path.startsWith('/')) return false; // <built-in> and such: compare properly
+    if (twin === f.path) continue;
+    if (!existsSync(twin) || readFileSync(twin, 'utf8') !== f.text) return false;
+  }
+  return true;
+}
+
 export function diffPairs(pairs: Pair[], abis: AbiName[], oldLabel: string, newLabel: string, notes: string[] = [], cache = new FileCache()): DiffResult {
   const lists: Finding[][] = [];
   const pictures: RecordPicture[] = [];
@@ -104,12 +125,19 @@ export function diffPairs(pairs: Pair[], abis: AbiName[], oldLabel: string, newL
     const pairLists: Finding[][] = [];
     for (const abi of abis) {
       const model = (s: Side | undefined) => buildModel([s?.header ?? EMPTY], { abi, includeDirs: s?.includeDirs ?? [], displayRoot: s?.displayRoot, cache });
-      const m = { old: model(pair.old), new: model(pair.new) };
+      const oldModel = model(pair.old);
+      // Same bytes in, same model out: when every file the old side read is identical on the
+      // new side, the new model is the old one and there is nothing to compare.
+      if (sameInputs(oldModel, pair)) {
+        models[abi] = { old: oldModel, new: oldModel };
+        continue;
+      }
+      const m = { old: oldModel, new: model(pair.new) };
       models[abi] = m;
       pairLists.push(compareModels(m.old, m.new));
     }
     const { x86_64: a, i386: b } = models;
-    if (a && b) pairLists.push(compareAcrossAbis(a.old, b.old, a.new, b.new));
+    if (a && b && (a.old !== a.new || b.old !== b.new)) pairLists.push(compareAcrossAbis(a.old, b.old, a.new, b.new));
     const primary = models[abis[0]]!;
     pictures.push(...recordPictures(primary.old, primary.new, mergeFindings(pairLists)));
     lists.push(...pairLists);

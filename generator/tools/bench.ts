@@ -2,7 +2,11 @@
 // measures, the figure, and where there is one, the target and the ratio to a reference
 // measured in the same run.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../manifest.js';
+import { diffPairs, pairsOf, patchedPair } from '../diff/run.js';
 import { DiagnosticError } from '../diagnostics.js';
 import { AbiName, ABI_NAMES, ABIS } from '../model/abi.js';
 import { buildModel, StageTiming } from '../pipeline.js';
@@ -96,7 +100,36 @@ async function benchGenerate(): Promise<void> {
   console.log(`  per stage, ms: ${Object.entries(stages).map(([s, ms]) => `${s} ${ms.toFixed(0)}`).join(', ')}`);
 }
 
-const BENCHMARKS: Record<string, () => void | Promise<void>> = { family: benchFamily, generate: benchGenerate, sweep: benchSweepRead };
+/** Two versions of the family: as shipped, and with the seed RFC's vfio.h hunks applied. */
+function benchDiff(): void {
+  console.log(`\n## Diffing two versions of the virtualization family (${FAMILY.length} headers, both ABIs), warm`);
+  const root = mkdtempSync(join(tmpdir(), 'uapigen-bench-diff-'));
+  for (const side of ['old', 'new']) {
+    mkdirSync(join(root, side, 'linux'), { recursive: true });
+    for (const h of [...FAMILY, 'linux/input-event-codes.h']) copyFileSync(`/usr/include/${h}`, join(root, side, h));
+  }
+  const seed = join(PACKAGE_ROOT, '..', 'shared', 'seeds', '000_4f611f6a2e78219a.txt');
+  const notes: string[] = [];
+  const patched = patchedPair('linux/vfio.h', seed, [], notes);
+  copyFileSync(patched.new!.header, join(root, 'new', 'linux', 'vfio.h'));
+  const run = (cache: FileCache) => diffPairs(pairsOf(join(root, 'old'), join(root, 'new'), []), [...ABI_NAMES], 'old', 'new', [], cache);
+  for (let k = 0; k < 2; k++) run(new FileCache());
+  const fresh: number[] = [];
+  const cached: number[] = [];
+  const shared = new FileCache();
+  let findings = 0;
+  for (let k = 0; k < 5; k++) {
+    let t0 = performance.now();
+    findings = run(new FileCache()).findings.length;
+    fresh.push(performance.now() - t0);
+    t0 = performance.now();
+    run(shared);
+    cached.push(performance.now() - t0);
+  }
+  console.log(`${findings} findings: ${median(fresh).toFixed(0)} ms (files lexed afresh), ${median(cached).toFixed(0)} ms (lexed files cached), median of 5; target under 1000 ms`);
+}
+
+const BENCHMARKS: Record<string, () => void | Promise<void>> = { family: benchFamily, generate: benchGenerate, diff: benchDiff, sweep: benchSweepRead };
 
 const only = process.argv.slice(2);
 console.log(`uapigen bench on node ${process.version}, ${process.arch}`);
