@@ -2,6 +2,7 @@
 // Regenerate with: npx uapigen generate
 // Every unit of uapi/manifest.json, each as a namespace.
 
+export * as errno from './errno.js';
 export * as vfio from './vfio.js';
 export * as vhost from './vhost.js';
 export * as virtio_ring from './virtio_ring.js';

@@ -1603,7 +1603,7 @@ export const vfio_irq_set: RecordCodec<vfio_irq_set> = defineRecord<vfio_irq_set
     index: { offset: 8, codec: u32 },
     start: { offset: 12, codec: u32 },
     count: { offset: 16, codec: u32 },
-    data: { offset: 20, codec: u8, flexible: { countField: 'count' } },
+    data: { offset: 20, codec: u8, flexible: {} },
   },
 });
 
@@ -1656,7 +1656,7 @@ export const vfio_pci_hot_reset_info: RecordCodec<vfio_pci_hot_reset_info> = def
     argsz: { offset: 0, codec: u32 },
     flags: { offset: 4, codec: u32 },
     count: { offset: 8, codec: u32 },
-    devices: { offset: 12, codec: vfio_pci_dependent_device, flexible: { countField: 'count' } },
+    devices: { offset: 12, codec: vfio_pci_dependent_device, flexible: {} },
   },
 });
 
@@ -1685,7 +1685,7 @@ export const vfio_pci_hot_reset: RecordCodec<vfio_pci_hot_reset> = defineRecord<
     argsz: { offset: 0, codec: u32 },
     flags: { offset: 4, codec: u32 },
     count: { offset: 8, codec: u32 },
-    group_fds: { offset: 12, codec: s32, flexible: { countField: 'count' } },
+    group_fds: { offset: 12, codec: s32, flexible: {} },
   },
 });
 
@@ -2133,7 +2133,7 @@ export const vfio_iommu_type1_info_cap_iova_range: RecordCodec<vfio_iommu_type1_
       header: { offset: 0, codec: vfio_info_cap_header },
       nr_iovas: { offset: 8, codec: u32 },
       reserved: { offset: 12, codec: u32 },
-      iova_ranges: { offset: 16, codec: vfio_iova_range, flexible: {} },
+      iova_ranges: { offset: 16, codec: vfio_iova_range, flexible: { countField: 'nr_iovas' } },
     },
   });
 

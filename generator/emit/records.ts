@@ -101,7 +101,20 @@ function recordReference(ctx: EmitContext, decl: RecordDecl): string {
   return name;
 }
 
-const COUNT_NAMES = (field: string) => [`nr_${field}`, `num_${field}`, `n_${field}`, `${field}_count`, `${field}_num`, 'count', 'nr', 'num', 'nr_areas'];
+/**
+ * The sibling that counts a flexible array: `nr_X`, `num_X`, `n_X` or `X_count` written before
+ * it, where X (less a plural s) starts the array's name: `nr_areas` counts `areas`, `nr_iovas`
+ * counts `iova_ranges`. A bare `count` is not taken: in vfio_irq_set it counts IRQs, while the
+ * array holds bytes.
+ */
+function countFieldFor(field: string, before: string[]): string | undefined {
+  return before.find((name) => {
+    const m = /^(?:nr|num|n)_(\w+)$/.exec(name) ?? /^(\w+)_(?:count|num)$/.exec(name);
+    if (!m) return false;
+    const x = m[1].replace(/s$/, '');
+    return x.length > 0 && field.startsWith(x);
+  });
+}
 
 function recordBody(ctx: EmitContext, decl: RecordDecl, layout: RecordLayout, owner: Owner) {
   const families = new Map(ctx.primary.flagFamilies.filter((f) => f.record === owner.record).map((f) => [f.field, f]));
@@ -127,7 +140,7 @@ function recordBody(ctx: EmitContext, decl: RecordDecl, layout: RecordLayout, ow
       if (signed) parts.push('signed: true');
     }
     if (flexible) {
-      const countField = COUNT_NAMES(f.name).find((n) => seen.includes(n));
+      const countField = countFieldFor(f.name, seen);
       parts.push(`flexible: { ${countField ? `countField: ${JSON.stringify(countField)}` : ''} }`);
     }
     specFields.push(`${f.name}: { ${parts.join(', ')} }`);

@@ -1,0 +1,374 @@
+// A simulated vfio-vhost net device, as the RFC describes it, enforcing the ABI as a kernel
+// driver would: argsz checks, EINVAL for bad indexes, the config-region message rules, one
+// notify page per queue, SET_IRQS validated as libvfio-user does. Two layouts: `typed` (the
+// regions carry VFIO_REGION_INFO_CAP_TYPE, and sit at other indexes than the RFC's) and
+// `fixed` (the RFC's own indexes, no capabilities).
+import { EBUSY, EINVAL, ENOBUFS, ENOTTY, EOPNOTSUPP, EPERM } from '../../generated/errno.js';
+import {
+  VFIO_DEVICE_FLAGS, VFIO_DEVICE_FLAGS_RESET, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_ACTION_TYPE_MASK,
+  VFIO_IRQ_SET_DATA_BOOL, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE, VFIO_IRQ_SET_DATA_TYPE_MASK, VFIO_REGION_INFO_CAP_SPARSE_MMAP,
+  VFIO_REGION_INFO_CAP_TYPE, VFIO_REGION_INFO_FLAG, VFIO_REGION_INFO_FLAG_CAPS, VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_READ,
+  VFIO_REGION_INFO_FLAG_WRITE, vfio_device_info, vfio_ioctls, vfio_irq_info, vfio_irq_set, vfio_region_info, vfio_region_info_cap_sparse_mmap,
+  vfio_region_info_cap_type, vfio_region_sparse_mmap_area,
+} from '../../generated/vfio.js';
+import {
+  VFIO_DEVICE_FLAGS_VHOST, VFIO_REGION_SUBTYPE_VHOST_CONFIG, VFIO_REGION_SUBTYPE_VHOST_NOTIFY, VFIO_REGION_TYPE_VHOST,
+  VFIO_VHOST_CONFIG_REGION_INDEX, VFIO_VHOST_NOTIFY_REGION_INDEX, VFIO_VHOST_NUM_IRQS, VFIO_VHOST_NUM_REGIONS, VHOST_DEVICE_SET_STATE,
+  VHOST_DEVICE_S_MAX, VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VHOST_VFIO, VHOST_VFIO_NEED_REPLY, VHOST_VFIO_OP_HDR_SIZE,
+  VHOST_VFIO_OP_PAYLOAD_MAX_SIZE, vhost_vfio_op,
+} from '../../generated/vfio_vhost.js';
+import {
+  VHOST_GET_FEATURES, VHOST_GET_VRING_BASE, VHOST_RESET_OWNER, VHOST_SET_FEATURES, VHOST_SET_LOG_BASE, VHOST_SET_OWNER,
+  VHOST_SET_VRING_ADDR, VHOST_SET_VRING_BASE, VHOST_SET_VRING_NUM, vhost_vring_addr, vhost_vring_state,
+} from '../../generated/vhost.js';
+import { VRING_AVAIL_ALIGN_SIZE, VRING_DESC_ALIGN_SIZE, VRING_USED_ALIGN_SIZE } from '../../generated/virtio_ring.js';
+import { VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
+import { VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC } from '../../generated/virtio_ring.js';
+import { VIRTIO_NET_F_MAC, VIRTIO_NET_F_MRG_RXBUF, VIRTIO_NET_F_STATUS } from '../../generated/virtio_net.js';
+import { Codec, Flags, s32, u32, u64 } from '../codegen-v1.js';
+import { buildChain, CapBody } from './capability-chain.js';
+import { readStruct, refuse, userBuffer, writeStruct } from './errno.js';
+import { SimEventfd } from './eventfd.js';
+import { CONFIG_REGION_SIZE, MAX_QUEUE_SIZE, PAGE_SIZE, QUEUES, REGION_INDEX_SHIFT } from './parameters.js';
+import type { SimContainer } from './container.js';
+
+const io = vfio_ioctls;
+
+export type SimLayout = 'typed' | 'fixed';
+
+interface RegionSpec {
+  kind: 'config' | 'notify';
+  size: bigint;
+  flags: Flags<'vfio_region_info.flags'>;
+  caps: CapBody[];
+}
+
+interface Vring {
+  num?: number;
+  addr?: vhost_vring_addr;
+  base: number;
+}
+
+const bit = (n: number) => 1n << BigInt(n);
+const popcount = (v: number) => v.toString(2).replace(/0/g, '').length;
+
+export class SimVhostNetDevice {
+  container: SimContainer | undefined;
+  readonly regions: RegionSpec[] = [];
+  readonly offeredFeatures = [VIRTIO_F_VERSION_1, VIRTIO_F_ACCESS_PLATFORM, VIRTIO_NET_F_MAC, VIRTIO_NET_F_STATUS, VIRTIO_NET_F_MRG_RXBUF, VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_RING_F_EVENT_IDX].reduce((a, b) => a | bit(b), 0n);
+  owner = false;
+  features: bigint | undefined;
+  logBase: bigint | undefined;
+  vrings: Vring[] = [];
+  state = VHOST_DEVICE_S_STOPPED;
+  /** Call eventfds, per queue: signalled when the device has used buffers. */
+  readonly calls: (SimEventfd | undefined)[] = new Array(QUEUES).fill(undefined);
+  /** Kicks seen, per queue. */
+  readonly kicks: number[] = new Array(QUEUES).fill(0);
+  readonly kickListeners: ((queue: number) => void)[] = [];
+  /** The doorbell pages a driver may mmap. */
+  readonly doorbells = new Uint8Array(new SharedArrayBuffer(PAGE_SIZE * QUEUES));
+  private pendingReply: Uint8Array | undefined;
+
+  constructor(
+    readonly layout: SimLayout,
+    private readonly eventfdOf: (fd: number, syscall: string) => SimEventfd,
+  ) {
+    this.resetVhost();
+    const notifySize = BigInt(PAGE_SIZE * QUEUES);
+    const typeCap = (subtype: number): CapBody => ({ id: VFIO_REGION_INFO_CAP_TYPE, version: 1, codec: vfio_region_info_cap_type, value: { type: VFIO_REGION_TYPE_VHOST, subtype } });
+    const sparse: CapBody = {
+      id: VFIO_REGION_INFO_CAP_SPARSE_MMAP,
+      version: 1,
+      codec: vfio_region_info_cap_sparse_mmap,
+      value: { nr_areas: QUEUES, reserved: 0, areas: Array.from({ length: QUEUES }, (_, q) => ({ offset: BigInt(q * PAGE_SIZE), size: BigInt(PAGE_SIZE) })) },
+      length: vfio_region_info_cap_sparse_mmap.size + QUEUES * vfio_region_sparse_mmap_area.size,
+    };
+    const rw = VFIO_REGION_INFO_FLAG.of(VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE);
+    const typed = layout === 'typed';
+    const config: RegionSpec = { kind: 'config', size: CONFIG_REGION_SIZE, flags: typed ? VFIO_REGION_INFO_FLAG.of(rw, VFIO_REGION_INFO_FLAG_CAPS) : rw, caps: typed ? [typeCap(VFIO_REGION_SUBTYPE_VHOST_CONFIG)] : [] };
+    const notifyFlags = VFIO_REGION_INFO_FLAG.of(rw, VFIO_REGION_INFO_FLAG_MMAP);
+    const notify: RegionSpec = { kind: 'notify', size: notifySize, flags: typed ? VFIO_REGION_INFO_FLAG.of(notifyFlags, VFIO_REGION_INFO_FLAG_CAPS) : notifyFlags, caps: typed ? [typeCap(VFIO_REGION_SUBTYPE_VHOST_NOTIFY), sparse] : [] };
+    // The typed layout puts the regions where the RFC's indexes do not: discovery must go by type.
+    const [configIndex, notifyIndex] = typed ? [VFIO_VHOST_NOTIFY_REGION_INDEX, VFIO_VHOST_CONFIG_REGION_INDEX] : [VFIO_VHOST_CONFIG_REGION_INDEX, VFIO_VHOST_NOTIFY_REGION_INDEX];
+    this.regions[configIndex] = config;
+    this.regions[notifyIndex] = notify;
+  }
+
+  private resetVhost(): void {
+    this.owner = false;
+    this.features = undefined;
+    this.logBase = undefined;
+    this.vrings = Array.from({ length: QUEUES }, () => ({ base: 0 }));
+    this.state = VHOST_DEVICE_S_STOPPED;
+    this.pendingReply = undefined;
+  }
+
+  // ---- VFIO device ioctls ----------------------------------------------------------------------
+
+  ioctl(request: number, arg: Uint8Array | number | undefined): number {
+    switch (request) {
+      case io.VFIO_DEVICE_GET_INFO.request:
+        return this.getInfo(arg);
+      case io.VFIO_DEVICE_GET_REGION_INFO.request:
+        return this.getRegionInfo(arg);
+      case io.VFIO_DEVICE_GET_IRQ_INFO.request:
+        return this.getIrqInfo(arg);
+      case io.VFIO_DEVICE_SET_IRQS.request:
+        return this.setIrqs(arg);
+      case io.VFIO_DEVICE_RESET.request:
+        this.resetVhost();
+        return 0;
+    }
+    return refuse(`ioctl ${request}`, ENOTTY, 'not a vfio-vhost device ioctl');
+  }
+
+  private getInfo(arg: Uint8Array | number | undefined): number {
+    const name = io.VFIO_DEVICE_GET_INFO.name;
+    const minsz = vfio_device_info.offsetOf('cap_offset');
+    const buf = userBuffer(name, arg, minsz);
+    const req = readStruct(vfio_device_info, buf);
+    if (req.argsz < minsz || req.argsz > buf.length) refuse(name, EINVAL, `argsz ${req.argsz}`);
+    const flags = VFIO_DEVICE_FLAGS.of(VFIO_DEVICE_FLAGS_RESET, VFIO_DEVICE_FLAGS_VHOST);
+    writeStruct(vfio_device_info, { argsz: req.argsz, flags, num_regions: VFIO_VHOST_NUM_REGIONS, num_irqs: VFIO_VHOST_NUM_IRQS, cap_offset: 0 }, buf);
+    return 0;
+  }
+
+  private getRegionInfo(arg: Uint8Array | number | undefined): number {
+    const name = io.VFIO_DEVICE_GET_REGION_INFO.name;
+    const buf = userBuffer(name, arg, vfio_region_info.size);
+    const req = readStruct(vfio_region_info, buf);
+    if (req.argsz < vfio_region_info.size || req.argsz > buf.length) refuse(name, EINVAL, `argsz ${req.argsz}`);
+    const spec = this.regions[req.index];
+    if (req.index >= VFIO_VHOST_NUM_REGIONS || !spec) refuse(name, EINVAL, `region index ${req.index}`);
+    const chain = spec.caps.length ? buildChain(vfio_region_info.size, spec.caps) : undefined;
+    // The kernel's argsz protocol: a chain that does not fit is left out, and argsz says how much would.
+    const fits = !chain || req.argsz >= chain.required;
+    writeStruct(vfio_region_info, {
+      argsz: fits ? req.argsz : chain!.required,
+      flags: spec.flags,
+      index: req.index,
+      cap_offset: chain && fits ? chain.offset : 0,
+      size: spec.size,
+      offset: BigInt(req.index) << REGION_INDEX_SHIFT,
+    }, buf);
+    if (chain && fits) buf.set(chain.bytes, chain.offset);
+    return 0;
+  }
+
+  private getIrqInfo(arg: Uint8Array | number | undefined): number {
+    const name = io.VFIO_DEVICE_GET_IRQ_INFO.name;
+    const buf = userBuffer(name, arg, vfio_irq_info.size);
+    const req = readStruct(vfio_irq_info, buf);
+    if (req.argsz < vfio_irq_info.size || req.argsz > buf.length) refuse(name, EINVAL, `argsz ${req.argsz}`);
+    if (req.index >= VFIO_VHOST_NUM_IRQS) refuse(name, EINVAL, `IRQ index ${req.index}`);
+    writeStruct(vfio_irq_info, { argsz: req.argsz, flags: VFIO_IRQ_INFO_EVENTFD, index: req.index, count: QUEUES }, buf);
+    return 0;
+  }
+
+  private setIrqs(arg: Uint8Array | number | undefined): number {
+    const name = io.VFIO_DEVICE_SET_IRQS.name;
+    const head = vfio_irq_set.size;
+    const buf = userBuffer(name, arg, head);
+    const s = vfio_irq_set.decode(new DataView(buf.buffer, buf.byteOffset, buf.length), 0, { counts: { data: 0 } });
+    if (s.argsz < head || s.argsz > buf.length) refuse(name, EINVAL, `argsz ${s.argsz}`);
+    const dataType = s.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+    const action = s.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+    if ((s.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)) !== 0) refuse(name, EINVAL, `unknown flags ${s.flags}`);
+    if (popcount(dataType) !== 1 || popcount(action) !== 1) refuse(name, EINVAL, 'exactly one data type and one action');
+    if (s.index >= VFIO_VHOST_NUM_IRQS) refuse(name, EINVAL, `IRQ index ${s.index}`);
+    if (action !== VFIO_IRQ_SET_ACTION_TRIGGER) refuse(name, EINVAL, 'only ACTION_TRIGGER is implemented');
+    if (s.count === 0) {
+      if (dataType !== VFIO_IRQ_SET_DATA_NONE) refuse(name, EINVAL, 'count 0 goes only with DATA_NONE (detach all)');
+      if (s.argsz !== head) refuse(name, EINVAL, `argsz ${s.argsz} for no data`);
+      this.calls.fill(undefined);
+      return 0;
+    }
+    // start + count within the IRQ count, written so that a huge count cannot wrap.
+    if (s.start >= QUEUES || s.count > QUEUES - s.start) refuse(name, EINVAL, `IRQs ${s.start}+${s.count} of ${QUEUES}`);
+    const each = dataType === VFIO_IRQ_SET_DATA_EVENTFD ? s32.size : dataType === VFIO_IRQ_SET_DATA_BOOL ? 1 : 0;
+    if (s.argsz !== head + each * s.count) refuse(name, EINVAL, `argsz ${s.argsz}: ${s.count} IRQs need ${head + each * s.count}`);
+    const data = new DataView(buf.buffer, buf.byteOffset + head, each * s.count);
+    if (dataType === VFIO_IRQ_SET_DATA_EVENTFD) {
+      // Every fd is checked before any is attached.
+      const fds = Array.from({ length: s.count }, (_, k) => s32.decode(data, k * s32.size));
+      const resolved = fds.map((fd) => (fd === -1 ? undefined : this.eventfdOf(fd, name)));
+      resolved.forEach((e, k) => (this.calls[s.start + k] = e));
+    } else {
+      for (let k = 0; k < s.count; k++) if (dataType === VFIO_IRQ_SET_DATA_NONE || data.getUint8(k)) this.signal(s.start + k);
+    }
+    return 0;
+  }
+
+  /** Signals a queue's call eventfd (the device used buffers of it). */
+  signal(queue: number): boolean {
+    const e = this.calls[queue];
+    e?.signal();
+    return e !== undefined;
+  }
+
+  // ---- Region I/O ---------------------------------------------------------------------------------
+
+  private locate(syscall: string, offset: bigint, length: number): { spec: RegionSpec; at: bigint } {
+    const index = Number(offset >> REGION_INDEX_SHIFT);
+    const spec = this.regions[index];
+    const at = offset & ((1n << REGION_INDEX_SHIFT) - 1n);
+    if (!spec) refuse(syscall, EINVAL, `offset 0x${offset.toString(16)} is in no region`);
+    if (at + BigInt(length) > spec.size) refuse(syscall, EINVAL, `${length} bytes at 0x${at.toString(16)} run past the ${spec.kind} region`);
+    return { spec, at };
+  }
+
+  pwrite(buf: Uint8Array, offset: bigint): number {
+    const { spec, at } = this.locate('pwrite', offset, buf.length);
+    if (spec.kind === 'config') {
+      if (at !== 0n) refuse('pwrite', EINVAL, 'messages are written at offset 0 of the config region');
+      this.message(buf);
+      return buf.length;
+    }
+    const page = BigInt(PAGE_SIZE);
+    if (buf.length !== u32.size || at % page !== 0n) refuse('pwrite', EINVAL, 'a kick is a 32-bit queue index at the start of its page');
+    const queue = Number(at / page);
+    const value = u32.decode(new DataView(buf.buffer, buf.byteOffset, buf.length), 0);
+    if (value !== queue) refuse('pwrite', EINVAL, `queue ${value} kicked on the page of queue ${queue}`);
+    this.kick(queue);
+    return buf.length;
+  }
+
+  pread(buf: Uint8Array, offset: bigint): number {
+    const { spec, at } = this.locate('pread', offset, buf.length);
+    if (spec.kind === 'notify') {
+      buf.fill(0);
+      return buf.length;
+    }
+    if (at !== 0n) refuse('pread', EINVAL, 'replies are read at offset 0 of the config region');
+    // No pending reply reads as 0 bytes, as the RFC has it.
+    if (!this.pendingReply) return 0;
+    const n = Math.min(buf.length, this.pendingReply.length);
+    buf.set(this.pendingReply.subarray(0, n));
+    this.pendingReply = undefined;
+    return n;
+  }
+
+  mmap(offset: bigint, length: number): Uint8Array {
+    const { spec, at } = this.locate('mmap', offset, length);
+    if (spec.kind !== 'notify' || at % BigInt(PAGE_SIZE) !== 0n || length % PAGE_SIZE !== 0) refuse('mmap', EINVAL, 'only whole pages of the notify region can be mapped');
+    return new Uint8Array(this.doorbells.buffer, Number(at), length);
+  }
+
+  private kick(queue: number): void {
+    this.kicks[queue]++;
+    for (const l of this.kickListeners) l(queue);
+  }
+
+  /** Doorbells written through an mmapped page: each holds its queue index once kicked. */
+  pollDoorbells(): number[] {
+    const kicked: number[] = [];
+    const view = new DataView(this.doorbells.buffer);
+    for (let q = 0; q < QUEUES; q++) {
+      if (view.getUint32(q * PAGE_SIZE, true) === q + 1) {
+        view.setUint32(q * PAGE_SIZE, 0, true);
+        this.kick(q);
+        kicked.push(q);
+      }
+    }
+    return kicked;
+  }
+
+  // ---- The vhost request set over the config region ----------------------------------------------
+
+  private message(bytes: Uint8Array): void {
+    if (bytes.length < VHOST_VFIO_OP_HDR_SIZE) refuse('pwrite', EINVAL, `a message has at least a ${VHOST_VFIO_OP_HDR_SIZE}-byte header`);
+    const full = new Uint8Array(vhost_vfio_op.size);
+    full.set(bytes.subarray(0, Math.min(bytes.length, full.length)));
+    const op = vhost_vfio_op.fromBytes(full);
+    if (op.size > VHOST_VFIO_OP_PAYLOAD_MAX_SIZE) refuse('pwrite', EINVAL, `payload size ${op.size} over ${VHOST_VFIO_OP_PAYLOAD_MAX_SIZE}`);
+    if (bytes.length !== VHOST_VFIO_OP_HDR_SIZE + op.size) refuse('pwrite', EINVAL, `${bytes.length} bytes written for a ${op.size}-byte payload`);
+    const request = Number(op.request);
+    const needReply = VHOST_VFIO.has(op.flags, VHOST_VFIO_NEED_REPLY);
+    const payload = <T>(codec: Codec<T>, what: string): T => {
+      if (op.size !== codec.size) refuse('pwrite', EINVAL, `${what} needs a ${codec.size}-byte payload, got ${op.size}`);
+      return codec.decode(new DataView(full.buffer), VHOST_VFIO_OP_HDR_SIZE);
+    };
+    const owner = (what: string) => {
+      if (!this.owner) refuse('pwrite', EPERM, `${what} before SET_OWNER`);
+    };
+    const ring = (index: number, what: string) => {
+      if (index >= QUEUES) refuse('pwrite', ENOBUFS, `${what}: ring ${index} of ${QUEUES}`);
+      return this.vrings[index];
+    };
+    switch (request) {
+      case VHOST_SET_OWNER:
+        if (this.owner) refuse('pwrite', EBUSY, 'SET_OWNER: already owned');
+        this.owner = true;
+        return;
+      case VHOST_RESET_OWNER:
+        this.resetVhost();
+        return;
+      case VHOST_GET_FEATURES:
+        if (!needReply) refuse('pwrite', EINVAL, 'GET_FEATURES without NEED_REPLY');
+        return this.reply(request, { u64: this.offeredFeatures }, u64.size);
+      case VHOST_SET_FEATURES: {
+        owner('SET_FEATURES');
+        const f = payload(u64, 'SET_FEATURES');
+        if (f & ~this.offeredFeatures) refuse('pwrite', EOPNOTSUPP, `features 0x${(f & ~this.offeredFeatures).toString(16)} not offered`);
+        this.features = f;
+        return;
+      }
+      case VHOST_SET_LOG_BASE:
+        owner('SET_LOG_BASE');
+        this.logBase = payload(u64, 'SET_LOG_BASE');
+        return;
+      case VHOST_SET_VRING_NUM: {
+        owner('SET_VRING_NUM');
+        const st = payload(vhost_vring_state, 'SET_VRING_NUM');
+        const r = ring(st.index, 'SET_VRING_NUM');
+        if (this.state === VHOST_DEVICE_S_RUNNING) refuse('pwrite', EBUSY, 'SET_VRING_NUM while running');
+        if (st.num === 0 || st.num > MAX_QUEUE_SIZE || (st.num & (st.num - 1)) !== 0) refuse('pwrite', EINVAL, `ring size ${st.num} is not a power of two up to ${MAX_QUEUE_SIZE}`);
+        r.num = st.num;
+        return;
+      }
+      case VHOST_SET_VRING_ADDR: {
+        owner('SET_VRING_ADDR');
+        const a = payload(vhost_vring_addr, 'SET_VRING_ADDR');
+        const r = ring(a.index, 'SET_VRING_ADDR');
+        const misaligned = (v: bigint, align: number) => v % BigInt(align) !== 0n;
+        if (misaligned(a.desc_user_addr, VRING_DESC_ALIGN_SIZE) || misaligned(a.avail_user_addr, VRING_AVAIL_ALIGN_SIZE) || misaligned(a.used_user_addr, VRING_USED_ALIGN_SIZE)) {
+          refuse('pwrite', EINVAL, 'ring addresses are not aligned as virtio requires');
+        }
+        r.addr = a;
+        return;
+      }
+      case VHOST_SET_VRING_BASE: {
+        owner('SET_VRING_BASE');
+        const st = payload(vhost_vring_state, 'SET_VRING_BASE');
+        ring(st.index, 'SET_VRING_BASE').base = st.num;
+        return;
+      }
+      case VHOST_GET_VRING_BASE: {
+        owner('GET_VRING_BASE');
+        if (!needReply) refuse('pwrite', EINVAL, 'GET_VRING_BASE without NEED_REPLY');
+        const st = payload(vhost_vring_state, 'GET_VRING_BASE');
+        return this.reply(request, { state: { index: st.index, num: ring(st.index, 'GET_VRING_BASE').base } }, vhost_vring_state.size);
+      }
+      case VHOST_DEVICE_SET_STATE: {
+        owner('DEVICE_SET_STATE');
+        const st = payload(u64, 'DEVICE_SET_STATE');
+        if (st >= BigInt(VHOST_DEVICE_S_MAX)) refuse('pwrite', EINVAL, `state ${st}`);
+        if (Number(st) === VHOST_DEVICE_S_RUNNING) {
+          if (this.features === undefined) refuse('pwrite', EINVAL, 'RUNNING before SET_FEATURES');
+          const missing = this.vrings.findIndex((r) => r.num === undefined || r.addr === undefined);
+          if (missing >= 0) refuse('pwrite', EINVAL, `RUNNING with ring ${missing} not set up`);
+        }
+        this.state = Number(st);
+        return;
+      }
+    }
+    refuse('pwrite', ENOTTY, `unknown vhost request 0x${request.toString(16)}`);
+  }
+
+  private reply(request: number, payload: Record<string, unknown>, size: number): void {
+    const bytes = vhost_vfio_op.toBytes({ request: BigInt(request), flags: VHOST_VFIO.none, size, payload });
+    this.pendingReply = bytes.slice(0, VHOST_VFIO_OP_HDR_SIZE + size);
+  }
+}
+
