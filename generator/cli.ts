@@ -9,6 +9,7 @@ import { verifyCommand } from './commands/verify.js';
 import { checkCommand, generateCommand } from './commands/generate.js';
 import { diffCommand } from './commands/diff.js';
 import { lintCommand } from './commands/lint.js';
+import { devicesCommand } from './commands/devices.js';
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number> | number; help: string }> = {
   model: { run: modelCommand, help: 'model <header>... [--abi x86_64|i386] [-I dir]... [--json]   the semantic model of headers' },
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number> | numb
   generate: { run: generateCommand, help: 'generate [--manifest F] [--out DIR]                      write the TypeScript bindings' },
   diff: { run: diffCommand, help: 'diff OLD NEW | --base H --patch P [--abi A|all] [--format text|markdown|json|html] [--fail-on breaking|any|never]' },
   lint: { run: lintCommand, help: 'lint <header>... [-I dir]... [--baseline F] [--update-baseline]  UAPI rules; new findings fail' },
+  devices: { run: devicesCommand, help: 'devices [--sim typed|fixed]                               list vfio-vhost devices (the simulated one)' },
   check: { run: checkCommand, help: 'check [--manifest F] [--out DIR]                         fail with a diff if generated/ is stale' },
 };
 

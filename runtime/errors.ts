@@ -38,7 +38,7 @@ export class IoctlError extends SyscallError {
   }
 }
 
-export type ChainFault = 'offset-before-info' | 'offset-past-end' | 'misaligned' | 'header-past-end' | 'body-past-end' | 'loop' | 'too-long';
+export type ChainFault = 'offset-before-info' | 'offset-past-end' | 'misaligned' | 'header-past-end' | 'body-past-end' | 'loop';
 
 /** A capability chain the runtime will not walk, with what is wrong and where. */
 export class CapabilityChainError extends Error {

@@ -1,6 +1,6 @@
 // Writes a capability chain after an info struct, as the kernel's vfio_info_cap_add does:
 // each capability 8-byte aligned, `next` pointing at the following one, 0 ending it.
-import { RecordCodec } from '../codegen-v1.js';
+import { RecordCodec, u64 } from '../codegen-v1.js';
 
 export interface CapBody {
   id: number;
@@ -12,7 +12,8 @@ export interface CapBody {
   length?: number;
 }
 
-const ALIGN = 8;
+/** vfio_info_cap_add aligns each capability to sizeof(u64). */
+const ALIGN = u64.size;
 const roundUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
 /**

@@ -8,7 +8,7 @@ import {
 } from '../../generated/vfio.js';
 import { buildChain } from './capability-chain.js';
 import { readStruct, refuse, userBuffer, writeStruct } from './errno.js';
-import { PAGE_SIZE } from './parameters.js';
+import { IOVA_BITS, PAGE_SIZE } from './parameters.js';
 import type { SimKernel } from './kernel.js';
 
 const io = vfio_ioctls;
@@ -69,7 +69,7 @@ export class SimContainer {
         id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
         version: 1,
         codec: vfio_iommu_type1_info_cap_iova_range,
-        value: { nr_iovas: 1, reserved: 0, iova_ranges: [{ start: 0n, end: (1n << 48n) - 1n }] },
+        value: { nr_iovas: 1, reserved: 0, iova_ranges: [{ start: 0n, end: (1n << IOVA_BITS) - 1n }] },
         length: vfio_iommu_type1_info_cap_iova_range.size + vfio_iommu_type1_info_cap_iova_range.fields.iova_ranges.codec.size,
       },
     ]);
@@ -100,7 +100,8 @@ export class SimContainer {
     const name = io.VFIO_IOMMU_UNMAP_DMA.name;
     this.needIommu(name);
     const buf = userBuffer(name, arg, vfio_iommu_type1_dma_unmap.size);
-    const u = vfio_iommu_type1_dma_unmap.fromBytes(buf);
+    // data[] is the dirty bitmap, used only with GET_DIRTY_BITMAP, which this IOMMU refuses.
+    const u = vfio_iommu_type1_dma_unmap.fromBytes(buf, { counts: { data: 0 } });
     if (u.argsz < vfio_iommu_type1_dma_unmap.size || u.flags !== 0) refuse(name, EINVAL, `argsz ${u.argsz}, flags ${u.flags}`);
     const end = u.iova + u.size;
     // Type1 v2 never splits a mapping: one that is only partly inside the range is an error.

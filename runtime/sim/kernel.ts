@@ -9,7 +9,7 @@ import { SimContainer } from './container.js';
 import { refuse } from './errno.js';
 import { SimEventfd } from './eventfd.js';
 import { SimGroup } from './group.js';
-import { DEVICE_NAME, DMA_BASE_VADDR, DMA_MEMORY_SIZE, GROUP_ID, PAGE_SIZE } from './parameters.js';
+import { DEVICE_NAME, DMA_BASE_VADDR, DMA_MEMORY_SIZE, FIRST_FD, GROUP_ID, PAGE_SIZE } from './parameters.js';
 import { SimLayout, SimVhostNetDevice } from './vhost-net-device.js';
 
 export type Handle =
@@ -17,8 +17,6 @@ export type Handle =
   | { kind: 'group'; group: SimGroup }
   | { kind: 'device'; device: SimVhostNetDevice }
   | { kind: 'eventfd'; eventfd: SimEventfd };
-
-const FIRST_FD = 3; // 0, 1 and 2 are the process's standard streams
 
 export class SimKernel implements Backend {
   private readonly fds = new Map<number, Handle>();

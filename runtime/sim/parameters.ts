@@ -18,5 +18,9 @@ export const DEVICE_NAME = '4f611f6a-2e78-4219-a000-0000000000a1';
 /** Memory the simulated process can hand to DMA, and where it appears in its address space. */
 export const DMA_MEMORY_SIZE = 64 << 20;
 export const DMA_BASE_VADDR = 0x7f00_0000_0000n;
+/** The IOMMU's input address width: IOVAs below 2^48 are valid (x86-64 paging). */
+export const IOVA_BITS = 48n;
+/** The first fd a process gets: 0, 1 and 2 are its standard streams. */
+export const FIRST_FD = 3;
 /** The MAC address in the device's config space (locally administered). */
 export const MAC = [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01];

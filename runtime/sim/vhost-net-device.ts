@@ -50,7 +50,11 @@ interface Vring {
 }
 
 const bit = (n: number) => 1n << BigInt(n);
-const popcount = (v: number) => v.toString(2).replace(/0/g, '').length;
+function popcount(v: number): number {
+  let n = 0;
+  for (let x = v >>> 0; x !== 0; x &= x - 1) n++;
+  return n;
+}
 
 export class SimVhostNetDevice {
   container: SimContainer | undefined;

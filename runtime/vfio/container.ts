@@ -54,7 +54,7 @@ export class Container {
   unmapDma(iova: bigint, size: bigint): bigint {
     const arg = vfio_iommu_type1_dma_unmap.toBytes({ argsz: vfio_iommu_type1_dma_unmap.size, flags: VFIO_DMA_UNMAP_FLAG.none, iova, size, data: [] });
     callIoctl(this.backend, this.fd, io.VFIO_IOMMU_UNMAP_DMA, arg);
-    return vfio_iommu_type1_dma_unmap.fromBytes(arg).size;
+    return vfio_iommu_type1_dma_unmap.fromBytes(arg, { counts: { data: 0 } }).size;
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 import type { Ioctl, RecordCodec } from '../codegen-v1.js';
 import { Backend } from '../backend.js';
 import { IoctlError, SyscallError } from '../errors.js';
+import { ARGSZ_MAX_ROUNDS } from '../policy.js';
 
 export function callIoctl(backend: Backend, fd: number, ioctl: Ioctl<unknown>, arg?: Uint8Array | number): number {
   try {
@@ -11,9 +12,6 @@ export function callIoctl(backend: Backend, fd: number, ioctl: Ioctl<unknown>, a
     throw e;
   }
 }
-
-/** How many times an argsz query is asked again; it must grow each time (a device cannot keep it looping). */
-export const ARGSZ_MAX_ROUNDS = 4;
 
 /**
  * The argsz protocol of vfio's INFO ioctls: ask with the fixed struct; when the answer needs

@@ -1,0 +1,17 @@
+// The runtime's public entry. A program that drives devices imports this (and generated/),
+// never the generator.
+export type { Backend } from './backend.js';
+export { SyscallError, IoctlError, CapabilityChainError, VhostProtocolError, errnoName } from './errors.js';
+export { Container } from './vfio/container.js';
+export { Group } from './vfio/group.js';
+export { Device } from './vfio/device.js';
+export type { DeviceInfo, RegionInfo, IrqInfo } from './vfio/device.js';
+export { walkCapabilities } from './vfio/capabilities.js';
+export type { Capability } from './vfio/capabilities.js';
+export type { VhostTransport } from './vhost/transport.js';
+export { VfioVhostTransport } from './vhost/vfio-transport.js';
+export { VfioVhostDevice, VHOST_DEVICE_FLAGS } from './vhost/vfio-vhost-device.js';
+export { discoverVhostRegions } from './vhost/discover.js';
+export { decodeFeatures, featureBit } from './vhost/features.js';
+export { SimKernel } from './sim/kernel.js';
+export { describeDevices } from './devices.js';
