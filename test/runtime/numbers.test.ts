@@ -50,3 +50,37 @@ n('the scan would catch a typed-in number', () => {
 });
 
 n.run();
+
+const p = suite('package entry points');
+
+p('the README\'s imports resolve: uapigen/runtime and uapigen/generated/<unit>.js', async () => {
+  const runtime = await import('uapigen/runtime');
+  const vfioVhost = await import('uapigen/generated/vfio_vhost.js');
+  assert.is(typeof runtime.VfioVhostDevice, 'function');
+  assert.is(typeof runtime.SimKernel, 'function');
+  assert.is(vfioVhost.VFIO_DEVICE_API_VHOST_STRING, 'vfio-vhost');
+});
+
+p.run();
+
+const d = suite('import directions');
+
+function imports(dir: string): { file: string; spec: string }[] {
+  return files(dir).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => ({ file: relative(process.cwd(), f), spec: m[1] })));
+}
+
+d('runtime/ never imports generator/; generated/ imports only runtime/codegen-v1 and its sibling units', () => {
+  const badRuntime = imports(ROOT).filter((i) => i.spec.includes('generator/'));
+  assert.equal(badRuntime, []);
+  const generated = imports(join(process.cwd(), 'generated')).filter((i) => !/^\.\/[a-z_]+\.js$/.test(i.spec) && i.spec !== '../runtime/codegen-v1.js');
+  assert.equal(generated, []);
+});
+
+d('generator/ reaches the runtime only through its public entry, and only for `devices`', () => {
+  const fromGenerator = imports(join(process.cwd(), 'generator')).filter((i) => i.spec.includes('runtime/'));
+  assert.equal(fromGenerator, []);
+  const src = readFileSync(join(process.cwd(), 'generator', 'commands', 'devices.ts'), 'utf8');
+  assert.match(src, /await import\(new URL\('\.\.\/\.\.\/runtime\/index\.js', import\.meta\.url\)\.href\)/);
+});
+
+d.run();
