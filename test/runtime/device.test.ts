@@ -86,6 +86,24 @@ for (const layout of ['typed', 'fixed'] as const) {
   });
 }
 
+t('notify region rules: a kick is its queue\'s index at the start of its own page', () => {
+  const { kernel, dev } = open('typed');
+  const kick = (offset: bigint, value: number, bytes = 4) => {
+    const b = new Uint8Array(bytes);
+    if (bytes >= 4) new DataView(b.buffer).setUint32(0, value, true);
+    return errnoOf(() => dev.device.write(dev.regions.notify, offset, b));
+  };
+  assert.is(kick(dev.notifyOffset(1), 0), EINVAL, 'queue 0 written on the page of queue 1');
+  assert.is(kick(dev.notifyOffset(1) + 4n, 1), EINVAL, 'not at the start of the page');
+  assert.is(kick(dev.notifyOffset(0), 0, 2), EINVAL, 'not 32 bits');
+  assert.is(kick(dev.regions.notify.size, QUEUES), EINVAL, 'a page past the last queue');
+  assert.equal(kernel.device.kicks, [0, 0], 'no refused kick was counted');
+  dev.kick(0);
+  dev.kick(0);
+  dev.kick(1);
+  assert.equal(kernel.device.kicks, [2, 1]);
+});
+
 t('a doorbell written through an mmapped notify page reaches the device', () => {
   const { kernel, dev } = open('typed');
   const area = dev.regions.notifyAreas[1];
