@@ -7,7 +7,7 @@ import {
   vfio_ioctls, vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info, vfio_iommu_type1_info_cap_iova_range,
 } from '../../generated/vfio.js';
 import { buildChain } from './capability-chain.js';
-import { readStruct, refuse, userBuffer, writeStruct } from './errno.js';
+import { argszRequest, refuse, userBuffer, writeStruct } from './uaccess.js';
 import { IOVA_BITS, PAGE_SIZE } from './parameters.js';
 import type { SimKernel } from './kernel.js';
 
@@ -60,10 +60,7 @@ export class SimContainer {
   private getInfo(arg: Uint8Array | number | undefined): number {
     const name = io.VFIO_IOMMU_GET_INFO.name;
     this.needIommu(name);
-    const minsz = vfio_iommu_type1_info.offsetOf('cap_offset');
-    const buf = userBuffer(name, arg, minsz);
-    const req = readStruct(vfio_iommu_type1_info, buf);
-    if (req.argsz < minsz || req.argsz > buf.length) refuse(name, EINVAL, `argsz ${req.argsz}`);
+    const { buf, req } = argszRequest(name, arg, vfio_iommu_type1_info, vfio_iommu_type1_info.offsetOf('cap_offset'));
     const chain = buildChain(vfio_iommu_type1_info.size, [
       {
         id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,

@@ -2,7 +2,7 @@
 import { EBUSY, EINVAL, ENODEV, ENOTTY } from '../../generated/errno.js';
 import { VFIO_GROUP_FLAGS, VFIO_GROUP_FLAGS_CONTAINER_SET, VFIO_GROUP_FLAGS_VIABLE, vfio_group_status, vfio_ioctls } from '../../generated/vfio.js';
 import { s32 } from '../codegen-v1.js';
-import { readStruct, refuse, userBuffer, writeStruct } from './errno.js';
+import { argszRequest, refuse, userBuffer, writeStruct } from './uaccess.js';
 import type { SimContainer } from './container.js';
 import type { SimKernel } from './kernel.js';
 import type { SimVhostNetDevice } from './vhost-net-device.js';
@@ -23,9 +23,7 @@ export class SimGroup {
     switch (request) {
       case io.VFIO_GROUP_GET_STATUS.request: {
         const name = io.VFIO_GROUP_GET_STATUS.name;
-        const buf = userBuffer(name, arg, vfio_group_status.size);
-        const s = readStruct(vfio_group_status, buf);
-        if (s.argsz < vfio_group_status.size) refuse(name, EINVAL, `argsz ${s.argsz}`);
+        const { buf, req: s } = argszRequest(name, arg, vfio_group_status);
         const flags = this.container ? VFIO_GROUP_FLAGS.of(VFIO_GROUP_FLAGS_VIABLE, VFIO_GROUP_FLAGS_CONTAINER_SET) : VFIO_GROUP_FLAGS_VIABLE;
         writeStruct(vfio_group_status, { argsz: s.argsz, flags }, buf);
         return 0;

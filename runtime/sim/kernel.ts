@@ -6,7 +6,7 @@ import { VFIO_DEVICE_API_VHOST_STRING } from '../../generated/vfio_vhost.js';
 import { u64 } from '../codegen-v1.js';
 import { Backend } from '../backend.js';
 import { SimContainer } from './container.js';
-import { refuse } from './errno.js';
+import { refuse } from './uaccess.js';
 import { SimEventfd } from './eventfd.js';
 import { SimGroup } from './group.js';
 import { DEVICE_NAME, DMA_BASE_VADDR, DMA_MEMORY_SIZE, FIRST_FD, GROUP_ID, PAGE_SIZE } from './parameters.js';

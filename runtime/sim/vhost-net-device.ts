@@ -27,7 +27,7 @@ import { VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC } from '../../gene
 import { VIRTIO_NET_F_MAC, VIRTIO_NET_F_MRG_RXBUF, VIRTIO_NET_F_STATUS } from '../../generated/virtio_net.js';
 import { Codec, Flags, s32, u32, u64 } from '../codegen-v1.js';
 import { buildChain, CapBody } from './capability-chain.js';
-import { readStruct, refuse, userBuffer, writeStruct } from './errno.js';
+import { argszRequest, refuse, userBuffer, writeStruct } from './uaccess.js';
 import { SimEventfd } from './eventfd.js';
 import { CONFIG_REGION_SIZE, MAX_QUEUE_SIZE, PAGE_SIZE, QUEUES, REGION_INDEX_SHIFT } from './parameters.js';
 import type { SimContainer } from './container.js';
@@ -129,10 +129,7 @@ export class SimVhostNetDevice {
 
   private getInfo(arg: Uint8Array | number | undefined): number {
     const name = io.VFIO_DEVICE_GET_INFO.name;
-    const minsz = vfio_device_info.offsetOf('cap_offset');
-    const buf = userBuffer(name, arg, minsz);
-    const req = readStruct(vfio_device_info, buf);
-    if (req.argsz < minsz || req.argsz > buf.length) refuse(name, EINVAL, `argsz ${req.argsz}`);
+    const { buf, req } = argszRequest(name, arg, vfio_device_info, vfio_device_info.offsetOf('cap_offset'));
     const flags = VFIO_DEVICE_FLAGS.of(VFIO_DEVICE_FLAGS_RESET, VFIO_DEVICE_FLAGS_VHOST);
     writeStruct(vfio_device_info, { argsz: req.argsz, flags, num_regions: VFIO_VHOST_NUM_REGIONS, num_irqs: VFIO_VHOST_NUM_IRQS, cap_offset: 0 }, buf);
     return 0;
@@ -140,9 +137,7 @@ export class SimVhostNetDevice {
 
   private getRegionInfo(arg: Uint8Array | number | undefined): number {
     const name = io.VFIO_DEVICE_GET_REGION_INFO.name;
-    const buf = userBuffer(name, arg, vfio_region_info.size);
-    const req = readStruct(vfio_region_info, buf);
-    if (req.argsz < vfio_region_info.size || req.argsz > buf.length) refuse(name, EINVAL, `argsz ${req.argsz}`);
+    const { buf, req } = argszRequest(name, arg, vfio_region_info);
     const spec = this.regions[req.index];
     if (req.index >= VFIO_VHOST_NUM_REGIONS || !spec) refuse(name, EINVAL, `region index ${req.index}`);
     const chain = spec.caps.length ? buildChain(vfio_region_info.size, spec.caps) : undefined;
@@ -162,9 +157,7 @@ export class SimVhostNetDevice {
 
   private getIrqInfo(arg: Uint8Array | number | undefined): number {
     const name = io.VFIO_DEVICE_GET_IRQ_INFO.name;
-    const buf = userBuffer(name, arg, vfio_irq_info.size);
-    const req = readStruct(vfio_irq_info, buf);
-    if (req.argsz < vfio_irq_info.size || req.argsz > buf.length) refuse(name, EINVAL, `argsz ${req.argsz}`);
+    const { buf, req } = argszRequest(name, arg, vfio_irq_info);
     if (req.index >= VFIO_VHOST_NUM_IRQS) refuse(name, EINVAL, `IRQ index ${req.index}`);
     writeStruct(vfio_irq_info, { argsz: req.argsz, flags: VFIO_IRQ_INFO_EVENTFD, index: req.index, count: QUEUES }, buf);
     return 0;

@@ -1,5 +1,6 @@
-// How the simulated kernel refuses a call: SyscallError with an errno from the generated table.
-import { EFAULT } from '../../generated/errno.js';
+// How the simulated kernel copies from and to the caller (the kernel's uaccess), and how it
+// refuses a call: SyscallError with an errno from the generated table.
+import { EFAULT, EINVAL } from '../../generated/errno.js';
 import { RecordCodec } from '../codegen-v1.js';
 import { SyscallError } from '../errors.js';
 
@@ -25,4 +26,15 @@ export function readStruct<T>(codec: RecordCodec<T>, buf: Uint8Array): T {
 export function writeStruct<T>(codec: RecordCodec<T>, value: T, buf: Uint8Array): void {
   const full = codec.toBytes(value);
   buf.set(full.subarray(0, Math.min(full.length, buf.length)));
+}
+
+/**
+ * The request of an argsz ioctl: the caller's buffer and the struct in it, with argsz at least
+ * `minsz` (what the kernel's handler copies in) and no more than the buffer holds.
+ */
+export function argszRequest<T extends { argsz: number }>(name: string, arg: Uint8Array | number | undefined, codec: RecordCodec<T>, minsz = codec.size): { buf: Uint8Array; req: T } {
+  const buf = userBuffer(name, arg, minsz);
+  const req = readStruct(codec, buf);
+  if (req.argsz < minsz || req.argsz > buf.length) refuse(name, EINVAL, `argsz ${req.argsz}`);
+  return { buf, req };
 }
