@@ -1,5 +1,12 @@
-// The runtime's own limits: choices of this runtime, not numbers of the UAPI (those come from
-// generated/). Kept in one place so that a reader sees every number the runtime picked itself.
+// The runtime's own numbers: its limits and the machine facts it relies on, not numbers of the
+// UAPI (those come from generated/). Kept in one place so that a reader sees every number the
+// runtime picked itself.
+
+/** Bits in a byte: ring indexes are 16-bit counters that wrap at 1 << (2 bytes * 8). */
+export const BITS_PER_BYTE = 8;
 
 /** How many times an argsz query is asked: it must grow each time, so a device cannot keep it looping (QEMU's rule, bounded). */
 export const ARGSZ_MAX_ROUNDS = 4;
+
+/** Virtio's largest split-ring size (virtio 1.x, 2.7): also the cap on an indirect table. */
+export const VIRTQUEUE_MAX_SIZE = 32768;

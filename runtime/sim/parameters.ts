@@ -10,8 +10,8 @@ export const REGION_INDEX_SHIFT = 40n;
 export const CONFIG_REGION_SIZE = 16n << 20n;
 /** A net device: queue 0 receives, queue 1 transmits. */
 export const QUEUES = 2;
-/** Virtio's largest split-ring size (virtio 1.x, 2.6). */
-export const MAX_QUEUE_SIZE = 32768;
+/** The largest ring the device accepts: virtio's own limit. */
+export { VIRTQUEUE_MAX_SIZE as MAX_QUEUE_SIZE } from '../policy.js';
 /** The IOMMU group and the mdev UUID the device is found under. */
 export const GROUP_ID = 7;
 export const DEVICE_NAME = '4f611f6a-2e78-4219-a000-0000000000a1';

@@ -1,0 +1,200 @@
+// The device side of a split virtqueue. It pops available chains and pushes used entries,
+// translating every address through the IOMMU, and it trusts nothing the driver wrote: every
+// class of hostile ring below is caught, the queue is marked broken (as a virtio device sets
+// NEEDS_RESET) and pop() answers nothing more. It never throws and never loops unbounded.
+import { u32, u64 } from '../codegen-v1.js';
+import { VRING_AVAIL_F_NO_INTERRUPT, VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE } from '../../generated/virtio_ring.js';
+import { BITS_PER_BYTE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
+import { ALIGN, AVAIL, DESC, eventOffsets, INDEX_MASK, needEvent, splitSizes, USED } from './split-layout.js';
+
+export type RingFault =
+  | 'ring-not-ready'
+  | 'avail-index-jump'
+  | 'too-many-in-flight'
+  | 'head-out-of-range'
+  | 'next-out-of-range'
+  | 'chain-loop'
+  | 'indirect-bad-length'
+  | 'indirect-nested'
+  | 'indirect-with-next'
+  | 'readable-after-writable'
+  | 'address-overflow'
+  | 'unmapped'
+  | 'chain-too-big'
+  | 'bad-push';
+
+export class RingError extends Error {
+  override name = 'RingError';
+  constructor(
+    readonly fault: RingFault,
+    message: string,
+  ) {
+    super(`virtqueue broken: ${message}`);
+  }
+}
+
+/** IOVA to bytes, for DMA; throws when the range is not mapped with that access. */
+export type Translate = (iova: bigint, length: number, write: boolean) => Uint8Array;
+
+export interface Chain {
+  head: number;
+  readable: Uint8Array[];
+  writable: Uint8Array[];
+  readableLength: number;
+  writableLength: number;
+}
+
+const ADDRESS_LIMIT = 1n << BigInt(u64.size * BITS_PER_BYTE);
+const CHAIN_LIMIT = 2 ** (u32.size * BITS_PER_BYTE);
+
+const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
+const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+export class SplitQueueDevice {
+  broken: RingError | undefined;
+  private lastAvail = 0;
+  private usedIdx = 0;
+  private signalledAt = 0;
+  private inFlight = 0;
+  private desc!: DataView;
+  private avail!: DataView;
+  private used!: DataView;
+  private readonly events: { usedEvent: number; availEvent: number };
+
+  constructor(
+    readonly num: number,
+    addrs: { desc: bigint; avail: bigint; used: bigint },
+    private readonly translate: Translate,
+    readonly eventIdx: boolean,
+    /** Where the driver's avail index starts (SET_VRING_BASE). */
+    base = 0,
+  ) {
+    this.events = eventOffsets(num);
+    this.lastAvail = base & INDEX_MASK;
+    this.usedIdx = base & INDEX_MASK;
+    this.signalledAt = this.usedIdx;
+    if (!isPowerOfTwo(num) || num > VIRTQUEUE_MAX_SIZE) {
+      this.fail('ring-not-ready', `ring size ${num} is not a power of two up to ${VIRTQUEUE_MAX_SIZE}`);
+      return;
+    }
+    if (addrs.desc % BigInt(ALIGN.desc) || addrs.avail % BigInt(ALIGN.avail) || addrs.used % BigInt(ALIGN.used)) {
+      this.fail('ring-not-ready', 'ring addresses are not aligned as virtio requires');
+      return;
+    }
+    const sizes = splitSizes(num);
+    try {
+      this.desc = view(translate(addrs.desc, sizes.desc, false));
+      this.avail = view(translate(addrs.avail, sizes.avail, false));
+      this.used = view(translate(addrs.used, sizes.used, true));
+    } catch (e) {
+      this.fail('ring-not-ready', `the rings are not mapped: ${(e as Error).message}`);
+    }
+  }
+
+  private fail(fault: RingFault, message: string): undefined {
+    this.broken ??= new RingError(fault, message);
+    return undefined;
+  }
+
+  /** The next available chain, or undefined when there is none or the queue is broken. */
+  pop(): Chain | undefined {
+    if (this.broken) return undefined;
+    const availIdx = this.avail.getUint16(AVAIL.idx, true);
+    const pending = (availIdx - this.lastAvail) & INDEX_MASK;
+    if (pending === 0) return undefined;
+    if (pending > this.num) return this.fail('avail-index-jump', `avail index moved by ${pending} on a ring of ${this.num}`);
+    // More chains in flight than the ring holds means the driver re-used heads (CVE-2016-5403).
+    if (this.inFlight >= this.num) return this.fail('too-many-in-flight', `${this.inFlight} chains in flight on a ring of ${this.num}`);
+    const head = this.avail.getUint16(AVAIL.ring + AVAIL.entry * (this.lastAvail % this.num), true);
+    if (head >= this.num) return this.fail('head-out-of-range', `head ${head} on a ring of ${this.num}`);
+    const chain = this.walk(head);
+    if (!chain) return undefined;
+    this.lastAvail = (this.lastAvail + 1) & INDEX_MASK;
+    this.inFlight++;
+    if (this.eventIdx) this.used.setUint16(this.events.availEvent, this.lastAvail, true);
+    return chain;
+  }
+
+  private map(addr: bigint, len: number, write: boolean, what: string): Uint8Array | undefined {
+    if (addr + BigInt(len) > ADDRESS_LIMIT) return this.fail('address-overflow', `${what}: 0x${addr.toString(16)} + ${len} wraps`);
+    try {
+      return this.translate(addr, len, write);
+    } catch (e) {
+      return this.fail('unmapped', `${what}: ${(e as Error).message}`);
+    }
+  }
+
+  private walk(head: number): Chain | undefined {
+    const chain: Chain = { head, readable: [], writable: [], readableLength: 0, writableLength: 0 };
+    let table = this.desc;
+    let size = this.num;
+    let indirect = false;
+    let count = 0;
+    for (let i = head; ; ) {
+      if (i >= size) return this.fail('next-out-of-range', `descriptor ${i} of a ${indirect ? 'indirect table' : 'ring'} of ${size}`);
+      if (++count > size) return this.fail('chain-loop', `chain from head ${head} is longer than its table of ${size}`);
+      const at = i * DESC.size;
+      const addr = table.getBigUint64(at + DESC.addr, true);
+      const len = table.getUint32(at + DESC.len, true);
+      const flags = table.getUint16(at + DESC.flags, true);
+      const next = table.getUint16(at + DESC.next, true);
+      if (flags & VRING_DESC_F_INDIRECT) {
+        if (indirect) return this.fail('indirect-nested', `indirect descriptor inside an indirect table (head ${head})`);
+        if (flags & VRING_DESC_F_NEXT) return this.fail('indirect-with-next', `INDIRECT together with NEXT (head ${head})`);
+        if (len === 0 || len % DESC.size !== 0 || len / DESC.size > VIRTQUEUE_MAX_SIZE) return this.fail('indirect-bad-length', `indirect table of ${len} bytes`);
+        const bytes = this.map(addr, len, false, 'indirect table');
+        if (!bytes) return undefined;
+        table = view(bytes);
+        size = len / DESC.size;
+        indirect = true;
+        count = 0;
+        i = 0;
+        continue;
+      }
+      const write = (flags & VRING_DESC_F_WRITE) !== 0;
+      if (!write && chain.writable.length) return this.fail('readable-after-writable', `a readable buffer after a writable one (head ${head})`);
+      const buf = this.map(addr, len, write, `descriptor ${i}`);
+      if (!buf) return undefined;
+      if (write) {
+        chain.writable.push(buf);
+        chain.writableLength += len;
+      } else {
+        chain.readable.push(buf);
+        chain.readableLength += len;
+      }
+      if (chain.readableLength + chain.writableLength >= CHAIN_LIMIT) return this.fail('chain-too-big', `chain from head ${head} holds 4 GiB or more`);
+      if (!(flags & VRING_DESC_F_NEXT)) return chain;
+      i = next;
+    }
+  }
+
+  /** Returns a chain as used, with how many bytes the device wrote into it. */
+  push(head: number, written: number): void {
+    if (this.broken) return;
+    if (this.inFlight === 0 || head >= this.num) {
+      this.fail('bad-push', `push of head ${head} with ${this.inFlight} in flight`);
+      return;
+    }
+    const at = USED.ring + USED.elem * (this.usedIdx % this.num);
+    this.used.setUint32(at + USED.id, head, true);
+    this.used.setUint32(at + USED.len, written, true);
+    this.usedIdx = (this.usedIdx + 1) & INDEX_MASK;
+    this.used.setUint16(USED.idx, this.usedIdx, true);
+    this.inFlight--;
+  }
+
+  /** Whether the driver wants an interrupt for what was pushed since the last one (event idx or flags). */
+  needInterrupt(): boolean {
+    if (this.broken) return false;
+    const old = this.signalledAt;
+    this.signalledAt = this.usedIdx;
+    if (old === this.usedIdx) return false;
+    if (this.eventIdx) return needEvent(this.avail.getUint16(this.events.usedEvent, true), this.usedIdx, old);
+    return (this.avail.getUint16(AVAIL.flags, true) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
+  }
+
+  /** The driver's next avail index as the device has consumed it (GET_VRING_BASE). */
+  get base(): number {
+    return this.lastAvail;
+  }
+}

@@ -1,0 +1,247 @@
+// Both ends of the split ring against each other over an identity IOMMU, and the device side
+// against every class of hostile ring: each must end in RingError on the queue, not a throw.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE } from '../../generated/virtio_ring.js';
+import { RingFault, SplitQueueDevice, Translate } from '../../runtime/virtio/device-queue.js';
+import { DriverRingError, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
+import { AVAIL, DESC, needEvent, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
+
+const v = suite('split virtqueue');
+const MEM = 1 << 20;
+
+/** One block of "DMA memory" where IOVA = offset, with rings at the start. */
+function setup(num: number, eventIdx = false) {
+  const mem = new Uint8Array(new SharedArrayBuffer(MEM));
+  const sizes = splitSizes(num);
+  const at = { desc: 0, avail: sizes.desc, used: Math.ceil((sizes.desc + sizes.avail) / 4) * 4 };
+  const dataStart = Math.ceil((at.used + sizes.used) / 4096) * 4096;
+  const translate: Translate = (iova, length, _write) => {
+    if (iova < 0n || iova + BigInt(length) > BigInt(MEM)) throw new Error(`iova 0x${iova.toString(16)}+${length} unmapped`);
+    return mem.subarray(Number(iova), Number(iova) + length);
+  };
+  const span = (off: number, len: number) => ({ iova: BigInt(off), bytes: mem.subarray(off, off + len) });
+  const driver = new SplitQueueDriver<string>(num, { desc: span(at.desc, sizes.desc), avail: span(at.avail, sizes.avail), used: span(at.used, sizes.used) }, eventIdx);
+  const device = new SplitQueueDevice(num, { desc: BigInt(at.desc), avail: BigInt(at.avail), used: BigInt(at.used) }, translate, eventIdx);
+  const dv = new DataView(mem.buffer);
+  return { mem, dv, driver, device, at, dataStart, translate, span };
+}
+
+v('a chain goes round: readable bytes reach the device, written bytes and length come back', () => {
+  const { mem, driver, device, dataStart } = setup(8);
+  mem.set([1, 2, 3, 4], dataStart);
+  const head = driver.add([{ iova: BigInt(dataStart), length: 4 }], [{ iova: BigInt(dataStart + 64), length: 16 }], 'req-1');
+  driver.publish();
+  const chain = device.pop()!;
+  assert.is(chain.head, head);
+  assert.equal([...chain.readable[0]], [1, 2, 3, 4]);
+  chain.writable[0].set([9, 8, 7]);
+  device.push(chain.head, 3);
+  const used = driver.getUsed()!;
+  assert.equal([used.length, used.token], [3, 'req-1']);
+  assert.equal([...mem.subarray(dataStart + 64, dataStart + 67)], [9, 8, 7]);
+  assert.is(driver.free, 8);
+  assert.is(device.pop(), undefined);
+  assert.is(device.broken, undefined);
+});
+
+v('indexes wrap past 65,535 with every chain intact; descriptors all come back', () => {
+  const { mem, driver, device, dataStart } = setup(4);
+  for (let k = 0; k < 70_000; k++) {
+    const n = 1 + (k % 3);
+    const heads = [];
+    for (let j = 0; j < n; j++) {
+      mem[dataStart + j] = (k + j) & 0xff;
+      heads.push(driver.add([{ iova: BigInt(dataStart + j), length: 1 }], [], `${k}.${j}`));
+    }
+    driver.publish();
+    for (let j = 0; j < n; j++) {
+      const c = device.pop()!;
+      assert.ok(c, `iteration ${k}`);
+      if (c.readable[0][0] !== ((k + j) & 0xff)) assert.unreachable(`iteration ${k}: wrong bytes`);
+      device.push(c.head, 0);
+    }
+    for (let j = 0; j < n; j++) if (driver.getUsed()?.token !== `${k}.${j}`) assert.unreachable(`iteration ${k}: wrong token`);
+  }
+  assert.is(driver.free, 4);
+  assert.is(device.broken, undefined);
+});
+
+v('indirect chains round-trip, taking one ring slot', () => {
+  const { mem, driver, device, dataStart, span } = setup(4);
+  const table = span(dataStart + 4096, 3 * DESC.size);
+  mem.set([5, 6], dataStart);
+  driver.add([{ iova: BigInt(dataStart), length: 1 }, { iova: BigInt(dataStart + 1), length: 1 }], [{ iova: BigInt(dataStart + 100), length: 8 }], 'ind', table);
+  assert.is(driver.free, 3);
+  driver.publish();
+  const c = device.pop()!;
+  assert.equal(c.readable.map((b) => b[0]), [5, 6]);
+  assert.is(c.writableLength, 8);
+  device.push(c.head, 8);
+  assert.is(driver.getUsed()!.token, 'ind');
+  assert.is(driver.free, 4);
+});
+
+v('event idx: kicks and interrupts follow the spec\'s need-event rule', () => {
+  // The rule itself, against the spec's formula on a grid of 16-bit indexes (wrap included).
+  for (const [e, n, o] of [[0, 1, 0], [1, 3, 2], [65535, 0, 65535], [10, 12, 9], [10, 9, 5], [0xfffe, 1, 0xfffd]]) {
+    assert.is(needEvent(e, n, o), ((n - e - 1) & 0xffff) < ((n - o) & 0xffff), `${e} ${n} ${o}`);
+  }
+  const { driver, device, dataStart } = setup(16, true);
+  const add = () => driver.add([{ iova: BigInt(dataStart), length: 1 }], []);
+  let kicks = 0;
+  // Five batches, the device draining each before the next: each batch needs one kick.
+  for (let b = 0; b < 5; b++) {
+    add();
+    add();
+    driver.publish();
+    if (driver.shouldKick()) kicks++;
+    for (let c = device.pop(); c; c = device.pop()) device.push(c.head, 0);
+    while (driver.getUsed());
+  }
+  assert.is(kicks, 5);
+  // Three publishes while the device sleeps: only the first passes avail_event.
+  kicks = 0;
+  for (let b = 0; b < 3; b++) {
+    add();
+    driver.publish();
+    if (driver.shouldKick()) kicks++;
+  }
+  assert.is(kicks, 1);
+  // Interrupts: the driver asks at used_event; five used entries without it reading any more
+  // interrupt once, when used_event is passed.
+  for (let c = device.pop(); c; c = device.pop()) device.push(c.head, 0);
+  driver.setInterrupts(true);
+  let interrupts = device.needInterrupt() ? 1 : 0;
+  while (driver.getUsed());
+  for (let k = 0; k < 5; k++) add();
+  driver.publish();
+  for (let c = device.pop(); c; c = device.pop()) {
+    device.push(c.head, 0);
+    if (device.needInterrupt()) interrupts++;
+  }
+  assert.is(interrupts, 2, 'one for the first batch, one when the next used entry passes used_event');
+});
+
+// ---- Hostile rings ---------------------------------------------------------------------------
+
+type Ring = ReturnType<typeof setup>;
+function desc(r: Ring, table: number, i: number, addr: bigint, len: number, flags: number, next = 0) {
+  const at = table + i * DESC.size;
+  r.dv.setBigUint64(at + DESC.addr, addr, true);
+  r.dv.setUint32(at + DESC.len, len, true);
+  r.dv.setUint16(at + DESC.flags, flags, true);
+  r.dv.setUint16(at + DESC.next, next, true);
+}
+function offer(r: Ring, heads: number[], idx = heads.length) {
+  heads.forEach((h, k) => r.dv.setUint16(r.at.avail + AVAIL.ring + AVAIL.entry * k, h, true));
+  r.dv.setUint16(r.at.avail + AVAIL.idx, idx, true);
+}
+function hostile(fault: RingFault, build: (r: Ring) => void, num = 8, iommu?: (r: Ring) => Translate) {
+  v(`hostile ring: ${fault}`, () => {
+    const r = setup(num);
+    const device = iommu ? new SplitQueueDevice(num, { desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), used: BigInt(r.at.used) }, iommu(r), false) : r.device;
+    build(r);
+    let popped = 0;
+    for (let k = 0; k <= num + 1 && device.pop(); k++) popped++;
+    assert.ok(device.broken, `not broken after ${popped} pops`);
+    assert.is(device.broken!.fault, fault, device.broken!.message);
+    assert.is(device.pop(), undefined, 'a broken queue answers nothing');
+  });
+}
+
+hostile('avail-index-jump', (r) => offer(r, [0], 9));
+hostile('head-out-of-range', (r) => offer(r, [8]));
+hostile('next-out-of-range', (r) => {
+  desc(r, r.at.desc, 0, BigInt(r.dataStart), 4, VRING_DESC_F_NEXT, 8);
+  offer(r, [0]);
+});
+hostile('chain-loop', (r) => {
+  desc(r, r.at.desc, 0, BigInt(r.dataStart), 4, VRING_DESC_F_NEXT, 1);
+  desc(r, r.at.desc, 1, BigInt(r.dataStart), 4, VRING_DESC_F_NEXT, 0);
+  offer(r, [0]);
+});
+hostile('indirect-bad-length', (r) => {
+  desc(r, r.at.desc, 0, BigInt(r.dataStart), 17, VRING_DESC_F_INDIRECT);
+  offer(r, [0]);
+});
+v('hostile ring: indirect table of length zero', () => {
+  const r = setup(8);
+  desc(r, r.at.desc, 0, BigInt(r.dataStart), 0, VRING_DESC_F_INDIRECT);
+  offer(r, [0]);
+  assert.is(r.device.pop(), undefined);
+  assert.is(r.device.broken?.fault, 'indirect-bad-length');
+});
+hostile('indirect-nested', (r) => {
+  desc(r, r.at.desc, 0, BigInt(r.dataStart), 2 * DESC.size, VRING_DESC_F_INDIRECT);
+  desc(r, r.dataStart, 0, BigInt(r.dataStart + 4096), DESC.size, VRING_DESC_F_INDIRECT);
+  offer(r, [0]);
+});
+hostile('indirect-with-next', (r) => {
+  desc(r, r.at.desc, 0, BigInt(r.dataStart), DESC.size, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
+  offer(r, [0]);
+});
+v('hostile ring: an indirect chain running beyond its table', () => {
+  const r = setup(8);
+  desc(r, r.at.desc, 0, BigInt(r.dataStart), 2 * DESC.size, VRING_DESC_F_INDIRECT);
+  desc(r, r.dataStart, 0, BigInt(r.dataStart + 4096), 4, VRING_DESC_F_NEXT, 5);
+  offer(r, [0]);
+  assert.is(r.device.pop(), undefined);
+  assert.is(r.device.broken?.fault, 'next-out-of-range');
+  assert.match(r.device.broken!.message, /indirect table of 2/);
+});
+hostile('readable-after-writable', (r) => {
+  desc(r, r.at.desc, 0, BigInt(r.dataStart), 4, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+  desc(r, r.at.desc, 1, BigInt(r.dataStart + 8), 4, 0);
+  offer(r, [0]);
+});
+hostile('address-overflow', (r) => {
+  desc(r, r.at.desc, 0, (1n << 64n) - 8n, 16, 0);
+  offer(r, [0]);
+});
+hostile('unmapped', (r) => {
+  desc(r, r.at.desc, 0, BigInt(MEM) + 4096n, 16, 0);
+  offer(r, [0]);
+});
+hostile(
+  'chain-too-big',
+  (r) => {
+    desc(r, r.at.desc, 0, 0x100000000n, 0x80000000, VRING_DESC_F_NEXT, 1);
+    desc(r, r.at.desc, 1, 0x200000000n, 0x80000000, 0);
+    offer(r, [0]);
+  },
+  8,
+  // An IOMMU that maps the rings and, sparsely, two 2 GiB buffers: nothing is read from them.
+  (r) => (iova, length, write) => (iova >= 0x100000000n ? new Uint8Array(0) : r.translate(iova, length, write)),
+);
+hostile('too-many-in-flight', (r) => {
+  for (let i = 0; i < 8; i++) desc(r, r.at.desc, i, BigInt(r.dataStart), 4, 0);
+  offer(r, [0, 1, 2, 3, 4, 5, 6, 7], 8);
+  // The driver offers a ninth before any came back: head 0 again.
+  for (let k = 0; k < 8; k++) r.device.pop();
+  offer(r, [0, 1, 2, 3, 4, 5, 6, 7], 9);
+});
+v('hostile ring: sizes and addresses the device refuses before use', () => {
+  const r = setup(8);
+  assert.is(new SplitQueueDevice(6, { desc: 0n, avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
+  assert.is(new SplitQueueDevice(8, { desc: 8n, avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
+  assert.is(new SplitQueueDevice(8, { desc: BigInt(MEM), avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
+});
+
+v('the driver refuses used entries it never made available, or that claim too much', () => {
+  const r = setup(8);
+  r.driver.add([], [{ iova: BigInt(r.dataStart), length: 4 }], 'x');
+  r.driver.publish();
+  const c = r.device.pop()!;
+  r.device.push(c.head, 4);
+  const at = r.at.used + USED.ring;
+  r.dv.setUint32(at + USED.len, 5, true);
+  assert.throws(() => r.driver.getUsed(), (e: unknown) => e instanceof DriverRingError && e.fault === 'used-length-too-long');
+  r.dv.setUint32(at + USED.id, 3, true);
+  r.dv.setUint32(at + USED.len, 0, true);
+  assert.throws(() => r.driver.getUsed(), (e: unknown) => e instanceof DriverRingError && e.fault === 'used-id-not-in-flight');
+  r.dv.setUint16(r.at.used + USED.idx, 100, true);
+  assert.throws(() => r.driver.getUsed(), (e: unknown) => e instanceof DriverRingError && e.fault === 'used-index-jump');
+});
+
+v.run();
