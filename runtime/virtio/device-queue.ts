@@ -45,7 +45,7 @@ export interface Chain {
 }
 
 const ADDRESS_LIMIT = 1n << BigInt(u64.size * BITS_PER_BYTE);
-const CHAIN_LIMIT = 2 ** (u32.size * BITS_PER_BYTE);
+const CHAIN_LIMIT = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
