@@ -10,3 +10,6 @@ export const ARGSZ_MAX_ROUNDS = 4;
 
 /** Virtio's largest split-ring size (virtio 1.x, 2.7): also the cap on an indirect table. */
 export const VIRTQUEUE_MAX_SIZE = 32768;
+
+/** A virtio-blk sector is always 512 bytes, whatever the disk's block size (virtio 1.x, 5.2.6). */
+export const VIRTIO_BLK_SECTOR_SIZE = 512;

@@ -1,0 +1,88 @@
+// A virtio-blk RAM disk: IN, OUT, FLUSH and GET_ID; the status byte is the chain's last
+// writable byte. A request outside the disk completes with IOERR, an unknown type with UNSUPP:
+// a bad request is answered, never dropped. The range check tests start <= capacity before
+// computing capacity - start, so no unsigned wrap lets a request through.
+import {
+  VIRTIO_BLK_ID_BYTES, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_IN,
+  VIRTIO_BLK_T_OUT, virtio_blk_outhdr,
+} from '../../generated/virtio_blk.js';
+import { VIRTIO_BLK_SECTOR_SIZE } from '../policy.js';
+import { Chain, SplitQueueDevice } from './device-queue.js';
+import { gather, scatter, totalLength } from './sg.js';
+
+export interface BlockStats {
+  requests: number;
+  ioErrors: number;
+  unsupported: number;
+  /** Chains with no writable byte for the status: nothing can be answered; counted and returned unused. */
+  malformed: number;
+}
+
+export class BlockRamDisk {
+  readonly disk: Uint8Array;
+  readonly stats: BlockStats = { requests: 0, ioErrors: 0, unsupported: 0, malformed: 0 };
+  private readonly header = new Uint8Array(virtio_blk_outhdr.size);
+  private readonly idBytes: Uint8Array;
+
+  constructor(
+    readonly queue: SplitQueueDevice,
+    readonly capacitySectors: bigint,
+    id: string,
+  ) {
+    this.disk = new Uint8Array(Number(capacitySectors) * VIRTIO_BLK_SECTOR_SIZE);
+    this.idBytes = new Uint8Array(VIRTIO_BLK_ID_BYTES);
+    this.idBytes.set(new TextEncoder().encode(id).subarray(0, VIRTIO_BLK_ID_BYTES));
+  }
+
+  /** Answers up to `budget` requests; returns how many. */
+  run(budget: number): number {
+    let done = 0;
+    while (done < budget) {
+      const chain = this.queue.pop();
+      if (!chain) break;
+      this.request(chain);
+      done++;
+    }
+    return done;
+  }
+
+  private request(chain: Chain): void {
+    this.stats.requests++;
+    const writable = totalLength(chain.writable);
+    if (writable === 0 || gather(chain.readable, 0, this.header) < this.header.length) {
+      this.stats.malformed++;
+      this.queue.push(chain.head, 0);
+      return;
+    }
+    const hdr = virtio_blk_outhdr.fromBytes(this.header);
+    const dataIn = writable - 1; // room before the status byte
+    let status = VIRTIO_BLK_S_OK;
+    let written = 0;
+    const sector = hdr.sector;
+    const inRange = (bytes: number) => bytes % VIRTIO_BLK_SECTOR_SIZE === 0 && sector <= this.capacitySectors && BigInt(bytes / VIRTIO_BLK_SECTOR_SIZE) <= this.capacitySectors - sector;
+    const offset = Number(sector) * VIRTIO_BLK_SECTOR_SIZE;
+    switch (hdr.type) {
+      case VIRTIO_BLK_T_IN:
+        if (!inRange(dataIn)) status = VIRTIO_BLK_S_IOERR;
+        else written = scatter(chain.writable, 0, this.disk.subarray(offset, offset + dataIn));
+        break;
+      case VIRTIO_BLK_T_OUT: {
+        const length = chain.readableLength - this.header.length;
+        if (!inRange(length)) status = VIRTIO_BLK_S_IOERR;
+        else gather(chain.readable, this.header.length, this.disk.subarray(offset, offset + length));
+        break;
+      }
+      case VIRTIO_BLK_T_FLUSH:
+        break;
+      case VIRTIO_BLK_T_GET_ID:
+        written = scatter(chain.writable, 0, this.idBytes.subarray(0, Math.min(dataIn, VIRTIO_BLK_ID_BYTES)));
+        break;
+      default:
+        status = VIRTIO_BLK_S_UNSUPP;
+    }
+    if (status === VIRTIO_BLK_S_IOERR) this.stats.ioErrors++;
+    if (status === VIRTIO_BLK_S_UNSUPP) this.stats.unsupported++;
+    scatter(chain.writable, dataIn, Uint8Array.of(status));
+    this.queue.push(chain.head, written + 1);
+  }
+}

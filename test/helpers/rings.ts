@@ -1,0 +1,35 @@
+// Queues in one block of "DMA memory" where IOVA = offset, for datapath tests.
+import { SplitQueueDevice, Translate } from '../../runtime/virtio/device-queue.js';
+import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
+import { splitSizes } from '../../runtime/virtio/split-layout.js';
+
+export class DmaArena {
+  readonly mem: Uint8Array;
+  private next = 0;
+  readonly translate: Translate = (iova, length) => {
+    if (iova < 0n || iova + BigInt(length) > BigInt(this.mem.length)) throw new Error(`iova 0x${iova.toString(16)}+${length} unmapped`);
+    return this.mem.subarray(Number(iova), Number(iova) + length);
+  };
+
+  constructor(size: number) {
+    this.mem = new Uint8Array(new SharedArrayBuffer(size));
+  }
+
+  alloc(size: number, align = 4096): { iova: bigint; bytes: Uint8Array } {
+    const at = Math.ceil(this.next / align) * align;
+    this.next = at + size;
+    if (this.next > this.mem.length) throw new RangeError('arena full');
+    return { iova: BigInt(at), bytes: this.mem.subarray(at, at + size) };
+  }
+
+  queue<T>(num: number, eventIdx = false): { driver: SplitQueueDriver<T>; device: SplitQueueDevice } {
+    const s = splitSizes(num);
+    const desc = this.alloc(s.desc);
+    const avail = this.alloc(s.avail);
+    const used = this.alloc(s.used);
+    return {
+      driver: new SplitQueueDriver<T>(num, { desc, avail, used }, eventIdx),
+      device: new SplitQueueDevice(num, { desc: desc.iova, avail: avail.iova, used: used.iova }, this.translate, eventIdx),
+    };
+  }
+}
