@@ -19,6 +19,13 @@ export class SimGroup {
     readonly devices: Map<string, SimVhostNetDevice>,
   ) {}
 
+  /** Closing the group's fd leaves its container, as the kernel's group release does. */
+  release(): void {
+    this.open = false;
+    this.container?.groups.delete(this.id);
+    this.container = undefined;
+  }
+
   ioctl(request: number, arg: Uint8Array | number | undefined): number {
     switch (request) {
       case io.VFIO_GROUP_GET_STATUS.request: {

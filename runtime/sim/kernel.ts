@@ -67,7 +67,7 @@ export class SimKernel implements Backend {
 
   close(fd: number): void {
     const h = this.handle(fd, 'close');
-    if (h.kind === 'group') h.group.open = false;
+    if (h.kind === 'group') h.group.release();
     this.fds.delete(fd);
   }
 

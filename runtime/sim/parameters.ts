@@ -10,6 +10,8 @@ export const REGION_INDEX_SHIFT = 40n;
 export const CONFIG_REGION_SIZE = 16n << 20n;
 /** A net device: queue 0 receives, queue 1 transmits. */
 export const QUEUES = 2;
+export const RX_QUEUE = 0;
+export const TX_QUEUE = 1;
 /** The largest ring the device accepts: virtio's own limit. */
 export { VIRTQUEUE_MAX_SIZE as MAX_QUEUE_SIZE } from '../policy.js';
 /** The IOMMU group and the mdev UUID the device is found under. */

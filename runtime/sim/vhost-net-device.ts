@@ -27,9 +27,11 @@ import { VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC } from '../../gene
 import { VIRTIO_NET_F_MAC, VIRTIO_NET_F_MRG_RXBUF, VIRTIO_NET_F_STATUS } from '../../generated/virtio_net.js';
 import { Codec, Flags, s32, u32, u64 } from '../codegen-v1.js';
 import { buildChain, CapBody } from './capability-chain.js';
+import { SplitQueueDevice } from '../virtio/device-queue.js';
+import { NetLoopback } from '../virtio/net-loopback.js';
 import { argszRequest, refuse, userBuffer, writeStruct } from './uaccess.js';
 import { SimEventfd } from './eventfd.js';
-import { CONFIG_REGION_SIZE, MAX_QUEUE_SIZE, PAGE_SIZE, QUEUES, REGION_INDEX_SHIFT } from './parameters.js';
+import { CONFIG_REGION_SIZE, MAX_QUEUE_SIZE, PAGE_SIZE, QUEUES, REGION_INDEX_SHIFT, RX_QUEUE, TX_QUEUE } from './parameters.js';
 import type { SimContainer } from './container.js';
 
 const io = vfio_ioctls;
@@ -73,6 +75,10 @@ export class SimVhostNetDevice {
   /** The doorbell pages a driver may mmap. */
   readonly doorbells = new Uint8Array(new SharedArrayBuffer(PAGE_SIZE * QUEUES));
   private pendingReply: Uint8Array | undefined;
+  /** While RUNNING: the datapath (queue 0 receives, queue 1 transmits) over the IOMMU. */
+  datapath: { queues: SplitQueueDevice[]; net: NetLoopback } | undefined;
+  /** Frames moved per kick at most, so one queue cannot starve the others (vdpa_sim's budget). */
+  budget = QUEUES * MAX_QUEUE_SIZE;
 
   constructor(
     readonly layout: SimLayout,
@@ -100,6 +106,7 @@ export class SimVhostNetDevice {
   }
 
   private resetVhost(): void {
+    this.datapath = undefined;
     this.owner = false;
     this.features = undefined;
     this.logBase = undefined;
@@ -255,6 +262,29 @@ export class SimVhostNetDevice {
   private kick(queue: number): void {
     this.kicks[queue]++;
     for (const l of this.kickListeners) l(queue);
+    this.process();
+  }
+
+  /** Runs the loopback and signals each queue whose driver wants an interrupt. */
+  process(): number {
+    if (!this.datapath) return 0;
+    const moved = this.datapath.net.run(this.budget);
+    this.datapath.queues.forEach((q, i) => {
+      if (q.needInterrupt()) this.signal(i);
+    });
+    return moved;
+  }
+
+  private startDatapath(): void {
+    const container = this.container;
+    if (!container) refuse('pwrite', EINVAL, 'RUNNING without a container');
+    const eventIdx = ((this.features! >> BigInt(VIRTIO_RING_F_EVENT_IDX)) & 1n) === 1n;
+    const queues = this.vrings.map(
+      (r) => new SplitQueueDevice(r.num!, { desc: r.addr!.desc_user_addr, avail: r.addr!.avail_user_addr, used: r.addr!.used_user_addr }, (iova, length, write) => container.translate(iova, length, write), eventIdx, r.base),
+    );
+    const broken = queues.find((q) => q.broken);
+    if (broken) refuse('pwrite', EINVAL, `RUNNING with a ring the device cannot use: ${broken.broken!.message}`);
+    this.datapath = { queues, net: new NetLoopback(queues[RX_QUEUE], queues[TX_QUEUE], this.features!) };
   }
 
   /** Doorbells written through an mmapped page: each holds its queue index once kicked. */
@@ -345,7 +375,8 @@ export class SimVhostNetDevice {
         owner('GET_VRING_BASE');
         if (!needReply) refuse('pwrite', EINVAL, 'GET_VRING_BASE without NEED_REPLY');
         const st = payload(vhost_vring_state, 'GET_VRING_BASE');
-        return this.reply(request, { state: { index: st.index, num: ring(st.index, 'GET_VRING_BASE').base } }, vhost_vring_state.size);
+        const base = this.datapath?.queues[st.index]?.base ?? ring(st.index, 'GET_VRING_BASE').base;
+        return this.reply(request, { state: { index: st.index, num: base } }, vhost_vring_state.size);
       }
       case VHOST_DEVICE_SET_STATE: {
         owner('DEVICE_SET_STATE');
@@ -355,6 +386,11 @@ export class SimVhostNetDevice {
           if (this.features === undefined) refuse('pwrite', EINVAL, 'RUNNING before SET_FEATURES');
           const missing = this.vrings.findIndex((r) => r.num === undefined || r.addr === undefined);
           if (missing >= 0) refuse('pwrite', EINVAL, `RUNNING with ring ${missing} not set up`);
+        }
+        if (Number(st) === VHOST_DEVICE_S_RUNNING && this.state !== VHOST_DEVICE_S_RUNNING) this.startDatapath();
+        if (Number(st) === VHOST_DEVICE_S_STOPPED && this.datapath) {
+          this.datapath.queues.forEach((q, i) => (this.vrings[i].base = q.base));
+          this.datapath = undefined;
         }
         this.state = Number(st);
         return;

@@ -104,6 +104,14 @@ t('notify region rules: a kick is its queue\'s index at the start of its own pag
   assert.equal(kernel.device.kicks, [2, 1]);
 });
 
+t('closing a device and its group lets the next user open them again', () => {
+  const { kernel, dev } = open();
+  dev.close();
+  const again = new VfioVhostDevice(kernel, { group: GROUP_ID, name: DEVICE_NAME });
+  assert.ok(again.group.status().containerSet);
+  again.close();
+});
+
 t('a doorbell written through an mmapped notify page reaches the device', () => {
   const { kernel, dev } = open('typed');
   const area = dev.regions.notifyAreas[1];
