@@ -12,3 +12,14 @@ fz('300 mutated headers each end in a model or a located diagnostic, none hangs'
 });
 
 fz.run();
+
+const rings = suite('fuzz rings (short)');
+
+rings('20,000 random ring states: chains or a broken queue, never an exception or an unbounded pop', async () => {
+  const { fuzzRings, ringReport } = await import('../fuzz/rings.js');
+  const r = fuzzRings(20_000, 11);
+  assert.equal(r.failures, [], ringReport(r));
+  assert.ok(r.chains > 1000 && r.clean > 100 && r.cases - r.clean > 1000, ringReport(r));
+});
+
+rings.run();
