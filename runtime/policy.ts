@@ -13,3 +13,6 @@ export const VIRTQUEUE_MAX_SIZE = 32768;
 
 /** A virtio-blk sector is always 512 bytes, whatever the disk's block size (virtio 1.x, 5.2.6). */
 export const VIRTIO_BLK_SECTOR_SIZE = 512;
+
+/** How long the device thread sleeps waiting for a kick before it looks again (ms). */
+export const WORKER_WAIT_MS = 50;
