@@ -7,6 +7,7 @@ import {
   vfio_ioctls, vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info, vfio_iommu_type1_info_cap_iova_range,
 } from '../../generated/vfio.js';
 import { buildChain } from './capability-chain.js';
+import type { DmaView } from '../virtio/device-queue.js';
 import { argszRequest, refuse, userBuffer, writeStruct } from './uaccess.js';
 import { IOVA_BITS, PAGE_SIZE } from './parameters.js';
 import type { SimKernel } from './kernel.js';
@@ -18,6 +19,9 @@ export interface Mapping {
   vaddr: bigint;
   size: bigint;
   writable: boolean;
+  /** The same as numbers, for the device's per-descriptor translation (no BigInt per access). */
+  iovaN: number;
+  sizeN: number;
 }
 
 export class DmaFault extends Error {
@@ -88,8 +92,9 @@ export class SimContainer {
     const page = BigInt(PAGE_SIZE);
     if (m.size === 0n || m.size % page || m.iova % page || m.vaddr % page) refuse(name, EINVAL, 'size, iova and vaddr must be page aligned and size non-zero');
     if (!this.kernel.isProcessMemory(m.vaddr, m.size)) refuse(name, EFAULT, `vaddr 0x${m.vaddr.toString(16)}+0x${m.size.toString(16)} is not mapped in the process`);
+    if (m.iova + m.size > 1n << IOVA_BITS) refuse(name, EINVAL, `iova 0x${m.iova.toString(16)}+0x${m.size.toString(16)} is outside the IOMMU's ${IOVA_BITS}-bit aperture`);
     if (this.mappings.some((x) => m.iova < x.iova + x.size && x.iova < m.iova + m.size)) refuse(name, EEXIST, `iova 0x${m.iova.toString(16)} overlaps a mapping`);
-    this.mappings.push({ iova: m.iova, vaddr: m.vaddr, size: m.size, writable: VFIO_DMA_MAP_FLAG.has(m.flags, VFIO_DMA_MAP_FLAG_WRITE) });
+    this.mappings.push({ iova: m.iova, vaddr: m.vaddr, size: m.size, writable: VFIO_DMA_MAP_FLAG.has(m.flags, VFIO_DMA_MAP_FLAG_WRITE), iovaN: Number(m.iova), sizeN: Number(m.size) });
     return 0;
   }
 
@@ -115,12 +120,35 @@ export class SimContainer {
     return 0;
   }
 
-  /** The process memory behind an IOVA range, for device DMA; a DmaFault when it is not all mapped so. */
-  translate(iova: bigint, length: number, write: boolean): Uint8Array {
+  /** Where an IOVA range lies in the process memory, for device DMA; a DmaFault when it is not all mapped so. */
+  dmaOffset(iova: bigint, length: number, write: boolean): number {
     const len = BigInt(length);
     const m = this.mappings.find((x) => iova >= x.iova && iova + len <= x.iova + x.size && iova + len >= iova);
     if (!m) throw new DmaFault(`DMA to iova 0x${iova.toString(16)}+${length} is not mapped`);
     if (write && !m.writable) throw new DmaFault(`DMA write to read-only iova 0x${iova.toString(16)}`);
-    return this.kernel.processMemory(m.vaddr + (iova - m.iova), length);
+    return this.kernel.memoryOffset(m.vaddr + (iova - m.iova));
+  }
+
+  /** The bytes behind an IOVA range (a view: for tests and cold paths). */
+  translate(iova: bigint, length: number, write: boolean): Uint8Array {
+    const offset = this.dmaOffset(iova, length, write);
+    return this.kernel.processBytes.subarray(offset, offset + length);
+  }
+
+  /** The device's view of DMA through this IOMMU, for virtqueues. */
+  get dma(): DmaView {
+    return {
+      memory: this.kernel.processBytes,
+      translate: (iova, length, write) => {
+        // IOVAs the device reads from rings are safe integers; mappings keep number copies for this path.
+        for (const m of this.mappings) {
+          if (iova >= m.iovaN && iova + length <= m.iovaN + m.sizeN) {
+            if (write && !m.writable) throw new DmaFault(`DMA write to read-only iova 0x${iova.toString(16)}`);
+            return this.kernel.memoryOffset(m.vaddr) + (iova - m.iovaN);
+          }
+        }
+        throw new DmaFault(`DMA to iova 0x${iova.toString(16)}+${length} is not mapped`);
+      },
+    };
   }
 }

@@ -146,7 +146,10 @@ export class SimKernel implements Backend {
     return vaddr >= DMA_BASE_VADDR && vaddr + size <= DMA_BASE_VADDR + BigInt(this.allocated);
   }
 
-  processMemory(vaddr: bigint, length: number): Uint8Array {
-    return new Uint8Array(this.memory, Number(vaddr - DMA_BASE_VADDR), length);
+  /** All of the process memory DMA may reach, as one array (device views index into it). */
+  readonly processBytes = new Uint8Array(this.memory);
+
+  memoryOffset(vaddr: bigint): number {
+    return Number(vaddr - DMA_BASE_VADDR);
   }
 }

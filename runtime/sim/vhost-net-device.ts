@@ -280,7 +280,7 @@ export class SimVhostNetDevice {
     if (!container) refuse('pwrite', EINVAL, 'RUNNING without a container');
     const eventIdx = ((this.features! >> BigInt(VIRTIO_RING_F_EVENT_IDX)) & 1n) === 1n;
     const queues = this.vrings.map(
-      (r) => new SplitQueueDevice(r.num!, { desc: r.addr!.desc_user_addr, avail: r.addr!.avail_user_addr, used: r.addr!.used_user_addr }, (iova, length, write) => container.translate(iova, length, write), eventIdx, r.base),
+      (r) => new SplitQueueDevice(r.num!, { desc: r.addr!.desc_user_addr, avail: r.addr!.avail_user_addr, used: r.addr!.used_user_addr }, container.dma, eventIdx, r.base),
     );
     const broken = queues.find((q) => q.broken);
     if (broken) refuse('pwrite', EINVAL, `RUNNING with a ring the device cannot use: ${broken.broken!.message}`);

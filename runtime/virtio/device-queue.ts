@@ -6,6 +6,7 @@ import { u32, u64 } from '../codegen-v1.js';
 import { VRING_AVAIL_F_NO_INTERRUPT, VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE } from '../../generated/virtio_ring.js';
 import { BITS_PER_BYTE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
 import { ALIGN, AVAIL, DESC, eventOffsets, INDEX_MASK, needEvent, splitSizes, USED } from './split-layout.js';
+import { Chain } from './chain.js';
 
 export type RingFault =
   | 'ring-not-ready'
@@ -33,22 +34,24 @@ export class RingError extends Error {
   }
 }
 
-/** IOVA to bytes, for DMA; throws when the range is not mapped with that access. */
-export type Translate = (iova: bigint, length: number, write: boolean) => Uint8Array;
-
-export interface Chain {
-  head: number;
-  readable: Uint8Array[];
-  writable: Uint8Array[];
-  readableLength: number;
-  writableLength: number;
+/**
+ * The memory DMA reaches, and IOVA to an offset in it. IOVAs are safe integers here (below
+ * 2^53, far above any IOMMU's input width); translate throws when the range is not mapped
+ * with that access.
+ */
+export interface DmaView {
+  memory: Uint8Array;
+  translate(iova: number, length: number, write: boolean): number;
 }
 
+export { Chain };
+
 const ADDRESS_LIMIT = 1n << BigInt(u64.size * BITS_PER_BYTE);
+/** A descriptor address is read as two 32-bit words, so no BigInt is made per descriptor. */
+const WORD = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 const CHAIN_LIMIT = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
-const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 export class SplitQueueDevice {
   broken: RingError | undefined;
@@ -56,20 +59,25 @@ export class SplitQueueDevice {
   private usedIdx = 0;
   private signalledAt = 0;
   private inFlight = 0;
-  private desc!: DataView;
-  private avail!: DataView;
-  private used!: DataView;
+  /** One view over all of the DMA memory; the rings and tables are offsets in it. */
+  private readonly mem: DataView;
+  private desc = 0;
+  private avail = 0;
+  private used = 0;
   private readonly events: { usedEvent: number; availEvent: number };
+  private readonly chains: (Chain | undefined)[];
 
   constructor(
     readonly num: number,
     addrs: { desc: bigint; avail: bigint; used: bigint },
-    private readonly translate: Translate,
+    private readonly dma: DmaView,
     readonly eventIdx: boolean,
     /** Where the driver's avail index starts (SET_VRING_BASE). */
     base = 0,
   ) {
     this.events = eventOffsets(num);
+    this.mem = new DataView(dma.memory.buffer, dma.memory.byteOffset, dma.memory.byteLength);
+    this.chains = new Array(isPowerOfTwo(num) ? num : 0).fill(undefined);
     this.lastAvail = base & INDEX_MASK;
     this.usedIdx = base & INDEX_MASK;
     this.signalledAt = this.usedIdx;
@@ -83,9 +91,9 @@ export class SplitQueueDevice {
     }
     const sizes = splitSizes(num);
     try {
-      this.desc = view(translate(addrs.desc, sizes.desc, false));
-      this.avail = view(translate(addrs.avail, sizes.avail, false));
-      this.used = view(translate(addrs.used, sizes.used, true));
+      this.desc = dma.translate(Number(addrs.desc), sizes.desc, false);
+      this.avail = dma.translate(Number(addrs.avail), sizes.avail, false);
+      this.used = dma.translate(Number(addrs.used), sizes.used, true);
     } catch (e) {
       this.fail('ring-not-ready', `the rings are not mapped: ${(e as Error).message}`);
     }
@@ -99,33 +107,43 @@ export class SplitQueueDevice {
   /** The next available chain, or undefined when there is none or the queue is broken. */
   pop(): Chain | undefined {
     if (this.broken) return undefined;
-    const availIdx = this.avail.getUint16(AVAIL.idx, true);
+    const availIdx = this.mem.getUint16(this.avail + AVAIL.idx, true);
     const pending = (availIdx - this.lastAvail) & INDEX_MASK;
     if (pending === 0) return undefined;
     if (pending > this.num) return this.fail('avail-index-jump', `avail index moved by ${pending} on a ring of ${this.num}`);
     // More chains in flight than the ring holds means the driver re-used heads (CVE-2016-5403).
     if (this.inFlight >= this.num) return this.fail('too-many-in-flight', `${this.inFlight} chains in flight on a ring of ${this.num}`);
-    const head = this.avail.getUint16(AVAIL.ring + AVAIL.entry * (this.lastAvail % this.num), true);
+    const head = this.mem.getUint16(this.avail + AVAIL.ring + AVAIL.entry * (this.lastAvail % this.num), true);
     if (head >= this.num) return this.fail('head-out-of-range', `head ${head} on a ring of ${this.num}`);
     const chain = this.walk(head);
     if (!chain) return undefined;
     this.lastAvail = (this.lastAvail + 1) & INDEX_MASK;
     this.inFlight++;
-    if (this.eventIdx) this.used.setUint16(this.events.availEvent, this.lastAvail, true);
+    if (this.eventIdx) this.mem.setUint16(this.used + this.events.availEvent, this.lastAvail, true);
     return chain;
   }
 
-  private map(addr: bigint, len: number, write: boolean, what: string): Uint8Array | undefined {
-    if (addr + BigInt(len) > ADDRESS_LIMIT) return this.fail('address-overflow', `${what}: 0x${addr.toString(16)} + ${len} wraps`);
+  /** The offset of a buffer in the DMA memory, or undefined (and the queue broken) when it is bad. */
+  /** `addrAt` is where the descriptor's address lies, for the exact check of a huge one. */
+  private map(addrAt: number, addr: number, len: number, write: boolean, what: string): number | undefined {
+    if (!Number.isSafeInteger(addr + len)) return this.unsafeAddress(addrAt, len, what);
     try {
-      return this.translate(addr, len, write);
+      return this.dma.translate(addr, len, write);
     } catch (e) {
       return this.fail('unmapped', `${what}: ${(e as Error).message}`);
     }
   }
 
+  /** The cold path for an address beyond 2^53: exact arithmetic tells a wrap from plain unmapped. */
+  private unsafeAddress(addrAt: number, len: number, what: string): undefined {
+    const addr = this.mem.getBigUint64(addrAt, true);
+    if (addr + BigInt(len) > ADDRESS_LIMIT) return this.fail('address-overflow', `${what}: 0x${addr.toString(16)} + ${len} wraps`);
+    return this.fail('unmapped', `${what}: 0x${addr.toString(16)} is beyond any mapping`);
+  }
+
   private walk(head: number): Chain | undefined {
-    const chain: Chain = { head, readable: [], writable: [], readableLength: 0, writableLength: 0 };
+    const chain = (this.chains[head] ??= new Chain(this.dma.memory)).reset(head);
+    const mem = this.mem;
     let table = this.desc;
     let size = this.num;
     let indirect = false;
@@ -133,18 +151,18 @@ export class SplitQueueDevice {
     for (let i = head; ; ) {
       if (i >= size) return this.fail('next-out-of-range', `descriptor ${i} of a ${indirect ? 'indirect table' : 'ring'} of ${size}`);
       if (++count > size) return this.fail('chain-loop', `chain from head ${head} is longer than its table of ${size}`);
-      const at = i * DESC.size;
-      const addr = table.getBigUint64(at + DESC.addr, true);
-      const len = table.getUint32(at + DESC.len, true);
-      const flags = table.getUint16(at + DESC.flags, true);
-      const next = table.getUint16(at + DESC.next, true);
+      const at = table + i * DESC.size;
+      const addr = mem.getUint32(at + DESC.addr + u32.size, true) * WORD + mem.getUint32(at + DESC.addr, true);
+      const len = mem.getUint32(at + DESC.len, true);
+      const flags = mem.getUint16(at + DESC.flags, true);
+      const next = mem.getUint16(at + DESC.next, true);
       if (flags & VRING_DESC_F_INDIRECT) {
         if (indirect) return this.fail('indirect-nested', `indirect descriptor inside an indirect table (head ${head})`);
         if (flags & VRING_DESC_F_NEXT) return this.fail('indirect-with-next', `INDIRECT together with NEXT (head ${head})`);
         if (len === 0 || len % DESC.size !== 0 || len / DESC.size > VIRTQUEUE_MAX_SIZE) return this.fail('indirect-bad-length', `indirect table of ${len} bytes`);
-        const bytes = this.map(addr, len, false, 'indirect table');
-        if (!bytes) return undefined;
-        table = view(bytes);
+        const tableAt = this.map(at + DESC.addr, addr, len, false, 'indirect table');
+        if (tableAt === undefined) return undefined;
+        table = tableAt;
         size = len / DESC.size;
         indirect = true;
         count = 0;
@@ -152,16 +170,10 @@ export class SplitQueueDevice {
         continue;
       }
       const write = (flags & VRING_DESC_F_WRITE) !== 0;
-      if (!write && chain.writable.length) return this.fail('readable-after-writable', `a readable buffer after a writable one (head ${head})`);
-      const buf = this.map(addr, len, write, `descriptor ${i}`);
-      if (!buf) return undefined;
-      if (write) {
-        chain.writable.push(buf);
-        chain.writableLength += len;
-      } else {
-        chain.readable.push(buf);
-        chain.readableLength += len;
-      }
+      if (!write && chain.count > chain.writableFrom) return this.fail('readable-after-writable', `a readable buffer after a writable one (head ${head})`);
+      const offset = this.map(at + DESC.addr, addr, len, write, `descriptor ${i}`);
+      if (offset === undefined) return undefined;
+      chain.add(offset, len, write);
       if (chain.readableLength + chain.writableLength >= CHAIN_LIMIT) return this.fail('chain-too-big', `chain from head ${head} holds 4 GiB or more`);
       if (!(flags & VRING_DESC_F_NEXT)) return chain;
       i = next;
@@ -175,11 +187,11 @@ export class SplitQueueDevice {
       this.fail('bad-push', `push of head ${head} with ${this.inFlight} in flight`);
       return;
     }
-    const at = USED.ring + USED.elem * (this.usedIdx % this.num);
-    this.used.setUint32(at + USED.id, head, true);
-    this.used.setUint32(at + USED.len, written, true);
+    const at = this.used + USED.ring + USED.elem * (this.usedIdx % this.num);
+    this.mem.setUint32(at + USED.id, head, true);
+    this.mem.setUint32(at + USED.len, written, true);
     this.usedIdx = (this.usedIdx + 1) & INDEX_MASK;
-    this.used.setUint16(USED.idx, this.usedIdx, true);
+    this.mem.setUint16(this.used + USED.idx, this.usedIdx, true);
     this.inFlight--;
   }
 
@@ -189,8 +201,8 @@ export class SplitQueueDevice {
     const old = this.signalledAt;
     this.signalledAt = this.usedIdx;
     if (old === this.usedIdx) return false;
-    if (this.eventIdx) return needEvent(this.avail.getUint16(this.events.usedEvent, true), this.usedIdx, old);
-    return (this.avail.getUint16(AVAIL.flags, true) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
+    if (this.eventIdx) return needEvent(this.mem.getUint16(this.avail + this.events.usedEvent, true), this.usedIdx, old);
+    return (this.mem.getUint16(this.avail + AVAIL.flags, true) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
   }
 
   /** The driver's next avail index as the device has consumed it (GET_VRING_BASE). */

@@ -144,11 +144,21 @@ export class SplitQueueDriver<T = unknown> {
     } else this.avail.setUint16(AVAIL.flags, enabled ? 0 : VRING_AVAIL_F_NO_INTERRUPT, true);
   }
 
-  /** The next used chain, with the bytes the device wrote, or undefined when none. */
+  /** The next used chain, with the bytes the device wrote, or undefined when none (allocates the answer). */
   getUsed(): { head: number; length: number; token: T | undefined } | undefined {
+    const head = this.popUsed();
+    return head < 0 ? undefined : { head, length: this.usedLength, token: this.usedToken };
+  }
+
+  /** Length and token of the chain popUsed() last returned. */
+  usedLength = 0;
+  usedToken: T | undefined;
+
+  /** The head of the next used chain (its length and token in usedLength, usedToken), or -1: allocates nothing. */
+  popUsed(): number {
     const usedIdx = this.used.getUint16(USED.idx, true);
     const pending = (usedIdx - this.lastUsed) & INDEX_MASK;
-    if (pending === 0) return undefined;
+    if (pending === 0) return NOT_IN_FLIGHT;
     if (pending > this.num) throw new DriverRingError('used-index-jump', `used index moved by ${pending} on a ring of ${this.num}`);
     const at = USED.ring + USED.elem * (this.lastUsed % this.num);
     const head = this.used.getUint32(at + USED.id, true);
@@ -167,6 +177,8 @@ export class SplitQueueDriver<T = unknown> {
     this.tokens[head] = undefined;
     this.lastUsed = (this.lastUsed + 1) & INDEX_MASK;
     if (this.eventIdx) this.avail.setUint16(this.events.usedEvent, this.lastUsed, true);
-    return { head, length, token };
+    this.usedLength = length;
+    this.usedToken = token;
+    return head;
   }
 }

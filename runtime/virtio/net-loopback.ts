@@ -5,7 +5,6 @@
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { VIRTIO_NET_F_MRG_RXBUF, virtio_net_hdr, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { Chain, SplitQueueDevice } from './device-queue.js';
-import { gather, scatter } from './sg.js';
 
 const has = (features: bigint, bit: number) => ((features >> BigInt(bit)) & 1n) === 1n;
 
@@ -21,7 +20,6 @@ export class NetLoopback {
   readonly stats: NetStats = { frames: 0, bytes: 0, truncated: 0 };
   private waiting: Chain | undefined;
   private readonly header: Uint8Array;
-  private scratch = new Uint8Array(0);
 
   constructor(
     readonly rx: SplitQueueDevice,
@@ -46,17 +44,15 @@ export class NetLoopback {
         break;
       }
       this.waiting = undefined;
+      // TX and RX buffers lie in the same DMA memory: the frame moves with copyWithin, no views.
       const frameLength = Math.max(0, tx.readableLength - this.headerSize);
-      // Grows to the largest frame seen and is reused (the views over it are still one per frame).
-      if (this.scratch.length < frameLength) this.scratch = new Uint8Array(frameLength);
-      const frame = this.scratch.subarray(0, gather(tx.readable, this.headerSize, this.scratch, frameLength));
-      const wroteHeader = scatter(rx.writable, 0, this.header);
-      const wrote = scatter(rx.writable, wroteHeader, frame);
-      if (wroteHeader < this.header.length || wrote < frame.length) this.stats.truncated++;
+      const wroteHeader = rx.writeBytes(this.header, 0);
+      const wrote = tx.copyReadableTo(rx, this.headerSize, wroteHeader, frameLength);
+      if (wroteHeader < this.header.length || wrote < frameLength) this.stats.truncated++;
       this.tx.push(tx.head, 0);
       this.rx.push(rx.head, wroteHeader + wrote);
       this.stats.frames++;
-      this.stats.bytes += frame.length;
+      this.stats.bytes += wrote;
       moved++;
     }
     return moved;

@@ -3,7 +3,7 @@
 // interrupts, until told to stop.
 import { parentPort, workerData } from 'node:worker_threads';
 import { WORKER_WAIT_MS } from '../policy.js';
-import { SplitQueueDevice, Translate } from './device-queue.js';
+import { DmaView, SplitQueueDevice } from './device-queue.js';
 import { NetLoopback } from './net-loopback.js';
 import { irqSlot, slot } from './thread-control.js';
 
@@ -20,11 +20,14 @@ export interface NetWorkerData {
 
 const data = workerData as NetWorkerData;
 const mem = new Uint8Array(data.memory);
-const translate: Translate = (iova, length) => {
-  if (iova + BigInt(length) > BigInt(mem.length)) throw new Error(`iova 0x${iova.toString(16)}+${length} outside the shared memory`);
-  return mem.subarray(Number(iova), Number(iova) + length);
+const dma: DmaView = {
+  memory: mem,
+  translate: (iova, length) => {
+    if (iova + length > mem.length) throw new Error(`iova 0x${iova.toString(16)}+${length} outside the shared memory`);
+    return iova;
+  },
 };
-const queues = data.rings.map((r) => new SplitQueueDevice(data.num, r, translate, data.eventIdx));
+const queues = data.rings.map((r) => new SplitQueueDevice(data.num, r, dma, data.eventIdx));
 const broken = queues.find((q) => q.broken);
 if (broken) {
   parentPort!.postMessage({ error: broken.broken!.message });

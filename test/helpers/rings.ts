@@ -1,15 +1,21 @@
 // Queues in one block of "DMA memory" where IOVA = offset, for datapath tests.
-import { SplitQueueDevice, Translate } from '../../runtime/virtio/device-queue.js';
+import { DmaView, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { splitSizes } from '../../runtime/virtio/split-layout.js';
 
 export class DmaArena {
   readonly mem: Uint8Array;
   private next = 0;
-  readonly translate: Translate = (iova, length) => {
-    if (iova < 0n || iova + BigInt(length) > BigInt(this.mem.length)) throw new Error(`iova 0x${iova.toString(16)}+${length} unmapped`);
-    return this.mem.subarray(Number(iova), Number(iova) + length);
-  };
+  /** IOVA = offset: the identity IOMMU over this arena. */
+  get dma(): DmaView {
+    return {
+      memory: this.mem,
+      translate: (iova, length) => {
+        if (iova < 0 || iova + length > this.mem.length) throw new Error(`iova 0x${iova.toString(16)}+${length} unmapped`);
+        return iova;
+      },
+    };
+  }
 
   constructor(size: number) {
     this.mem = new Uint8Array(new SharedArrayBuffer(size));
@@ -29,7 +35,7 @@ export class DmaArena {
     const used = this.alloc(s.used);
     return {
       driver: new SplitQueueDriver<T>(num, { desc, avail, used }, eventIdx),
-      device: new SplitQueueDevice(num, { desc: desc.iova, avail: avail.iova, used: used.iova }, this.translate, eventIdx),
+      device: new SplitQueueDevice(num, { desc: desc.iova, avail: avail.iova, used: used.iova }, this.dma, eventIdx),
     };
   }
 }

@@ -268,6 +268,7 @@ t('container and group rules: IOMMU before use, DMA mappings checked', () => {
   const mem = kernel.allocDma(PAGE_SIZE * 2);
   assert.is(errnoOf(() => c.mapDma(mem.vaddr + 1n, 0n, BigInt(PAGE_SIZE))), EINVAL, 'unaligned vaddr');
   assert.is(errnoOf(() => c.mapDma(0x1000n, 0n, BigInt(PAGE_SIZE))), EFAULT, 'not process memory');
+  assert.is(errnoOf(() => c.mapDma(mem.vaddr, 1n << 48n, BigInt(PAGE_SIZE))), EINVAL, 'outside the IOVA aperture');
   c.mapDma(mem.vaddr, 0x10000n, BigInt(PAGE_SIZE * 2));
   assert.is(errnoOf(() => c.mapDma(mem.vaddr, 0x11000n, BigInt(PAGE_SIZE))), EEXIST, 'overlapping IOVA');
   assert.is(errnoOf(() => c.unmapDma(0x10000n, BigInt(PAGE_SIZE))), EINVAL, 'cutting a mapping in two');

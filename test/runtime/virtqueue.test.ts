@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE } from '../../generated/virtio_ring.js';
-import { RingFault, SplitQueueDevice, Translate } from '../../runtime/virtio/device-queue.js';
+import { DmaView, RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { DriverRingError, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { AVAIL, DESC, needEvent, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
 
@@ -16,9 +16,12 @@ function setup(num: number, eventIdx = false) {
   const sizes = splitSizes(num);
   const at = { desc: 0, avail: sizes.desc, used: Math.ceil((sizes.desc + sizes.avail) / 4) * 4 };
   const dataStart = Math.ceil((at.used + sizes.used) / 4096) * 4096;
-  const translate: Translate = (iova, length, _write) => {
-    if (iova < 0n || iova + BigInt(length) > BigInt(MEM)) throw new Error(`iova 0x${iova.toString(16)}+${length} unmapped`);
-    return mem.subarray(Number(iova), Number(iova) + length);
+  const translate: DmaView = {
+    memory: mem,
+    translate: (iova, length) => {
+      if (iova < 0 || iova + length > MEM) throw new Error(`iova 0x${iova.toString(16)}+${length} unmapped`);
+      return iova;
+    },
   };
   const span = (off: number, len: number) => ({ iova: BigInt(off), bytes: mem.subarray(off, off + len) });
   const driver = new SplitQueueDriver<string>(num, { desc: span(at.desc, sizes.desc), avail: span(at.avail, sizes.avail), used: span(at.used, sizes.used) }, eventIdx);
@@ -137,7 +140,7 @@ function offer(r: Ring, heads: number[], idx = heads.length) {
   heads.forEach((h, k) => r.dv.setUint16(r.at.avail + AVAIL.ring + AVAIL.entry * k, h, true));
   r.dv.setUint16(r.at.avail + AVAIL.idx, idx, true);
 }
-function hostile(fault: RingFault, build: (r: Ring) => void, num = 8, iommu?: (r: Ring) => Translate) {
+function hostile(fault: RingFault, build: (r: Ring) => void, num = 8, iommu?: (r: Ring) => DmaView) {
   v(`hostile ring: ${fault}`, () => {
     const r = setup(num);
     const device = iommu ? new SplitQueueDevice(num, { desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), used: BigInt(r.at.used) }, iommu(r), false) : r.device;
@@ -212,7 +215,7 @@ hostile(
   },
   8,
   // An IOMMU that maps the rings and, sparsely, two 2 GiB buffers: nothing is read from them.
-  (r) => (iova, length, write) => (iova >= 0x100000000n ? new Uint8Array(0) : r.translate(iova, length, write)),
+  (r) => ({ memory: r.mem, translate: (iova, length, write) => (iova >= 0x100000000 ? 0 : r.translate.translate(iova, length, write)) }),
 );
 hostile('too-many-in-flight', (r) => {
   for (let i = 0; i < 8; i++) desc(r, r.at.desc, i, BigInt(r.dataStart), 4, 0);

@@ -1,0 +1,103 @@
+// A popped chain, pooled per head (a head is unique while it is in flight): where its buffers
+// are in the backing memory, readable ones first. Nothing is allocated per descriptor once the
+// pool has grown to the chains' sizes. A consumer must not keep a chain after pushing it.
+export class Chain {
+  head = 0;
+  /** Buffers in the chain; the first `writableFrom` are readable. */
+  count = 0;
+  writableFrom = 0;
+  readableLength = 0;
+  writableLength = 0;
+  offsets = new Int32Array(1);
+  lengths = new Int32Array(1);
+
+  constructor(readonly memory: Uint8Array) {}
+
+  reset(head: number): this {
+    this.head = head;
+    this.count = 0;
+    this.writableFrom = 0;
+    this.readableLength = 0;
+    this.writableLength = 0;
+    return this;
+  }
+
+  add(offset: number, length: number, write: boolean): void {
+    if (this.count === this.offsets.length) {
+      const grown = this.count + this.count;
+      const o = new Int32Array(grown);
+      const l = new Int32Array(grown);
+      o.set(this.offsets);
+      l.set(this.lengths);
+      this.offsets = o;
+      this.lengths = l;
+    }
+    this.offsets[this.count] = offset;
+    this.lengths[this.count] = length;
+    this.count++;
+    if (write) this.writableLength += length;
+    else {
+      this.writableFrom = this.count;
+      this.readableLength += length;
+    }
+  }
+
+  /** Views of the readable buffers (allocates: for tests and cold paths). */
+  get readable(): Uint8Array[] {
+    return Array.from({ length: this.writableFrom }, (_, k) => this.memory.subarray(this.offsets[k], this.offsets[k] + this.lengths[k]));
+  }
+
+  /** Views of the writable buffers (allocates: for tests and cold paths). */
+  get writable(): Uint8Array[] {
+    return Array.from({ length: this.count - this.writableFrom }, (_, k) => {
+      const i = this.writableFrom + k;
+      return this.memory.subarray(this.offsets[i], this.offsets[i] + this.lengths[i]);
+    });
+  }
+
+  /**
+   * Copies `length` readable bytes from `skip` on into this chain's writable bytes from `at` on,
+   * both in the same memory (copyWithin: no allocation). Returns the count copied.
+   */
+  copyReadableTo(target: Chain, skip: number, at: number, length: number): number {
+    let copied = 0;
+    let r = 0;
+    let rPos = skip;
+    let w = target.writableFrom;
+    let wPos = at;
+    while (copied < length && r < this.writableFrom && w < target.count) {
+      if (rPos >= this.lengths[r]) {
+        rPos -= this.lengths[r++];
+        continue;
+      }
+      if (wPos >= target.lengths[w]) {
+        wPos -= target.lengths[w++];
+        continue;
+      }
+      const n = Math.min(this.lengths[r] - rPos, target.lengths[w] - wPos, length - copied);
+      const src = this.offsets[r] + rPos;
+      this.memory.copyWithin(target.offsets[w] + wPos, src, src + n);
+      copied += n;
+      rPos += n;
+      wPos += n;
+    }
+    return copied;
+  }
+
+  /** Writes bytes into the writable buffers from `at` on; returns the count written. */
+  writeBytes(data: Uint8Array, at: number): number {
+    let written = 0;
+    let w = this.writableFrom;
+    let pos = at;
+    while (written < data.length && w < this.count) {
+      if (pos >= this.lengths[w]) {
+        pos -= this.lengths[w++];
+        continue;
+      }
+      this.memory[this.offsets[w] + pos] = data[written];
+      written++;
+      pos++;
+    }
+    return written;
+  }
+}
