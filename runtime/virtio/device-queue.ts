@@ -52,6 +52,8 @@ const WORD = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 const CHAIN_LIMIT = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
+const INDIRECT_TABLE = -1;
+const label = (index: number) => (index === INDIRECT_TABLE ? 'indirect table' : `descriptor ${index}`);
 
 export class SplitQueueDevice {
   broken: RingError | undefined;
@@ -124,13 +126,17 @@ export class SplitQueueDevice {
   }
 
   /** The offset of a buffer in the DMA memory, or undefined (and the queue broken) when it is bad. */
-  /** `addrAt` is where the descriptor's address lies, for the exact check of a huge one. */
-  private map(addrAt: number, addr: number, len: number, write: boolean, what: string): number | undefined {
-    if (!Number.isSafeInteger(addr + len)) return this.unsafeAddress(addrAt, len, what);
+  /**
+   * `addrAt` is where the descriptor's address lies, for the exact check of a huge one; `index`
+   * names the descriptor in a message (-1 for an indirect table). Messages are built only on
+   * failure: a string made per descriptor would be garbage per descriptor.
+   */
+  private map(addrAt: number, addr: number, len: number, write: boolean, index: number): number | undefined {
+    if (!Number.isSafeInteger(addr + len)) return this.unsafeAddress(addrAt, len, label(index));
     try {
       return this.dma.translate(addr, len, write);
     } catch (e) {
-      return this.fail('unmapped', `${what}: ${(e as Error).message}`);
+      return this.fail('unmapped', `${label(index)}: ${(e as Error).message}`);
     }
   }
 
@@ -152,7 +158,10 @@ export class SplitQueueDevice {
       if (i >= size) return this.fail('next-out-of-range', `descriptor ${i} of a ${indirect ? 'indirect table' : 'ring'} of ${size}`);
       if (++count > size) return this.fail('chain-loop', `chain from head ${head} is longer than its table of ${size}`);
       const at = table + i * DESC.size;
-      const addr = mem.getUint32(at + DESC.addr + u32.size, true) * WORD + mem.getUint32(at + DESC.addr, true);
+      // Below 4 GiB the address is the low word alone: a small integer the engine does not box.
+      const hi = mem.getUint32(at + DESC.addr + u32.size, true);
+      const lo = mem.getUint32(at + DESC.addr, true);
+      const addr = hi === 0 ? lo : hi * WORD + lo;
       const len = mem.getUint32(at + DESC.len, true);
       const flags = mem.getUint16(at + DESC.flags, true);
       const next = mem.getUint16(at + DESC.next, true);
@@ -160,7 +169,7 @@ export class SplitQueueDevice {
         if (indirect) return this.fail('indirect-nested', `indirect descriptor inside an indirect table (head ${head})`);
         if (flags & VRING_DESC_F_NEXT) return this.fail('indirect-with-next', `INDIRECT together with NEXT (head ${head})`);
         if (len === 0 || len % DESC.size !== 0 || len / DESC.size > VIRTQUEUE_MAX_SIZE) return this.fail('indirect-bad-length', `indirect table of ${len} bytes`);
-        const tableAt = this.map(at + DESC.addr, addr, len, false, 'indirect table');
+        const tableAt = this.map(at + DESC.addr, addr, len, false, INDIRECT_TABLE);
         if (tableAt === undefined) return undefined;
         table = tableAt;
         size = len / DESC.size;
@@ -171,7 +180,7 @@ export class SplitQueueDevice {
       }
       const write = (flags & VRING_DESC_F_WRITE) !== 0;
       if (!write && chain.count > chain.writableFrom) return this.fail('readable-after-writable', `a readable buffer after a writable one (head ${head})`);
-      const offset = this.map(at + DESC.addr, addr, len, write, `descriptor ${i}`);
+      const offset = this.map(at + DESC.addr, addr, len, write, i);
       if (offset === undefined) return undefined;
       chain.add(offset, len, write);
       if (chain.readableLength + chain.writableLength >= CHAIN_LIMIT) return this.fail('chain-too-big', `chain from head ${head} holds 4 GiB or more`);
