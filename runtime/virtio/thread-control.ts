@@ -3,7 +3,7 @@
 // Ring contents are plain memory; these Atomics are what orders them: the driver publishes
 // before it kicks, the device pushes before it interrupts, and each side reads the ring only
 // after it has seen the other's counter move.
-export const SLOTS = ['kick', 'stop', 'frames', 'irq:0', 'irq:1'] as const;
+export const SLOTS = ['kick', 'stop', 'irq:0', 'irq:1'] as const;
 export type Slot = (typeof SLOTS)[number];
 
 export function slot(name: Slot): number {

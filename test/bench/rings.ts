@@ -12,7 +12,7 @@ import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { splitSizes } from '../../runtime/virtio/split-layout.js';
-import { ThreadedNetLoopback } from '../../runtime/virtio/threaded-net.js';
+import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
 
 const QUEUE = 256;
 const TOTAL = 2_000_000;
@@ -90,7 +90,7 @@ async function workerRate(batch: number, frames: number): Promise<number> {
   const txRing = ring();
   const rx = new SplitQueueDriver<number>(QUEUE, rxRing, true);
   const tx = new SplitQueueDriver<number>(QUEUE, txRing, true);
-  const dev = await ThreadedNetLoopback.start({ memory: arena.mem.buffer as SharedArrayBuffer, num: QUEUE, eventIdx: true, features: 1n << BigInt(VIRTIO_F_VERSION_1), rings: [rxRing, txRing].map((r) => ({ desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova })), budget: QUEUE });
+  const dev = await ThreadedDevice.start('net', { memory: arena.mem.buffer as SharedArrayBuffer, num: QUEUE, eventIdx: true, features: 1n << BigInt(VIRTIO_F_VERSION_1), rings: [rxRing, txRing].map((r) => ({ desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova })), budget: QUEUE });
   const hdr = virtio_net_hdr_mrg_rxbuf.size;
   const rxBuf = Array.from({ length: batch }, () => arena.alloc(hdr + 64, 64));
   const txBuf = arena.alloc(hdr + 64, 64);

@@ -1,23 +1,26 @@
-// The net loopback with its device side in a worker thread, as hardware beside the CPU: the
-// driver stays in this thread, the rings live in shared memory, kicks and interrupts cross
-// threads through Atomics (thread-control.ts).
+// A virtio device (the net loopback or the block RAM disk) with its device side in a worker
+// thread, as hardware beside the CPU: the driver stays in this thread, the rings live in
+// shared memory, kicks and interrupts cross threads through Atomics (thread-control.ts).
 import { Worker } from 'node:worker_threads';
-import type { NetWorkerData } from './net-worker.js';
+import type { DeviceWorkerData } from './device-worker.js';
 import { irqSlot, newControl, slot } from './thread-control.js';
 
-export class ThreadedNetLoopback {
+type StartOptions = Omit<DeviceWorkerData, 'control' | 'kind' | 'features' | 'capacitySectors' | 'id'> & Partial<Pick<DeviceWorkerData, 'features' | 'capacitySectors' | 'id'>>;
+
+export class ThreadedDevice {
   private constructor(
     private readonly worker: Worker,
     private readonly control: Int32Array,
   ) {}
 
-  static start(opts: Omit<NetWorkerData, 'control'>): Promise<ThreadedNetLoopback> {
+  static start(kind: DeviceWorkerData['kind'], opts: StartOptions): Promise<ThreadedDevice> {
     const control = newControl();
-    const worker = new Worker(new URL('./net-worker.js', import.meta.url), { workerData: { ...opts, control } satisfies NetWorkerData });
+    const workerData: DeviceWorkerData = { features: 0n, capacitySectors: 0n, id: '', ...opts, kind, control };
+    const worker = new Worker(new URL('./device-worker.js', import.meta.url), { workerData });
     return new Promise((resolve, reject) => {
       worker.once('error', reject);
       worker.once('message', (m: { ready?: boolean; error?: string }) => {
-        if (m.ready) resolve(new ThreadedNetLoopback(worker, control));
+        if (m.ready) resolve(new ThreadedDevice(worker, control));
         else {
           void worker.terminate();
           reject(new Error(`device thread refused the rings: ${m.error}`));
@@ -42,15 +45,12 @@ export class ThreadedNetLoopback {
     return (r.async ? await r.value : r.value) !== 'timed-out';
   }
 
-  get framesMoved(): number {
-    return Atomics.load(this.control, slot('frames'));
-  }
-
-  async stop(): Promise<{ frames: number; broken: (string | undefined)[] }> {
+  /** Stops the device thread; answers its model's statistics and any queue it found broken. */
+  async stop<S = Record<string, number>>(): Promise<{ stats: S; broken: (string | undefined)[] }> {
     Atomics.store(this.control, slot('stop'), 1);
     this.kick();
-    const done = await new Promise<{ stats: { frames: number }; broken: (string | undefined)[] }>((resolve) => this.worker.once('message', resolve));
+    const done = await new Promise<{ stats: S; broken: (string | undefined)[] }>((resolve) => this.worker.once('message', resolve));
     await this.worker.terminate();
-    return { frames: done.stats.frames, broken: done.broken };
+    return { stats: done.stats, broken: done.broken };
   }
 }
