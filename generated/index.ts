@@ -3,6 +3,7 @@
 // Every unit of uapi/manifest.json, each as a namespace.
 
 export * as errno from './errno.js';
+export * as linux_io from './linux_io.js';
 export * as vfio from './vfio.js';
 export * as vhost from './vhost.js';
 export * as virtio_ring from './virtio_ring.js';

@@ -16,3 +16,6 @@ export const VIRTIO_BLK_SECTOR_SIZE = 512;
 
 /** How long the device thread sleeps waiting for a kick before it looks again (ms). */
 export const WORKER_WAIT_MS = 50;
+
+/** The fd mmap takes for anonymous memory (no file). */
+export const NO_FILE = -1;
