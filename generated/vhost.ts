@@ -556,7 +556,7 @@ export const vhost_memory: RecordCodec<vhost_memory> = defineRecord<vhost_memory
   fields: {
     nregions: { offset: 0, codec: u32 },
     padding: { offset: 4, codec: u32 },
-    regions: { offset: 8, codec: vhost_memory_region, flexible: {} },
+    regions: { offset: 8, codec: vhost_memory_region, flexible: { countField: 'nregions' } },
   },
 });
 

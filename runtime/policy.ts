@@ -17,5 +17,5 @@ export const VIRTIO_BLK_SECTOR_SIZE = 512;
 /** How long the device thread sleeps waiting for a kick before it looks again (ms). */
 export const WORKER_WAIT_MS = 50;
 
-/** The fd mmap takes for anonymous memory (no file). */
+/** "No file": the fd mmap takes for anonymous memory, and the one NET_SET_BACKEND takes to detach. */
 export const NO_FILE = -1;

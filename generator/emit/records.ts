@@ -103,12 +103,13 @@ function recordReference(ctx: EmitContext, decl: RecordDecl): string {
 
 /**
  * The sibling that counts a flexible array: `nr_X`, `num_X`, `n_X` or `X_count` written before
- * it, where X (less a plural s) starts the array's name: `nr_areas` counts `areas`, `nr_iovas`
- * counts `iova_ranges`. A bare `count` is not taken: in vfio_irq_set it counts IRQs, while the
- * array holds bytes.
+ * it, where X (less a plural s) starts the array's name (`nr_areas` counts `areas`, `nr_iovas`
+ * counts `iova_ranges`), or exactly `n` + the array's name (`nregions` counts `regions`). A bare
+ * `count` is not taken: in vfio_irq_set it counts IRQs, while the array holds bytes.
  */
 function countFieldFor(field: string, before: string[]): string | undefined {
   return before.find((name) => {
+    if (name === `n${field}`) return true;
     const m = /^(?:nr|num|n)_(\w+)$/.exec(name) ?? /^(\w+)_(?:count|num)$/.exec(name);
     if (!m) return false;
     const x = m[1].replace(/s$/, '');
