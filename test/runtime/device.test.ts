@@ -1,6 +1,7 @@
 // The runtime driving the simulated vfio-vhost device through the VFIO ABI: both layouts from
 // open to RUNNING, the argsz retry, and every rule the device enforces, by the errno it gives.
 import { suite } from 'uvu';
+import { errnoOf } from '../helpers/errno.js';
 import * as assert from 'uvu/assert';
 import { EAGAIN, EBADF, EBUSY, EEXIST, EFAULT, EINVAL, ENOBUFS, ENODEV, ENOTTY, EOPNOTSUPP, EPERM } from '../../generated/errno.js';
 import {
@@ -11,7 +12,7 @@ import { VFIO_DEVICE_API_VHOST_STRING, VHOST_DEVICE_S_MAX, VHOST_DEVICE_S_RUNNIN
 import { VHOST_SET_OWNER } from '../../generated/vhost.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { s32 } from '../../runtime/codegen-v1.js';
-import { IoctlError, SyscallError, VhostProtocolError } from '../../runtime/errors.js';
+import { IoctlError, VhostProtocolError } from '../../runtime/errors.js';
 import { SimKernel } from '../../runtime/sim/kernel.js';
 import { DmaFault } from '../../runtime/sim/container.js';
 import { DEVICE_NAME, GROUP_ID, PAGE_SIZE, QUEUES } from '../../runtime/sim/parameters.js';
@@ -28,16 +29,6 @@ function open(layout: 'typed' | 'fixed' = 'typed') {
   return { kernel, dev: new VfioVhostDevice(kernel, { group: GROUP_ID, name: DEVICE_NAME }) };
 }
 
-/** The errno a call throws (SyscallError or IoctlError), or fails the test. */
-function errnoOf(f: () => unknown): number {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SyscallError) return e.errno;
-    throw e;
-  }
-  throw new Error('the call succeeded');
-}
 
 /** Sets up both rings in DMA-mapped memory, as a driver does before RUNNING. */
 function setUpRings(kernel: SimKernel, dev: VfioVhostDevice) {

@@ -1,13 +1,14 @@
 // The Linux backend against this machine's real kernel, for what it offers without VFIO:
 // files, mmap, eventfds, and ioctls refused with the kernel's own errno.
 import { suite } from 'uvu';
+import { errnoOf } from '../helpers/errno.js';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EAGAIN, ENOENT, ENOTTY } from '../../generated/errno.js';
 import { u64 } from '../../runtime/codegen-v1.js';
-import { IoctlError, SyscallError } from '../../runtime/errors.js';
+import { IoctlError } from '../../runtime/errors.js';
 import { LinuxBackend, LinuxBackendUnavailable } from '../../runtime/linux/backend.js';
 import { Container } from '../../runtime/vfio/container.js';
 
@@ -17,15 +18,6 @@ const file = () => {
   const p = join(mkdtempSync(join(tmpdir(), 'uapigen-linux-')), 'data');
   writeFileSync(p, new Uint8Array(8192));
   return p;
-};
-const errnoOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SyscallError) return e.errno;
-    throw e;
-  }
-  throw new Error('the call succeeded');
 };
 
 l('pwrite and pread reach the file; mmap shares its pages', () => {
