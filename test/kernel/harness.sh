@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Boots Debian's own kernel under QEMU (TCG, no KVM needed) with an emulated IOMMU and the host's
+# root shared read-only over 9p, then runs the kernel tests inside with the project's own node
+# (test/kernel/inside.js) and relays their result lines. Prototype: `npm run test:kernel`;
+# not yet part of .ci/run. Every wait is bounded; the guest console tail is shown on failure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PROJECT=$(pwd)
+TIMEOUT=${KERNEL_TEST_TIMEOUT:-300}
+
+need=()
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v cpio >/dev/null 2>&1 || need+=(cpio)
+command -v depmod >/dev/null 2>&1 || need+=(kmod)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "kernel: installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# A work folder outside /tmp: the guest mounts a fresh tmpfs on /tmp.
+WORK=$(mktemp -d /var/tmp/uapigen-kernel.XXXXXX)
+[ -n "${KEEP_KERNEL_WORK:-}" ] || trap 'rm -rf "$WORK"' EXIT
+IMAGE=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
+(cd "$WORK" && apt-get download "$IMAGE" >/dev/null 2>&1)
+dpkg-deb -x "$WORK"/linux-image-*.deb "$WORK/root"
+KVER=$(ls "$WORK/root/lib/modules")
+depmod -b "$WORK/root" "$KVER"
+
+# The initramfs: busybox and the modules that reach the host's root over virtio 9p.
+mkdir -p "$WORK/initrd/bin" "$WORK/initrd/lib/modules" "$WORK/initrd/proc" "$WORK/initrd/sys" "$WORK/initrd/dev" "$WORK/initrd/mnt"
+cp /bin/busybox "$WORK/initrd/bin/busybox"
+# In dependency order, as modprobe resolves it on the unpacked tree.
+modprobe -a -d "$WORK/root" -S "$KVER" --show-depends virtio_pci 9pnet_virtio 9p | awk '/^insmod/ && !seen[$2]++ {print $2}' > "$WORK/modules.txt"
+while read -r f; do cp "$f" "$WORK/initrd/lib/modules/"; basename "$f"; done < "$WORK/modules.txt" > "$WORK/initrd/lib/modules/order"
+cat > "$WORK/initrd/init" <<INIT
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+for m in \$(cat /lib/modules/order); do
+  insmod /lib/modules/\$m || echo "KERNEL-TEST note insmod \$m failed"
+done
+mkdir -p /mnt
+mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /mnt || echo "KERNEL-TEST fatal cannot mount the host root"
+mount -t proc proc /mnt/proc; mount -t sysfs sys /mnt/sys; mount -t devtmpfs dev /mnt/dev; mount -t tmpfs tmp /mnt/tmp
+chroot /mnt /bin/sh -c "modprobe -a -d $WORK/root -S $KVER vhost_net vfio-pci vfio_iommu_type1 tun >/dev/null 2>&1; cd $PROJECT && node dist/test/kernel/inside.js"
+echo o > /proc/sysrq-trigger
+INIT
+chmod +x "$WORK/initrd/init"
+(cd "$WORK/initrd" && find . | cpio -o -H newc 2>/dev/null | gzip > "$WORK/initrd.img")
+
+set +e
+timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,kernel-irqchip=split -device intel-iommu,intremap=on,caching-mode=on \
+  -m 2048 -smp 2 -nographic -no-reboot -kernel "$WORK/root/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.img" \
+  -append "console=ttyS0 panic=-1 intel_iommu=on quiet" \
+  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+  -device edu > "$WORK/console.log" 2>&1
+status=$?
+set -e
+# A result line may share the console line with the firmware's last output: match it anywhere.
+grep -ao 'KERNEL-TEST .*' "$WORK/console.log" | sed 's/\r$//' || true
+if [ $status -ne 0 ] || ! grep -aq 'KERNEL-TEST done 0 failed' "$WORK/console.log" || grep -aq 'KERNEL-TEST \(not ok\|fatal\)' "$WORK/console.log"; then
+  echo "kernel: the guest did not finish cleanly (qemu status $status); console tail:"
+  tail -n 30 "$WORK/console.log" | sed 's/\r$//'
+  exit 1
+fi
