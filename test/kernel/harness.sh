@@ -45,6 +45,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /mnt || echo "KERNEL-TE
 mount -t proc proc /mnt/proc; mount -t sysfs sys /mnt/sys; mount -t devtmpfs dev /mnt/dev; mount -t tmpfs tmp /mnt/tmp
 chroot /mnt /bin/sh -c "modprobe -a -d $WORK/root -S $KVER vhost_net vfio-pci vfio_iommu_type1 tun >/dev/null 2>&1; cd $PROJECT && node dist/test/kernel/inside.js"
 echo o > /proc/sysrq-trigger
+sleep 30 # power-off is asynchronous: init must not exit first
 INIT
 chmod +x "$WORK/initrd/init"
 (cd "$WORK/initrd" && find . | cpio -o -H newc 2>/dev/null | gzip > "$WORK/initrd.img")
