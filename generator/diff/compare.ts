@@ -1,7 +1,7 @@
 // Compares two models of the same headers on one ABI. Everything is compared by evaluated
 // value and computed layout, never by spelling: `(1 << 3)` and `8` are the same constant.
 import { Loc } from '../diagnostics.js';
-import { fieldsJson, FieldJson } from '../model/json.js';
+import { fieldsJson, flattenFields } from '../model/json.js';
 import { Constant, Model, RecordModel } from '../model/model.js';
 import { resolve, typeToString } from '../model/types.js';
 import { ChangeCode, Finding, finding, Place } from './findings.js';
@@ -138,15 +138,7 @@ interface FlatField {
 }
 
 function flat(model: Model, r: RecordModel): FlatField[] {
-  const out: FlatField[] = [];
-  const walk = (fields: FieldJson[], prefix: string) => {
-    for (const f of fields) {
-      out.push({ path: prefix + f.name, offset: f.offset, size: f.size, bitOffset: f.bitOffset, type: f.type });
-      if (f.fields) walk(f.fields, `${prefix}${f.name}.`);
-    }
-  };
-  walk(fieldsJson(model, r.layout.fields), '');
-  return out;
+  return flattenFields(fieldsJson(model, r.layout.fields)).map(({ path, field: f }) => ({ path, offset: f.offset, size: f.size, bitOffset: f.bitOffset, type: f.type }));
 }
 
 /** The resolved C type of a field path, so that a typedef respelling (`__u32` -> `__le32`) is not a change. */

@@ -1,6 +1,6 @@
 // The byte-by-byte picture of a changed record, old above new: each byte names the field that
 // holds it, or is a hole (padding); fields that moved, appeared or vanished are marked.
-import { fieldsJson, FieldJson } from '../model/json.js';
+import { fieldsJson, FieldJson, flattenFields } from '../model/json.js';
 import { Model, RecordModel } from '../model/model.js';
 import { Finding } from './findings.js';
 
@@ -20,16 +20,11 @@ export interface RecordPicture {
 
 const RECORD_CODES = new Set(['RECORD_SIZE_CHANGED', 'RECORD_ALIGN_CHANGED', 'FIELD_OFFSET_CHANGED', 'FIELD_SIZE_CHANGED', 'FIELD_TYPE_CHANGED', 'FIELD_REMOVED', 'FIELD_RENAMED', 'RESERVED_FIELD_USED', 'FIELD_APPENDED_EXTENSIBLE', 'FIELD_APPENDED_SIZE_ENCODED', 'FIELD_ADDED']);
 
+/** The fields that hold bytes themselves (no nested fields), named by their dotted paths. */
 function leaves(model: Model, r: RecordModel): FieldJson[] {
-  const out: FieldJson[] = [];
-  const walk = (fs: FieldJson[], prefix: string) => {
-    for (const f of fs) {
-      if (f.fields) walk(f.fields.map((x) => ({ ...x, name: `${prefix}${f.name}.${x.name}` })), '');
-      else out.push({ ...f, name: prefix + f.name });
-    }
-  };
-  walk(fieldsJson(model, r.layout.fields), '');
-  return out;
+  return flattenFields(fieldsJson(model, r.layout.fields))
+    .filter(({ field }) => !field.fields)
+    .map(({ path, field }) => ({ ...field, name: path }));
 }
 
 /** Byte by byte, the field that holds each byte of a record ('' for padding). */

@@ -39,6 +39,14 @@ export function fieldsJson(model: Model, fields: FieldLayout[], base = 0): Field
   return out;
 }
 
+/** Every field and nested field, parents before their children, with its dotted path (`payload.u64`). */
+export function flattenFields(fields: FieldJson[], prefix = ''): { path: string; field: FieldJson }[] {
+  return fields.flatMap((field) => {
+    const path = prefix + field.name;
+    return [{ path, field }, ...(field.fields ? flattenFields(field.fields, `${path}.`) : [])];
+  });
+}
+
 const where = (loc: { file: { displayPath: string }; line: number }) => ({ file: loc.file.displayPath, line: loc.line });
 
 export function modelToJson(model: Model): unknown {

@@ -2,7 +2,7 @@
 // alignment, every named non-bit-field's offset, every enumerator's value. Each check is one
 // line of the probe, so gcc's diagnostics map back to checks by line number.
 import { Model } from '../model/model.js';
-import { fieldsJson, FieldJson } from '../model/json.js';
+import { fieldsJson, flattenFields } from '../model/json.js';
 
 export interface BitFieldCheck {
   label: string;
@@ -44,16 +44,11 @@ export function buildChecks(model: Model): { checks: Check[]; bitFields: BitFiel
     const t = r.cSpelling;
     checks.push({ label: `sizeof(${t})`, kind: 'size', expr: `sizeof(${t})`, expected: BigInt(r.layout.size) });
     checks.push({ label: `_Alignof(${t})`, kind: 'align', expr: `_Alignof(${t})`, expected: BigInt(r.layout.align) });
-    const walk = (fields: FieldJson[], prefix: string) => {
-      for (const f of fields) {
-        const path = prefix + f.name;
-        if (f.bitWidth !== undefined) {
-          if (f.name) bitFields.push({ label: `${t}.${path}`, record: t, path, bitOffset: f.bitOffset!, bitWidth: f.bitWidth });
-        } else checks.push({ label: `offsetof(${t}, ${path})`, kind: 'offset', expr: `__builtin_offsetof(${t}, ${path})`, expected: BigInt(f.offset) });
-        if (f.fields) walk(f.fields, `${path}.`);
-      }
-    };
-    walk(fieldsJson(model, r.layout.fields), '');
+    for (const { path, field: f } of flattenFields(fieldsJson(model, r.layout.fields))) {
+      if (f.bitWidth !== undefined) {
+        if (f.name) bitFields.push({ label: `${t}.${path}`, record: t, path, bitOffset: f.bitOffset!, bitWidth: f.bitWidth });
+      } else checks.push({ label: `offsetof(${t}, ${path})`, kind: 'offset', expr: `__builtin_offsetof(${t}, ${path})`, expected: BigInt(f.offset) });
+    }
   }
   for (const e of model.enums) {
     for (const m of e.decl.members) {
