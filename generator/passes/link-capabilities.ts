@@ -4,12 +4,13 @@
 // prefixes the ID and which has the `cap_offset` field that starts the chain. IDs of the
 // chain with no struct of their own (header-only capabilities) belong to it too.
 import { CapabilityFamily, Constant, RecordModel } from '../model/model.js';
-import { resolve } from '../model/types.js';
+import { RecordDecl, resolve } from '../model/types.js';
 import type { Session } from '../pipeline.js';
 
-function isChainHeader(r: RecordModel): boolean {
-  const names = new Set((r.decl.members ?? []).map((m) => m.name));
-  return /cap_header$/.test(r.name) && names.has('id') && names.has('next');
+/** A chain header: a struct named *cap_header with `id` and `next` members. */
+function isChainHeader(r: RecordDecl): boolean {
+  const names = new Set((r.members ?? []).map((m) => m.name));
+  return r.name !== undefined && /cap_header$/.test(r.name) && names.has('id') && names.has('next');
 }
 
 function firstMemberRecord(r: RecordModel): string | undefined {
@@ -23,10 +24,7 @@ export function linkCapabilities(s: Session): void {
   const decls = s.model.declarations;
   // The header may live in an included file (vfio_zdev.h uses vfio.h's).
   const headers = new Set<string>();
-  for (const r of decls.records) {
-    const names = new Set((r.members ?? []).map((m) => m.name));
-    if (r.name && /cap_header$/.test(r.name) && names.has('id') && names.has('next')) headers.add(r.name);
-  }
+  for (const r of decls.records) if (isChainHeader(r)) headers.add(r.name!);
   if (headers.size === 0) return;
   const infos = decls.records.filter((r) => r.name && (r.members ?? []).some((m) => m.name === 'cap_offset'));
   const integers = s.model.constants.filter((c) => c.kind === 'integer');
@@ -40,7 +38,7 @@ export function linkCapabilities(s: Session): void {
   for (let k = 0; k < records.length; k++) {
     const r = records[k];
     const header = firstMemberRecord(r);
-    if (!header || !headers.has(header) || isChainHeader(r)) continue;
+    if (!header || !headers.has(header) || isChainHeader(r.decl)) continue;
     let id = integers.find((c) => c.name === r.name.toUpperCase());
     if (!id) {
       const prev = records.slice(0, k).reverse().find((p) => p.loc.file === r.loc.file);
