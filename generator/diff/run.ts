@@ -90,11 +90,17 @@ export function patchedPair(baseArg: string, patchPath: string, includeDirs: str
   };
 }
 
-const EMPTY = (() => {
-  const dir = mkdtempSync(join(tmpdir(), 'uapigen-empty-'));
-  writeFileSync(join(dir, 'empty.h'), '');
-  return join(dir, 'empty.h');
-})();
+let emptyHeader: string | undefined;
+
+/** The side a header is missing from is read as an empty header, written once, when first needed. */
+function emptyHeaderPath(): string {
+  if (!emptyHeader) {
+    const dir = mkdtempSync(join(tmpdir(), 'uapigen-empty-'));
+    writeFileSync(join(dir, 'empty.h'), '');
+    emptyHeader = join(dir, 'empty.h');
+  }
+  return emptyHeader;
+}
 
 /** Every file the old model read has the same bytes where the new side would read it. */
 function sameInputs(oldModel: Model, pair: Pair): boolean {
@@ -124,7 +130,7 @@ export function diffPairs(pairs: Pair[], abis: AbiName[], oldLabel: string, newL
     const models: Partial<Record<AbiName, { old: Model; new: Model }>> = {};
     const pairLists: Finding[][] = [];
     for (const abi of abis) {
-      const model = (s: Side | undefined) => buildModel([s?.header ?? EMPTY], { abi, includeDirs: s?.includeDirs ?? [], displayRoot: s?.displayRoot, cache });
+      const model = (s: Side | undefined) => buildModel([s?.header ?? emptyHeaderPath()], { abi, includeDirs: s?.includeDirs ?? [], displayRoot: s?.displayRoot, cache });
       const oldModel = model(pair.old);
       // Same bytes in, same model out: when every file the old side read is identical on the
       // new side, the new model is the old one and there is nothing to compare.
