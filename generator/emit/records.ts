@@ -120,7 +120,7 @@ function countFieldFor(field: string, before: string[]): string | undefined {
 function recordBody(ctx: EmitContext, decl: RecordDecl, layout: RecordLayout, owner: Owner) {
   const families = new Map(ctx.primary.flagFamilies.filter((f) => f.record === owner.record).map((f) => [f.field, f]));
   const fields = flatFields(ctx, decl, layout, 0, false);
-  const tsFields: string[] = [];
+  const properties: { name: string; hasQuestionToken: boolean; type: string }[] = [];
   const specFields: string[] = [];
   const seen: string[] = [];
   for (const f of fields) {
@@ -132,11 +132,10 @@ function recordBody(ctx: EmitContext, decl: RecordDecl, layout: RecordLayout, ow
     const fam = families.get(path);
     if (fam && ts === 'number' && f.bitWidth === undefined) ts = `${runtime(ctx, 'Flags')}<${JSON.stringify(familyKey(fam))}>`;
     if (f.bitWidth !== undefined) ts = 'number';
-    tsFields.push(`${f.name}${f.optional ? '?' : ''}: ${ts}`);
+    properties.push({ name: f.name, hasQuestionToken: f.optional, type: ts });
     const parts = [`offset: ${f.offset}`, `codec: ${codec}`];
     if (f.bitWidth !== undefined) {
-      const rt = resolve(f.member.type);
-      const signed = rt.kind === 'int' && !(rt.name.startsWith('unsigned') || rt.name === '_Bool');
+      const signed = t.kind === 'int' && !(t.name.startsWith('unsigned') || t.name === '_Bool');
       parts.push(`bitOffset: ${f.bitOffset}`, `bitWidth: ${f.bitWidth}`);
       if (signed) parts.push('signed: true');
     }
@@ -147,10 +146,10 @@ function recordBody(ctx: EmitContext, decl: RecordDecl, layout: RecordLayout, ow
     specFields.push(`${f.name}: { ${parts.join(', ')} }`);
     seen.push(f.name);
   }
-  const ts = `{ ${tsFields.join('; ')} }`;
+  const ts = `{ ${properties.map((p) => `${p.name}${p.hasQuestionToken ? '?' : ''}: ${p.type}`).join('; ')} }`;
   return {
     ts,
-    tsFields,
+    properties,
     spec: (name: string) =>
       `{ name: ${JSON.stringify(name)}, kind: '${decl.kind}', size: ${layout.size}, align: ${layout.align}, fields: { ${specFields.join(', ')} } }`,
   };
@@ -167,10 +166,7 @@ export function emitRecord(ctx: EmitContext, r: RecordModel): void {
       isExported: true,
       name: r.name,
       docs: docs(r.doc, origin),
-      properties: body.tsFields.map((f) => {
-        const [head, ...rest] = f.split(': ');
-        return { name: head.replace(/\?$/, ''), hasQuestionToken: head.endsWith('?'), type: rest.join(': ') };
-      }),
+      properties: body.properties,
     },
     {
       kind: StructureKind.VariableStatement,
