@@ -29,12 +29,16 @@ function leaves(model: Model, r: RecordModel): FieldJson[] {
 
 /** Byte by byte, the field that holds each byte of a record ('' for padding). */
 export function byteMap(model: Model, r: RecordModel): string[] {
-  return row(model, r, new Map(leaves(model, r).map((f) => [f.name, f])), 'added').bytes.map((b) => b.field);
+  const own = leaves(model, r);
+  return row(r.layout.size, own, byName(own), 'added').bytes.map((b) => b.field);
 }
 
-function row(model: Model, r: RecordModel, other: Map<string, FieldJson>, missingKind: 'added' | 'removed'): LayoutRow {
-  const bytes: LayoutRow['bytes'] = Array.from({ length: r.layout.size }, (_, index) => ({ index, field: '', kind: 'hole' as ByteKind, first: false }));
-  for (const f of leaves(model, r)) {
+const byName = (fields: FieldJson[]) => new Map(fields.map((f) => [f.name, f]));
+
+/** A record's bytes from its leaf fields, each marked against the other version's fields. */
+function row(size: number, own: FieldJson[], other: Map<string, FieldJson>, missingKind: 'added' | 'removed'): LayoutRow {
+  const bytes: LayoutRow['bytes'] = Array.from({ length: size }, (_, index) => ({ index, field: '', kind: 'hole' as ByteKind, first: false }));
+  for (const f of own) {
     const twin = other.get(f.name);
     const kind: ByteKind = !twin ? missingKind : twin.offset !== f.offset || twin.bitOffset !== f.bitOffset ? 'moved' : 'field';
     const start = f.bitOffset !== undefined ? Math.floor(f.bitOffset / 8) : f.offset;
@@ -45,7 +49,7 @@ function row(model: Model, r: RecordModel, other: Map<string, FieldJson>, missin
       bytes[b] = { index: b, field: f.name, kind, first: b === start };
     }
   }
-  return { size: r.layout.size, bytes };
+  return { size, bytes };
 }
 
 export function recordPictures(oldM: Model, newM: Model, findings: Finding[]): RecordPicture[] {
@@ -55,9 +59,9 @@ export function recordPictures(oldM: Model, newM: Model, findings: Finding[]): R
     const o = oldM.records.find((r) => r.name === name);
     const n = newM.records.find((r) => r.name === name);
     if (!o || !n) continue;
-    const oldLeaves = new Map(leaves(oldM, o).map((f) => [f.name, f]));
-    const newLeaves = new Map(leaves(newM, n).map((f) => [f.name, f]));
-    out.push({ record: name, cSpelling: n.cSpelling, old: row(oldM, o, newLeaves, 'removed'), new: row(newM, n, oldLeaves, 'added') });
+    const oldLeaves = leaves(oldM, o);
+    const newLeaves = leaves(newM, n);
+    out.push({ record: name, cSpelling: n.cSpelling, old: row(o.layout.size, oldLeaves, byName(newLeaves), 'removed'), new: row(n.layout.size, newLeaves, byName(oldLeaves), 'added') });
   }
   return out;
 }
