@@ -8,7 +8,6 @@ import {
 } from '../../generated/virtio_blk.js';
 import { VIRTIO_BLK_SECTOR_SIZE } from '../policy.js';
 import { Chain, SplitQueueDevice } from './device-queue.js';
-import { gather, scatter, totalLength } from './sg.js';
 
 export interface BlockStats {
   requests: number;
@@ -48,8 +47,8 @@ export class BlockRamDisk {
 
   private request(chain: Chain): void {
     this.stats.requests++;
-    const writable = totalLength(chain.writable);
-    if (writable === 0 || gather(chain.readable, 0, this.header) < this.header.length) {
+    const writable = chain.writableLength;
+    if (writable === 0 || chain.readInto(0, this.header) < this.header.length) {
       this.stats.malformed++;
       this.queue.push(chain.head, 0);
       return;
@@ -64,25 +63,25 @@ export class BlockRamDisk {
     switch (hdr.type) {
       case VIRTIO_BLK_T_IN:
         if (!inRange(dataIn)) status = VIRTIO_BLK_S_IOERR;
-        else written = scatter(chain.writable, 0, this.disk.subarray(offset, offset + dataIn));
+        else written = chain.writeBytes(this.disk.subarray(offset, offset + dataIn), 0);
         break;
       case VIRTIO_BLK_T_OUT: {
         const length = chain.readableLength - this.header.length;
         if (!inRange(length)) status = VIRTIO_BLK_S_IOERR;
-        else gather(chain.readable, this.header.length, this.disk.subarray(offset, offset + length));
+        else chain.readInto(this.header.length, this.disk.subarray(offset, offset + length));
         break;
       }
       case VIRTIO_BLK_T_FLUSH:
         break;
       case VIRTIO_BLK_T_GET_ID:
-        written = scatter(chain.writable, 0, this.idBytes.subarray(0, Math.min(dataIn, VIRTIO_BLK_ID_BYTES)));
+        written = chain.writeBytes(this.idBytes.subarray(0, Math.min(dataIn, VIRTIO_BLK_ID_BYTES)), 0);
         break;
       default:
         status = VIRTIO_BLK_S_UNSUPP;
     }
     if (status === VIRTIO_BLK_S_IOERR) this.stats.ioErrors++;
     if (status === VIRTIO_BLK_S_UNSUPP) this.stats.unsupported++;
-    scatter(chain.writable, dataIn, Uint8Array.of(status));
+    chain.writeBytes(Uint8Array.of(status), dataIn);
     this.queue.push(chain.head, written + 1);
   }
 }

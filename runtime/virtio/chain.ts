@@ -84,6 +84,23 @@ export class Chain {
     return copied;
   }
 
+  /** Copies readable bytes from `skip` on into `out` (up to its length); returns the count copied. */
+  readInto(skip: number, out: Uint8Array): number {
+    let copied = 0;
+    let pos = skip;
+    for (let r = 0; r < this.writableFrom && copied < out.length; r++) {
+      if (pos >= this.lengths[r]) {
+        pos -= this.lengths[r];
+        continue;
+      }
+      const n = Math.min(this.lengths[r] - pos, out.length - copied);
+      out.set(this.memory.subarray(this.offsets[r] + pos, this.offsets[r] + pos + n), copied);
+      copied += n;
+      pos = 0;
+    }
+    return copied;
+  }
+
   /** Writes bytes into the writable buffers from `at` on; returns the count written. */
   writeBytes(data: Uint8Array, at: number): number {
     let written = 0;
