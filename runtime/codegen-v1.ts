@@ -57,6 +57,14 @@ export const u64 = scalar(8, 8, (v, o) => v.getBigUint64(o, true), (v, o, x: big
 export const s64 = scalar(8, 8, (v, o) => v.getBigInt64(o, true), (v, o, x: bigint) => v.setBigInt64(o, BigInt.asIntN(64, x), true), 's64');
 export const f64 = scalar(8, 8, (v, o) => v.getFloat64(o, true), (v, o, x: number) => v.setFloat64(o, x, true), 'f64');
 
+/**
+ * Network byte order, for fields the header types `__be16`, `__be32` or `__be64` (sparse's
+ * bitwise types): the value is the number itself, the bytes are big-endian.
+ */
+export const u16be = scalar(2, 2, (v, o) => v.getUint16(o, false), (v, o, x: number) => v.setUint16(o, x, false), 'u16be');
+export const u32be = scalar(4, 4, (v, o) => v.getUint32(o, false), (v, o, x: number) => v.setUint32(o, x, false), 'u32be');
+export const u64be = scalar(8, 8, (v, o) => v.getBigUint64(o, false), (v, o, x: bigint) => v.setBigUint64(o, BigInt.asUintN(64, x), false), 'u64be');
+
 /** A fixed-length array; arrays of bytes decode to a Uint8Array copy. */
 export function array<T>(elem: Codec<T>, length: number): Codec<T[]> {
   return {
@@ -187,8 +195,35 @@ function writeBits(view: DataView, bitOffset: number, width: number, value: numb
   for (let b = first; b <= last; b++, word >>= 8n) view.setUint8(b, Number(word & 0xffn));
 }
 
+/** Bit range a field covers from the record's start; a flexible array has no end. */
+function bitRange(f: FieldSpec): [number, number] {
+  if (f.bitWidth !== undefined) return [f.bitOffset!, f.bitOffset! + f.bitWidth];
+  return [f.offset * 8, f.flexible ? Infinity : (f.offset + f.codec.size) * 8];
+}
+
+/** For each field that shares bits with earlier fields (members of one union), those fields. */
+function overlapsOf(fields: FieldSpec[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  const ranges = fields.map(bitRange);
+  ranges.forEach(([lo, hi], i) => {
+    const earlier = ranges.flatMap(([a, b], j) => (j < i && a < hi && lo < b ? [j] : []));
+    if (earlier.length) out.set(i, earlier);
+  });
+  return out;
+}
+
+/** Whether a decoded value says what was given (members the caller left out agree with anything). */
+function agrees(given: unknown, decoded: unknown): boolean {
+  if (given === undefined) return true;
+  if (given instanceof Uint8Array) return decoded instanceof Uint8Array && given.length === decoded.length && given.every((x, k) => x === decoded[k]);
+  if (Array.isArray(given)) return Array.isArray(decoded) && given.length === decoded.length && given.every((x, k) => agrees(x, decoded[k]));
+  if (typeof given === 'object' && given !== null) return typeof decoded === 'object' && decoded !== null && Object.entries(given).every(([k, x]) => agrees(x, (decoded as Record<string, unknown>)[k]));
+  return given === decoded;
+}
+
 export function defineRecord<T>(spec: { name: string; kind: 'struct' | 'union'; size: number; align: number; fields: { [K in keyof T]-?: FieldSpec } }): RecordCodec<T> {
   const entries = Object.entries(spec.fields) as [keyof T & string, FieldSpec][];
+  const clashes = overlapsOf(entries.map(([, f]) => f));
   const flexCount = (value: T, name: string) => (value[name as keyof T] as unknown[] | undefined)?.length ?? 0;
   const codec: RecordCodec<T> = {
     name: spec.name,
@@ -215,16 +250,28 @@ export function defineRecord<T>(spec: { name: string; kind: 'struct' | 'union'; 
     },
     encode(value, view, offset) {
       need(view, offset, spec.size, spec.name);
-      for (const [name, f] of entries) {
+      const given = clashes.size ? new Set<number>() : undefined;
+      entries.forEach(([name, f], i) => {
         const v = value[name as keyof T];
-        if (v === undefined) continue; // a union's other members; a struct's fields are all present
+        if (v === undefined) return; // a union's other members; a struct's fields are all present
         if (f.bitWidth !== undefined) writeBits(new DataView(view.buffer, view.byteOffset + offset), f.bitOffset!, f.bitWidth, v as number);
         else if (f.flexible) (v as unknown[]).forEach((e, k) => f.codec.encode(e, view, offset + f.offset + k * f.codec.size));
         else f.codec.encode(v, view, offset + f.offset);
-      }
+        // Two members of one union were both given: each earlier one must still read back as given.
+        for (const j of (given && clashes.get(i)) ?? []) {
+          const [other, g] = entries[j];
+          if (!given!.has(j) || g.flexible) continue;
+          const now = g.bitWidth !== undefined ? readBits(new DataView(view.buffer, view.byteOffset + offset), g.bitOffset!, g.bitWidth, !!g.signed) : g.codec.decode(view, offset + g.offset);
+          if (!agrees(value[other as keyof T], now)) throw new CodecError(`${spec.name}: ${name} and ${other} share bytes and disagree; give one of them`);
+        }
+        given?.add(i);
+      });
     },
     zero() {
-      return codec.decode(new DataView(new ArrayBuffer(spec.size)), 0, { counts: Object.fromEntries(entries.filter(([, f]) => f.flexible).map(([n]) => [n, 0])) });
+      const value = codec.decode(new DataView(new ArrayBuffer(spec.size)), 0, { counts: Object.fromEntries(entries.filter(([, f]) => f.flexible).map(([n]) => [n, 0])) });
+      // As C's `= {0}`: a union's first member only, so that filling in that member is enough.
+      for (const i of clashes.keys()) delete (value as Record<string, unknown>)[entries[i][0]];
+      return value;
     },
     toBytes(value) {
       let extra = 0;

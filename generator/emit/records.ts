@@ -46,9 +46,24 @@ interface Owner {
   prefix: string;
 }
 
+/**
+ * The width of a big-endian integer type: the kernel spells network byte order with the
+ * typedefs __be16, __be32 and __be64 (checked by sparse as bitwise types). Their values
+ * are numbers like any other; only the bytes are in the other order.
+ */
+function isBigEndian(t: CType): 16 | 32 | 64 | undefined {
+  for (let x = t; x.kind === 'typedef'; x = x.target) {
+    const m = /^__be(16|32|64)$/.exec(x.name);
+    if (m) return Number(m[1]) as 16 | 32 | 64;
+  }
+  return undefined;
+}
+
 /** The codec and TS type of a C type, importing or emitting what it refers to. */
 function codecOf(ctx: EmitContext, t: CType, owner: Owner): { codec: string; ts: string } {
   const r = resolve(t);
+  const bigEndian = isBigEndian(t);
+  if (bigEndian) return { codec: runtime(ctx, `u${bigEndian}be`), ts: bigEndian === 64 ? 'bigint' : 'number' };
   const layouts = ctx.primary.declarations.layouts;
   switch (r.kind) {
     case 'int':

@@ -71,6 +71,25 @@ b('every record codec round-trips: decode(random bytes) -> encode -> decode is t
   assert.ok(n > 80, `only ${n} codecs`);
 });
 
+b('fields typed __be16/__be32 are encoded in network byte order, __le16 and plain __u16 in the host\'s', async () => {
+  const inet = await unitModule('inet');
+  const ring = await unitModule('virtio_ring');
+  const iphdr = inet.iphdr as RecordCodec<Record<string, unknown>>;
+  const bytes = iphdr.toBytes({ ...iphdr.zero(), ihl: 5, version: 4, tot_len: 0x1234, saddr: 0x0a000002, daddr: 0x0a000001 });
+  // RFC 791: version in the high nibble of byte 0, total length at bytes 2-3, most significant first.
+  assert.equal([...bytes.subarray(0, 4)], [0x45, 0, 0x12, 0x34]);
+  assert.equal([...bytes.subarray(12, 20)], [10, 0, 0, 2, 10, 0, 0, 1]);
+  assert.is(iphdr.fromBytes(bytes).tot_len, 0x1234);
+  // saddr/daddr and addrs are one union (__struct_group): zero() holds the first member only,
+  // and two members given with different bytes are refused rather than one silently winning.
+  assert.is(iphdr.zero().addrs, undefined);
+  assert.throws(() => iphdr.toBytes({ ...iphdr.zero(), saddr: 1, addrs: { saddr: 2, daddr: 0 } }), /iphdr: addrs and saddr share bytes and disagree/);
+  assert.equal([...iphdr.toBytes({ ...iphdr.zero(), saddr: 7, addrs: { saddr: 7, daddr: 0 } }).subarray(12, 16)], [0, 0, 0, 7]);
+  const desc = ring.vring_desc as RecordCodec<Record<string, unknown>>;
+  const d = desc.toBytes({ ...desc.zero(), next: 0x1234 });
+  assert.equal([...d.subarray(desc.offsetOf('next'), desc.offsetOf('next') + 2)], [0x34, 0x12]);
+});
+
 b('flag families decode names and report unknown bits; ioctl tables carry both forms', async () => {
   const vfio = await unitModule('vfio');
   const F = vfio.VFIO_REGION_INFO_FLAG as { decode(v: number): { names: string[]; unknown: number }; encode(n: string[]): number };
