@@ -5,6 +5,7 @@
 export * as errno from './errno.js';
 export * as linux_io from './linux_io.js';
 export * as vfio from './vfio.js';
+export * as pci_regs from './pci_regs.js';
 export * as vhost from './vhost.js';
 export * as virtio_ring from './virtio_ring.js';
 export * as virtio_config from './virtio_config.js';
@@ -13,3 +14,5 @@ export * as virtio_net from './virtio_net.js';
 export * as virtio_blk from './virtio_blk.js';
 export * as vduse from './vduse.js';
 export * as vfio_vhost from './vfio_vhost.js';
+export * as tun from './tun.js';
+export * as inet from './inet.js';

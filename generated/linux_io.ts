@@ -5,6 +5,7 @@
 // Source: asm-generic/fcntl.h sha256:0908276bc4c3da9314d4986bd07c19f9ce8f403f602d40a8be0599249db95515 (linux-libc-dev 6.1.187-1)
 // Source: asm-generic/mman-common.h sha256:bc57ba898adce4b1659d93715f4de1279ae3b82ffbefb04d0d3f565771dedd9a (linux-libc-dev 6.1.187-1)
 // Source: linux/mman.h sha256:a9df78644c9398e535ff0c3233a858f2b0c95c3895ce2b981e792f338a2128fa (linux-libc-dev 6.1.187-1)
+// Source: asm-generic/poll.h sha256:3bab8b8553b1125950d516a8ec62b3be134cca91825c0ccd7fb77c3e45eca7e8 (linux-libc-dev 6.1.187-1)
 // ABIs: x86_64, i386 (codecs follow x86_64)
 
 import { RecordCodec, defineRecord, s16, s32, s64 } from '../runtime/codegen-v1.js';
@@ -624,6 +625,44 @@ export const MAP_HUGE_1GB = 2013265920;
 export const MAP_HUGE_2GB = 2080374784;
 /** @generated from #define MAP_HUGE_16GB at linux/mman.h:42: unsigned int */
 export const MAP_HUGE_16GB = 2281701376;
+/**
+ * These are specified by iBCS2
+ *
+ * @generated from #define POLLIN at asm-generic/poll.h:6: int
+ */
+export const POLLIN = 1;
+/** @generated from #define POLLPRI at asm-generic/poll.h:7: int */
+export const POLLPRI = 2;
+/** @generated from #define POLLOUT at asm-generic/poll.h:8: int */
+export const POLLOUT = 4;
+/** @generated from #define POLLERR at asm-generic/poll.h:9: int */
+export const POLLERR = 8;
+/** @generated from #define POLLHUP at asm-generic/poll.h:10: int */
+export const POLLHUP = 16;
+/** @generated from #define POLLNVAL at asm-generic/poll.h:11: int */
+export const POLLNVAL = 32;
+/**
+ * The rest seem to be more-or-less nonstandard. Check them!
+ *
+ * @generated from #define POLLRDNORM at asm-generic/poll.h:14: int
+ */
+export const POLLRDNORM = 64;
+/** @generated from #define POLLRDBAND at asm-generic/poll.h:15: int */
+export const POLLRDBAND = 128;
+/** @generated from #define POLLWRNORM at asm-generic/poll.h:17: int */
+export const POLLWRNORM = 256;
+/** @generated from #define POLLWRBAND at asm-generic/poll.h:20: int */
+export const POLLWRBAND = 512;
+/** @generated from #define POLLMSG at asm-generic/poll.h:23: int */
+export const POLLMSG = 1024;
+/** @generated from #define POLLREMOVE at asm-generic/poll.h:26: int */
+export const POLLREMOVE = 4096;
+/** @generated from #define POLLRDHUP at asm-generic/poll.h:29: int */
+export const POLLRDHUP = 8192;
+/** @generated from #define POLLFREE at asm-generic/poll.h:32: unsigned int */
+export const POLLFREE = 16384;
+/** @generated from #define POLL_BUSY_LOOP at asm-generic/poll.h:34: unsigned int */
+export const POLL_BUSY_LOOP = 32768;
 
 /** @generated from struct f_owner_ex at asm-generic/fcntl.h:155 (8 bytes, align 4 on x86_64) */
 export interface f_owner_ex {
@@ -687,10 +726,26 @@ export const flock64: RecordCodec<flock64> = defineRecord<flock64>({
     l_pid: { offset: 24, codec: s32 },
   },
 });
+
+/** @generated from struct pollfd at asm-generic/poll.h:36 (8 bytes, align 4 on x86_64) */
+export interface pollfd {
+  fd: number;
+  events: number;
+  revents: number;
+}
+
+/** @generated from struct pollfd at asm-generic/poll.h:36 (8 bytes, align 4 on x86_64): codec */
+export const pollfd: RecordCodec<pollfd> = defineRecord<pollfd>({
+  name: 'pollfd',
+  kind: 'struct',
+  size: 8,
+  align: 4,
+  fields: { fd: { offset: 0, codec: s32 }, events: { offset: 4, codec: s16 }, revents: { offset: 6, codec: s16 } },
+});
 /**
  * Records whose layout on i386 differs from x86_64's (the codecs above): size, alignment and field offsets on i386, checked against gcc.
  *
- * @generated from the i386 model of asm-generic/fcntl.h, asm-generic/mman-common.h, linux/mman.h
+ * @generated from the i386 model of asm-generic/fcntl.h, asm-generic/mman-common.h, linux/mman.h, asm-generic/poll.h
  */
 export const linux_io_i386_layouts = {
   flock: { size: 16, align: 4, offsets: { l_type: 0, l_whence: 2, l_start: 4, l_len: 8, l_pid: 12 } },
