@@ -16,6 +16,12 @@ export interface Backend {
   mmap(fd: number, offset: bigint, length: number): Uint8Array;
   /** An eventfd: write adds to its counter, read returns and clears it (EAGAIN when zero). */
   eventfd(): number;
+  /**
+   * Resolves true once a read of `fd` would not block (an eventfd's counter is non-zero), or
+   * false after `timeoutMs`. The event loop keeps running meanwhile: this is how a driver
+   * waits for an interrupt.
+   */
+  waitReadable(fd: number, timeoutMs: number): Promise<boolean>;
   /** A sysfs attribute (`.../mdev_type/device_api`). */
   readAttribute(path: string): string;
   /** The entries of a sysfs directory (`/sys/bus/mdev/devices`). */

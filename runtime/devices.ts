@@ -1,9 +1,12 @@
 // `uapigen devices [--sim typed|fixed]`: lists vfio-vhost devices the way `lspci -v` would:
 // API string, device flags by name, each region with its capability chain, each IRQ index,
 // and the vhost features by name.
-import { VFIO_VHOST_NUM_IRQS } from '../generated/vfio_vhost.js';
+import { VFIO_DEVICE_FLAGS } from '../generated/vfio.js';
+import type { FlagFamily, Flags } from './codegen-v1.js';
 import { Backend } from './backend.js';
+import { SyscallError } from './errors.js';
 import { Capability } from './vfio/capabilities.js';
+import { Device, DeviceInfo } from './vfio/device.js';
 import { decodeFeatures } from './vhost/features.js';
 import { VHOST_DEVICE_FLAGS, VfioVhostDevice } from './vhost/vfio-vhost-device.js';
 
@@ -17,22 +20,48 @@ function describeCap(c: Capability): string {
   return `${c.name ?? `id ${c.id}`} v${c.version} @${c.offset}${fields.length ? ` { ${fields.join(', ')} }` : ''}`;
 }
 
+/** The answer, or the errno name the kernel refused the call with. */
+function refusedAs<T>(f: () => T): T | string {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof SyscallError) return e.code;
+    throw e;
+  }
+}
+
+/**
+ * What VFIO itself tells of any device, the part a real kernel and the simulator share: device
+ * flags by name, each region (a refused index is listed with its errno, as vfio-pci refuses
+ * the VGA region of a device without one, and the ERR IRQ of one that is not PCI Express) with its capability chain, and each IRQ index.
+ */
+export function describeVfio(device: Device, info: DeviceInfo, flags: FlagFamily<'vfio_device_info.flags', Record<string, Flags<'vfio_device_info.flags'>>> = VFIO_DEVICE_FLAGS, roleOf: (index: number) => string | undefined = () => undefined): string[] {
+  const out: string[] = [];
+  const decoded = flags.decode(info.flags as Flags<'vfio_device_info.flags'>);
+  out.push(`  flags: ${decoded.names.join(' ')}${decoded.unknown ? ` unknown ${hex(decoded.unknown)}` : ''}`);
+  for (let index = 0; index < info.numRegions; index++) {
+    const r = refusedAs(() => device.regionInfo(index));
+    if (typeof r === 'string') {
+      out.push(`  region ${index}: refused (${r})`);
+      continue;
+    }
+    const role = roleOf(index);
+    out.push(`  region ${index}${role ? ` (${role})` : ''}: size ${hex(r.size)} offset ${hex(r.offset)} flags ${r.flagNames.join(' ') || '-'}${r.rounds > 1 ? ` (argsz retried: ${r.rounds} calls)` : ''}`);
+    for (const c of r.caps) out.push(`    capability ${describeCap(c)}`);
+  }
+  for (let i = 0; i < info.numIrqs; i++) {
+    const irq = refusedAs(() => device.irqInfo(i));
+    out.push(typeof irq === 'string' ? `  irq ${i}: refused (${irq})` : `  irq ${i}: count ${irq.count} flags ${irq.flagNames.join(' ') || '-'}`);
+  }
+  return out;
+}
+
 export function describeDevice(backend: Backend, group: number, name: string): string {
   const d = new VfioVhostDevice(backend, { group, name });
   try {
     const out: string[] = [];
-    const flags = VHOST_DEVICE_FLAGS.decode(d.info.flags);
     out.push(`${name} (IOMMU group ${group}): vfio-vhost device, API "${d.api}", regions found ${d.regions.how === 'typed' ? 'by capability type' : "by the RFC's fixed indexes"}`);
-    out.push(`  flags: ${flags.names.join(' ')}${flags.unknown ? ` unknown ${hex(flags.unknown)}` : ''}`);
-    for (const r of d.regions.all) {
-      const role = r === d.regions.config ? 'config' : r === d.regions.notify ? 'notify' : 'other';
-      out.push(`  region ${r.index} (${role}): size ${hex(r.size)} offset ${hex(r.offset)} flags ${r.flagNames.join(' ') || '-'}${r.rounds > 1 ? ` (argsz retried: ${r.rounds} calls)` : ''}`);
-      for (const c of r.caps) out.push(`    capability ${describeCap(c)}`);
-    }
-    for (let i = 0; i < d.info.numIrqs && i < VFIO_VHOST_NUM_IRQS; i++) {
-      const irq = d.device.irqInfo(i);
-      out.push(`  irq ${i}: count ${irq.count} flags ${irq.flagNames.join(' ') || '-'}`);
-    }
+    out.push(...describeVfio(d.device, d.info, VHOST_DEVICE_FLAGS, (i) => (i === d.regions.config.index ? 'config' : i === d.regions.notify.index ? 'notify' : 'other')));
     d.vhost.setOwner();
     const features = decodeFeatures(d.vhost.getFeatures());
     d.vhost.resetOwner();

@@ -5,7 +5,7 @@
 // constructing it says why it is unavailable; the rest of the runtime does not need it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { O_CLOEXEC, O_NONBLOCK, O_RDWR, MAP_ANONYMOUS, MAP_SHARED, PROT_READ, PROT_WRITE } from '../../generated/linux_io.js';
+import { O_CLOEXEC, O_NONBLOCK, O_RDWR, MAP_ANONYMOUS, MAP_SHARED, POLLIN, PROT_READ, PROT_WRITE, pollfd } from '../../generated/linux_io.js';
 import { Backend } from '../backend.js';
 import { SyscallError } from '../errors.js';
 import { BITS_PER_BYTE, NO_FILE } from '../policy.js';
@@ -16,8 +16,10 @@ export class LinuxBackendUnavailable extends Error {
 }
 
 /* The parts of koffi this backend uses. */
+type Fn = ((...args: unknown[]) => unknown) & { async(...args: unknown[]): void };
+
 interface Koffi {
-  load(path: string): { func(signature: string): (...args: unknown[]) => unknown };
+  load(path: string): { func(signature: string): Fn };
   errno(): number;
   view(ptr: unknown, length: number): ArrayBuffer;
   address(ptr: unknown): bigint;
@@ -35,7 +37,7 @@ const fsErrno = (e: unknown) => Math.abs((e as { errno?: number }).errno ?? 0);
 
 export class LinuxBackend implements Backend {
   private readonly koffi: Koffi;
-  private readonly fns: Record<string, (...args: unknown[]) => unknown>;
+  private readonly fns: Record<string, Fn>;
 
   constructor(load: Loader = defaultLoader) {
     if (process.platform !== 'linux') throw new LinuxBackendUnavailable(`the Linux backend needs Linux, not ${process.platform}`);
@@ -55,6 +57,7 @@ export class LinuxBackend implements Backend {
       pwrite: libc.func('long pwrite(int fd, const void *buf, unsigned long count, int64_t offset)'),
       mmap: libc.func('void *mmap(void *addr, unsigned long length, int prot, int flags, int fd, int64_t offset)'),
       eventfd: libc.func('int eventfd(unsigned int initval, int flags)'),
+      poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
     };
   }
 
@@ -110,6 +113,18 @@ export class LinuxBackend implements Backend {
   eventfd(): number {
     // The kernel defines EFD_NONBLOCK and EFD_CLOEXEC as O_NONBLOCK and O_CLOEXEC.
     return this.call('eventfd', 'eventfd', 0, O_NONBLOCK | O_CLOEXEC);
+  }
+
+  /** poll(2) runs on one of koffi's worker threads, so the event loop is never blocked. */
+  waitReadable(fd: number, timeoutMs: number): Promise<boolean> {
+    const arg = pollfd.toBytes({ fd, events: POLLIN, revents: 0 });
+    return new Promise((resolve, reject) => {
+      this.fns.poll.async(arg, 1, timeoutMs, (err: unknown, r: number) => {
+        if (err) return reject(err);
+        if (r < 0) return reject(new SyscallError('poll', this.koffi.errno(), `fd ${fd}`));
+        resolve(r > 0 && (pollfd.fromBytes(arg).revents & POLLIN) !== 0);
+      });
+    });
   }
 
   readAttribute(path: string): string {

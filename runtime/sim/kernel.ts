@@ -123,6 +123,17 @@ export class SimKernel implements Backend {
     return this.newFd({ kind: 'eventfd', eventfd: new SimEventfd() });
   }
 
+  waitReadable(fd: number, timeoutMs: number): Promise<boolean> {
+    const e = this.eventfdOf(fd, 'poll');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      e.whenReadable(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
   readAttribute(path: string): string {
     if (path === `/sys/bus/mdev/devices/${DEVICE_NAME}/mdev_type/device_api`) return `${VFIO_DEVICE_API_VHOST_STRING}\n`;
     if (path === `/sys/bus/mdev/devices/${DEVICE_NAME}/iommu_group`) return `${GROUP_ID}\n`;

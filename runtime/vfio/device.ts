@@ -8,6 +8,7 @@ import {
 import { Backend } from '../backend.js';
 import { argszQuery, callIoctl } from './ioctl.js';
 import { Capability, walkCapabilities } from './capabilities.js';
+import { Registers } from './registers.js';
 
 const io = vfio_ioctls;
 
@@ -106,6 +107,11 @@ export class Device {
 
   mmap(region: RegionInfo, offset: bigint, length: number): Uint8Array {
     return this.backend.mmap(this.fd, region.offset + offset, length);
+  }
+
+  /** A region's registers through an mmap of all of it, each access of its exact width. */
+  registers(region: RegionInfo): Registers {
+    return new Registers(this.mmap(region, 0n, Number(region.size)));
   }
 
   close(): void {

@@ -23,6 +23,8 @@ export class VhostKernelTransport implements VhostTransport {
   readonly fd: number;
   /** The backend fd (a tap) each ring is attached to on RUNNING. */
   private readonly backends: number[] = [];
+  /** The memory table as mapDma built it. */
+  private readonly regions: MemoryRegion[] = [];
 
   constructor(
     readonly backend: Backend,
@@ -67,6 +69,15 @@ export class VhostKernelTransport implements VhostTransport {
     const b = vhost_vring_state.toBytes({ index, num: 0 });
     callIoctl(this.backend, this.fd, io.VHOST_GET_VRING_BASE, b);
     return vhost_vring_state.fromBytes(b).num;
+  }
+
+  /**
+   * Makes memory reachable by the in-kernel device, as DmaMapper: vhost's memory table is its
+   * IOMMU (descriptor addresses are looked up in it). The whole table is sent again each time.
+   */
+  mapDma(vaddr: bigint, iova: bigint, size: bigint): void {
+    this.regions.push({ guestPhysAddr: iova, size, userspaceAddr: vaddr });
+    this.setMemTable(this.regions);
   }
 
   /** Where the driver's memory is: ring and buffer addresses are userspace addresses within it. */

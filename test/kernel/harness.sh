@@ -13,6 +13,7 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v cpio >/dev/null 2>&1 || need+=(cpio)
 command -v depmod >/dev/null 2>&1 || need+=(kmod)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   echo "kernel: installing ${need[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -60,8 +61,10 @@ status=$?
 set -e
 # A result line may share the console line with the firmware's last output: match it anywhere.
 grep -ao 'KERNEL-TEST .*' "$WORK/console.log" | sed 's/\r$//' || true
-if [ $status -ne 0 ] || ! grep -aq 'KERNEL-TEST done 0 failed' "$WORK/console.log" || grep -aq 'KERNEL-TEST \(not ok\|fatal\)' "$WORK/console.log"; then
-  echo "kernel: the guest did not finish cleanly (qemu status $status); console tail:"
+if [ $status -ne 0 ] || ! grep -aq 'KERNEL-TEST done [0-9]* passed, 0 failed' "$WORK/console.log" || grep -aq 'KERNEL-TEST \(not ok\|fatal\)' "$WORK/console.log"; then
+  echo "kernel: the guest did not finish cleanly (qemu status $status)"
+  grep -a 'qemu[:-]' "$WORK/console.log" | head -n 5 | sed 's/\r$//' || true
+  echo "kernel: console tail:"
   tail -n 30 "$WORK/console.log" | sed 's/\r$//'
   exit 1
 fi
