@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Boots Debian's own kernel under QEMU (TCG, no KVM needed) with an emulated IOMMU and the host's
 # root shared read-only over 9p, then runs the kernel tests inside with the project's own node
-# (test/kernel/inside.js) and relays their result lines. Prototype: `npm run test:kernel`;
-# not yet part of .ci/run. Every wait is bounded; the guest console tail is shown on failure.
+# (test/kernel/inside.js) and relays their result lines: `npm run test:kernel`, which .ci/run
+# runs after `npm test`. Every wait is bounded; the guest console tail is shown on failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PROJECT=$(pwd)
@@ -10,10 +10,15 @@ TIMEOUT=${KERNEL_TEST_TIMEOUT:-300}
 
 need=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
-[ -x /bin/busybox ] || need+=(busybox-static)
+# The initramfs needs a statically linked busybox; Debian's plain busybox is dynamic.
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v cpio >/dev/null 2>&1 || need+=(cpio)
 command -v depmod >/dev/null 2>&1 || need+=(kmod)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+# A fresh machine may have no package lists yet: the kernel package is found through them too.
+if [ ${#need[@]} -gt 0 ] || ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then
+  apt-get update -qq
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "kernel: installing ${need[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -68,3 +73,4 @@ if [ $status -ne 0 ] || ! grep -aq 'KERNEL-TEST done [0-9]* passed, 0 failed' "$
   tail -n 30 "$WORK/console.log" | sed 's/\r$//'
   exit 1
 fi
+echo "kernel: $(grep -ao 'KERNEL-TEST done .*' "$WORK/console.log" | sed 's/^KERNEL-TEST done //; s/\r$//') in the guest"

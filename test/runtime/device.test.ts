@@ -18,6 +18,7 @@ import { DmaFault } from '../../runtime/sim/container.js';
 import { DEVICE_NAME, GROUP_ID, PAGE_SIZE, QUEUES } from '../../runtime/sim/parameters.js';
 import { Container } from '../../runtime/vfio/container.js';
 import { Group } from '../../runtime/vfio/group.js';
+import { Registers } from '../../runtime/vfio/registers.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
 
@@ -271,6 +272,29 @@ t('container and group rules: IOMMU before use, DMA mappings checked', () => {
   assert.throws(() => container.translate(0x10000n, 4, false), (e: unknown) => e instanceof DmaFault, 'unmapped again');
   assert.equal(c.iommuInfo().caps.map((x) => x.name), ['VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE']);
   assert.is(errnoOf(() => kernel.read(kernel.eventfd(), new Uint8Array(8))), EAGAIN, 'an empty eventfd would block');
+});
+
+t('waitReadable on a simulated eventfd: false on timeout, true when the device signals it', async () => {
+  const kernel = new SimKernel();
+  const fd = kernel.eventfd();
+  assert.is(await kernel.waitReadable(fd, 10), false);
+  const waiting = kernel.waitReadable(fd, 5000);
+  setTimeout(() => kernel.eventfdOf(fd, 'test').signal(), 10);
+  assert.is(await waiting, true);
+  assert.is(await kernel.waitReadable(fd, 0), true, 'still readable until read');
+  assert.is(errnoOf(() => kernel.waitReadable(kernel.open('/dev/vfio/vfio'), 0)), EBADF);
+});
+
+t('registers: each access is one load or store of its width, aligned and inside the mapping', () => {
+  const mapping = new Uint8Array(new ArrayBuffer(64), 16, 32);
+  const regs = new Registers(mapping);
+  regs.write32(4, 0x11223344);
+  regs.write64(8, 0x0102030405060708n);
+  assert.equal([...mapping.subarray(4, 8)], [0x44, 0x33, 0x22, 0x11]);
+  assert.is(regs.read32(4), 0x11223344);
+  assert.is(regs.read64(8), 0x0102030405060708n);
+  assert.throws(() => regs.read32(2), /4 bytes at offset 0x2/);
+  assert.throws(() => regs.read64(32), /8 bytes at offset 0x20 of a 32-byte mapping/);
 });
 
 t.run();

@@ -51,6 +51,24 @@ l('eventfd: writes add, a read takes the sum, an empty one is EAGAIN', () => {
   linux.close(fd);
 });
 
+l('waitReadable: poll on a worker thread, false on timeout, true once the eventfd is written, the event loop free meanwhile', async () => {
+  const fd = linux.eventfd();
+  try {
+    assert.is(await linux.waitReadable(fd, 20), false);
+    const one = new Uint8Array(u64.size);
+    u64.encode(1n, new DataView(one.buffer), 0);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    setTimeout(() => linux.write(fd, one), 50);
+    const ready = await linux.waitReadable(fd, 5000);
+    clearInterval(ticker);
+    assert.is(ready, true);
+    assert.ok(ticks > 0, 'timers ran while poll waited');
+  } finally {
+    linux.close(fd);
+  }
+});
+
 l('errors come back typed with the kernel\'s errno: no such file, ioctl on a file', () => {
   assert.is(errnoOf(() => linux.open('/no/such/device')), ENOENT);
   try {

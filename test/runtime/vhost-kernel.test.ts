@@ -6,7 +6,14 @@ import * as assert from 'uvu/assert';
 import { ENOENT } from '../../generated/errno.js';
 import { vhost_ioctls, vhost_memory, vhost_vring_addr, vhost_vring_file, vhost_vring_state } from '../../generated/vhost.js';
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
-import { u64 } from '../../runtime/codegen-v1.js';
+import { u16, u64 } from '../../runtime/codegen-v1.js';
+import { EPERM } from '../../generated/errno.js';
+import { ethhdr, iphdr } from '../../generated/inet.js';
+import { IFF_NO_PI, IFF_TAP, ifreq, TUNSETIFF } from '../../generated/tun.js';
+import { IoctlError } from '../../runtime/errors.js';
+import { openTap } from '../../runtime/linux/tap.js';
+import { refuse } from '../../runtime/sim/uaccess.js';
+import { buildUdpFrame, internetChecksum, ipv4, mac, parseUdpFrame } from '../kernel/frames.js';
 import { SyscallError } from '../../runtime/errors.js';
 import { LinuxBackend } from '../../runtime/linux/backend.js';
 import { SimKernel } from '../../runtime/sim/kernel.js';
@@ -65,6 +72,57 @@ v('each request is its ioctl, with the argument the kernel expects', () => {
   // The sizes encoded in the numbers are those of the structs sent.
   assert.is(io.VHOST_SET_VRING_ADDR.size, vhost_vring_addr.size);
   assert.is(io.VHOST_SET_MEM_TABLE.size, vhost_memory.size);
+});
+
+v('as a DmaMapper, the transport sends the whole memory table again with each region', () => {
+  const { backend, calls } = recorder();
+  const t = new VhostKernelTransport(backend);
+  t.mapDma(0x7f0000000000n, 0x100000000n, 0x10000n);
+  t.mapDma(0x7f0000100000n, 0x200000000n, 0x2000n);
+  const tables = calls.filter((c) => c.request === vhost_ioctls.VHOST_SET_MEM_TABLE.request).map((c) => vhost_memory.fromBytes(c.arg as Uint8Array));
+  assert.equal(tables.map((m) => m.nregions), [1, 2]);
+  assert.equal(tables[1].regions.map((r) => [r.guest_phys_addr, r.memory_size, r.userspace_addr]), [
+    [0x100000000n, 0x10000n, 0x7f0000000000n],
+    [0x200000000n, 0x2000n, 0x7f0000100000n],
+  ]);
+});
+
+v('a tap: TUNSETIFF with a struct ifreq (not the int the header declares), the kernel\'s name read back', () => {
+  const { backend, calls } = recorder();
+  const closed: number[] = [];
+  Object.assign(backend, {
+    ioctl: (_fd: number, request: number, arg?: Uint8Array | number) => {
+      calls.push({ request, arg: arg instanceof Uint8Array ? arg.slice() : arg });
+      // The kernel fills in the name it chose for a pattern.
+      if (arg instanceof Uint8Array) arg.set(new TextEncoder().encode('uapigen7\0'), ifreq.offsetOf('ifr_ifrn'));
+      return 0;
+    },
+    close: (fd: number) => closed.push(fd),
+  });
+  const tap = openTap(backend, 'uapigen%d');
+  assert.equal(tap, { fd: 100, name: 'uapigen7' });
+  assert.is(calls[0].request, TUNSETIFF);
+  const req = ifreq.fromBytes(calls[0].arg as Uint8Array);
+  assert.is(new TextDecoder().decode(req.ifr_ifrn.ifrn_name!.subarray(0, 9)), 'uapigen%d');
+  assert.is(req.ifr_ifru.ifru_flags, IFF_TAP | IFF_NO_PI);
+  assert.throws(() => openTap(backend, 'a-name-far-too-long'), /at most 15 fit/);
+  Object.assign(backend, { ioctl: () => refuse('ioctl', EPERM, 'no CAP_NET_ADMIN') });
+  assert.throws(() => openTap(backend, 'tap0'), (e: unknown) => e instanceof IoctlError && e.ioctl === 'TUNSETIFF' && e.code === 'EPERM');
+  assert.equal(closed, [100], 'the tun fd is closed when TUNSETIFF is refused');
+});
+
+v('the kernel test\'s frames: RFC 1071 checksum bytes, and a frame built parses back', () => {
+  // The IPv4 header of the usual worked example: its checksum is b8 61 on the wire.
+  const header = Uint8Array.from(Buffer.from('450000730000400040110000c0a80001c0a800c7', 'hex'));
+  const sum = internetChecksum(header);
+  u16.encode(sum, new DataView(header.buffer), iphdr.offsetOf('check'));
+  assert.equal([...header.subarray(10, 12)], [0xb8, 0x61]);
+  assert.is(internetChecksum(header), 0, 'a header with its checksum sums to zero');
+  const f = { dstMac: mac('02:00:00:00:00:01'), srcMac: mac('02:00:00:00:00:02'), src: ipv4('10.0.0.2'), dst: ipv4('10.0.0.1'), sport: 4789, dport: 5000, payload: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff) };
+  const frame = buildUdpFrame(f);
+  assert.equal(parseUdpFrame(frame), f);
+  frame[ethhdr.size + iphdr.offsetOf('ttl')]--;
+  assert.is(parseUdpFrame(frame), undefined, 'a header whose checksum no longer holds is not taken');
 });
 
 v('on a machine without vhost-net, the real kernel says ENOENT', () => {
