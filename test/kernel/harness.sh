@@ -24,7 +24,8 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# A work folder outside /tmp: the guest mounts a fresh tmpfs on /tmp.
+# The guest sees the host's root as it is, read-only: the checkout and this folder included,
+# wherever they are (a clone under /tmp too, so the guest must not mount anything over /tmp).
 WORK=$(mktemp -d /var/tmp/uapigen-kernel.XXXXXX)
 [ -n "${KEEP_KERNEL_WORK:-}" ] || trap 'rm -rf "$WORK"' EXIT
 IMAGE=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
@@ -48,8 +49,10 @@ for m in \$(cat /lib/modules/order); do
 done
 mkdir -p /mnt
 mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /mnt || echo "KERNEL-TEST fatal cannot mount the host root"
-mount -t proc proc /mnt/proc; mount -t sysfs sys /mnt/sys; mount -t devtmpfs dev /mnt/dev; mount -t tmpfs tmp /mnt/tmp
-chroot /mnt /bin/sh -c "modprobe -a -d $WORK/root -S $KVER vhost_net vfio-pci vfio_iommu_type1 tun >/dev/null 2>&1; cd $PROJECT && node dist/test/kernel/inside.js"
+mount -t proc proc /mnt/proc; mount -t sysfs sys /mnt/sys; mount -t devtmpfs dev /mnt/dev
+# Somewhere writable for temporary files, away from the host's paths.
+mkdir -p /mnt/dev/shm; mount -t tmpfs shm /mnt/dev/shm
+chroot /mnt /bin/sh -c "modprobe -a -d $WORK/root -S $KVER vhost_net vfio-pci vfio_iommu_type1 tun >/dev/null 2>&1; cd $PROJECT && TMPDIR=/dev/shm node dist/test/kernel/inside.js"
 echo o > /proc/sysrq-trigger
 sleep 30 # power-off is asynchronous: init must not exit first
 INIT
