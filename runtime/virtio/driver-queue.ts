@@ -4,7 +4,8 @@
 // touch; in steady state nothing is allocated per descriptor. A used entry the driver never
 // made available, or one claiming more bytes than the chain could take, is an error.
 import { VRING_AVAIL_F_NO_INTERRUPT, VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE, VRING_USED_F_NO_NOTIFY } from '../../generated/virtio_ring.js';
-import { VIRTQUEUE_MAX_SIZE } from '../policy.js';
+import { u32 } from '../codegen-v1.js';
+import { BITS_PER_BYTE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
 import { AVAIL, DESC, eventOffsets, INDEX_MASK, needEvent, USED } from './split-layout.js';
 
 export interface DmaSpan {
@@ -33,6 +34,7 @@ export class DriverRingError extends Error {
 
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 const NOT_IN_FLIGHT = -1;
+const WORD = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 
 export class SplitQueueDriver<T = unknown> {
   private readonly desc: DataView;
@@ -47,6 +49,8 @@ export class SplitQueueDriver<T = unknown> {
   private readonly chainLength: Uint16Array;
   private readonly writable: Float64Array;
   private readonly tokens: (T | undefined)[];
+  /** index mod num, as a mask: num is a power of two, and a division costs more than the rest of an add. */
+  private readonly slotMask: number;
   private availIdx = 0;
   private kickedAt = 0;
   private lastUsed = 0;
@@ -57,6 +61,7 @@ export class SplitQueueDriver<T = unknown> {
     readonly eventIdx: boolean,
   ) {
     if (num <= 0 || num > VIRTQUEUE_MAX_SIZE || (num & (num - 1)) !== 0) throw new RangeError(`ring size ${num} is not a power of two up to ${VIRTQUEUE_MAX_SIZE}`);
+    this.slotMask = num - 1;
     this.desc = view(rings.desc.bytes);
     this.avail = view(rings.avail.bytes);
     this.used = view(rings.used.bytes);
@@ -75,7 +80,14 @@ export class SplitQueueDriver<T = unknown> {
 
   private writeDesc(table: DataView, i: number, b: BufferRef, flags: number, next: number): void {
     const at = i * DESC.size;
-    table.setBigUint64(at + DESC.addr, b.iova, true);
+    // The address as two 32-bit words when it is a safe integer: a BigInt store is a runtime
+    // call in the engine, and this is the driver's hottest line.
+    const addr = Number(b.iova);
+    if (addr <= Number.MAX_SAFE_INTEGER) {
+      const hi = Math.floor(addr / WORD);
+      table.setUint32(at + DESC.addr, addr - hi * WORD, true);
+      table.setUint32(at + DESC.addr + u32.size, hi, true);
+    } else table.setBigUint64(at + DESC.addr, b.iova, true);
     table.setUint32(at + DESC.len, b.length, true);
     table.setUint16(at + DESC.flags, flags, true);
     table.setUint16(at + DESC.next, next, true);
@@ -92,7 +104,7 @@ export class SplitQueueDriver<T = unknown> {
     if (slots > this.numFree) throw new QueueFullError(`${slots} descriptors needed, ${this.numFree} free`);
     const head = this.freeHead;
     let writableBytes = 0;
-    for (const w of writable) writableBytes += w.length;
+    for (let k = 0; k < writable.length; k++) writableBytes += writable[k].length;
     if (indirect) {
       if (indirect.bytes.length < n * DESC.size) throw new RangeError(`an indirect table for ${n} buffers needs ${n * DESC.size} bytes`);
       const table = view(indirect.bytes);
@@ -118,7 +130,7 @@ export class SplitQueueDriver<T = unknown> {
     this.chainLength[head] = slots;
     this.writable[head] = writableBytes;
     this.tokens[head] = token;
-    this.avail.setUint16(AVAIL.ring + AVAIL.entry * (this.availIdx % this.num), head, true);
+    this.avail.setUint16(AVAIL.ring + AVAIL.entry * (this.availIdx & this.slotMask), head, true);
     this.availIdx = (this.availIdx + 1) & INDEX_MASK;
     return head;
   }
@@ -160,7 +172,7 @@ export class SplitQueueDriver<T = unknown> {
     const pending = (usedIdx - this.lastUsed) & INDEX_MASK;
     if (pending === 0) return NOT_IN_FLIGHT;
     if (pending > this.num) throw new DriverRingError('used-index-jump', `used index moved by ${pending} on a ring of ${this.num}`);
-    const at = USED.ring + USED.elem * (this.lastUsed % this.num);
+    const at = USED.ring + USED.elem * (this.lastUsed & this.slotMask);
     const head = this.used.getUint32(at + USED.id, true);
     const length = this.used.getUint32(at + USED.len, true);
     if (head >= this.num || this.writable[head] === NOT_IN_FLIGHT) throw new DriverRingError('used-id-not-in-flight', `used id ${head} is not in flight`);

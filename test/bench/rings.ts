@@ -1,13 +1,16 @@
 // `npm run bench` (ring part): descriptors per second through the split ring, driver and
-// device in one thread, at batch sizes 1, 32 and 256; the C reference of the same protocol
-// (test/bench/ring.c, compiled with gcc -O2 here) in the same run, and the ratio JS/C; and the
-// heap over a million descriptors. Figures are printed, never asserted.
+// device in one thread, at batch sizes 1, 32 and 256, against the C reference of the same
+// protocol (test/bench/ring.c, compiled with gcc -O2 here) in the same run: the runtime
+// against C doing the same checks, and the fastest JS loop against C's minimal loop; the
+// ratios JS/C; and garbage collections over a million descriptors. Figures are printed,
+// never asserted.
 import { spawnSync } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DmaArena } from '../helpers/rings.js';
+import { floorRate } from './ring-floor.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
@@ -55,31 +58,45 @@ function jsRate(batch: number, total: number): { rate: number; heapGrowth: numbe
   return { rate: done / seconds, heapGrowth, gcHint: global.gc ? 'after a forced GC' : 'run node with --expose-gc for a steadier figure', run };
 }
 
-function cRate(batch: number, total: number): number | undefined {
+/** The C reference, built once with gcc -O2 (test/bench/ring.c); undefined when gcc is missing. */
+function buildC(): { run: (mode: 'minimal' | 'checked', batch: number, total: number) => number | undefined; done: () => void } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'uapigen-ring-'));
-  try {
-    const exe = join(dir, 'ring');
-    const cc = spawnSync('gcc', ['-O2', '-o', exe, join(process.cwd(), 'test', 'bench', 'ring.c')], { encoding: 'utf8' });
-    if (cc.status !== 0) {
-      console.log(`C reference not built: ${cc.stderr || cc.error?.message}`);
-      return undefined;
-    }
-    const r = spawnSync(exe, [String(QUEUE), String(batch), String(total)], { encoding: 'utf8' });
-    return r.status === 0 ? Number(r.stdout.split(' ')[0]) : undefined;
-  } finally {
+  const exe = join(dir, 'ring');
+  const cc = spawnSync('gcc', ['-O2', '-o', exe, join(process.cwd(), 'test', 'bench', 'ring.c')], { encoding: 'utf8' });
+  if (cc.status !== 0) {
+    console.log(`C reference not built: ${cc.stderr || cc.error?.message}`);
     rmSync(dir, { recursive: true, force: true });
+    return undefined;
   }
+  return {
+    run: (mode, batch, total) => {
+      const r = spawnSync(exe, [mode, String(QUEUE), String(batch), String(total)], { encoding: 'utf8' });
+      return r.status === 0 ? Number(r.stdout.split(' ')[0]) : undefined;
+    },
+    done: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
+const M = (rate: number | undefined) => (rate === undefined ? 'n/a' : `${(rate / 1e6).toFixed(1)} M/s`);
+const ratio = (js: number, c: number | undefined) => (c === undefined ? 'n/a' : (js / c).toFixed(2));
+
 console.log(`\n## Split ring, driver and device in one thread (queue ${QUEUE}, ${TOTAL} one-descriptor chains)`);
+console.log('runtime: SplitQueueDriver and SplitQueueDevice as shipped; C checked: ring.c doing the same checks and bookkeeping.');
+console.log('floor: the fastest JS loop for what ring.c minimal does (test/bench/ring-floor.ts); C minimal: that loop in C.');
+const c = buildC();
 for (const batch of [1, 32, 256]) {
   const js = jsRate(batch, TOTAL);
-  const c = cRate(batch, TOTAL * 10);
-  const ratio = c ? ` ; C ${(c / 1e6).toFixed(1)} M/s; JS/C ${(js.rate / c).toFixed(2)} (target at least 0.5)` : '';
+  const checked = c?.run('checked', batch, TOTAL * 5);
+  const floor = floorRate(QUEUE, batch, TOTAL * 5);
+  const minimal = c?.run('minimal', batch, TOTAL * 10);
   global.gc?.();
   const gcs = await countGcs(() => js.run(1_000_000));
-  console.log(`batch ${String(batch).padStart(3)}: JS ${(js.rate / 1e6).toFixed(2)} M descriptors/s${ratio}; ${gcs} garbage collections over 1,000,000 more descriptors`);
+  console.log(
+    `batch ${String(batch).padStart(3)}: runtime ${M(js.rate)}, C checked ${M(checked)}, JS/C ${ratio(js.rate, checked)} (target at least 0.5); ` +
+      `floor ${M(floor)}, C minimal ${M(minimal)}, JS/C ${ratio(floor, minimal)}; ${gcs} garbage collections over 1,000,000 more descriptors`,
+  );
 }
+c?.done();
 
 /** Frames through the loopback with the device in a worker: each frame is a TX and an RX descriptor. */
 async function workerRate(batch: number, frames: number): Promise<number> {
