@@ -17,7 +17,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number> | numb
   generate: { run: generateCommand, help: 'generate [--manifest F] [--out DIR]                      write the TypeScript bindings' },
   diff: { run: diffCommand, help: 'diff OLD NEW | --base H --patch P [--abi A|all] [--format text|markdown|json|html] [--fail-on breaking|any|never]' },
   lint: { run: lintCommand, help: 'lint <header>... [-I dir]... [--baseline F] [--update-baseline]  UAPI rules; new findings fail' },
-  devices: { run: devicesCommand, help: 'devices [--sim typed|fixed]                               list vfio-vhost devices (the simulated one)' },
+  devices: { run: devicesCommand, help: 'devices [--sim typed|fixed] [--kernel]                    list the simulated vfio-vhost device, or (--kernel) what is bound to vfio-pci' },
   check: { run: checkCommand, help: 'check [--manifest F] [--out DIR]                         fail with a diff if generated/ is stale' },
 };
 

@@ -1,12 +1,15 @@
 // `uapigen devices [--sim typed|fixed]`: lists vfio-vhost devices the way `lspci -v` would:
 // API string, device flags by name, each region with its capability chain, each IRQ index,
 // and the vhost features by name.
-import { VFIO_DEVICE_FLAGS } from '../generated/vfio.js';
+import { ENOENT } from '../generated/errno.js';
+import { VFIO_DEVICE_FLAGS, VFIO_TYPE1v2_IOMMU } from '../generated/vfio.js';
 import type { FlagFamily, Flags } from './codegen-v1.js';
 import { Backend } from './backend.js';
 import { SyscallError } from './errors.js';
 import { Capability } from './vfio/capabilities.js';
+import { Container } from './vfio/container.js';
 import { Device, DeviceInfo } from './vfio/device.js';
+import { Group } from './vfio/group.js';
 import { decodeFeatures } from './vhost/features.js';
 import { VHOST_DEVICE_FLAGS, VfioVhostDevice } from './vhost/vfio-vhost-device.js';
 
@@ -80,4 +83,57 @@ export function describeDevices(backend: Backend): string {
     out.push(describeDevice(backend, group, name));
   }
   return out.join('\n\n') + '\n';
+}
+
+/** The IOMMU group a PCI function is in, from /sys/kernel/iommu_groups (sysfs lists each group's devices). */
+function iommuGroupOf(backend: Backend, name: string): number | undefined {
+  const root = '/sys/kernel/iommu_groups';
+  const group = backend.listDirectory(root).find((g) => backend.listDirectory(`${root}/${g}/devices`).includes(name));
+  return group === undefined ? undefined : Number(group);
+}
+
+/**
+ * Every PCI function bound to vfio-pci, described by VFIO as describeVfio does for the
+ * simulator: the same listing on a real kernel. Each device is opened in a container of its
+ * own and closed again.
+ */
+export function describeVfioPciDevices(backend: Backend, driverDir = '/sys/bus/pci/drivers/vfio-pci'): string {
+  const out: string[] = [];
+  let entries: string[];
+  try {
+    entries = backend.listDirectory(driverDir);
+  } catch (e) {
+    if (e instanceof SyscallError && e.errno === ENOENT) return `vfio-pci is not loaded: no ${driverDir} (modprobe vfio-pci)\n`;
+    throw e;
+  }
+  // The driver's folder holds its bound functions beside bind, unbind, new_id...: keep the functions.
+  const functions = new Set(backend.listDirectory('/sys/bus/pci/devices'));
+  const names = entries.filter((n) => functions.has(n));
+  for (const name of names) {
+    const group = iommuGroupOf(backend, name);
+    if (group === undefined) {
+      out.push(`${name}: in no IOMMU group (VFIO needs one)`);
+      continue;
+    }
+    const container = new Container(backend);
+    const g = new Group(backend, group);
+    try {
+      if (!g.status().viable) {
+        out.push(`${name} (IOMMU group ${group}): group not viable: bind every device in it to vfio-pci`);
+        continue;
+      }
+      g.setContainer(container);
+      container.setIommu(VFIO_TYPE1v2_IOMMU);
+      const device = new Device(backend, g.deviceFd(name), name);
+      try {
+        out.push([`${name} (IOMMU group ${group}): vfio-pci device`, ...describeVfio(device, device.info())].join('\n'));
+      } finally {
+        device.close();
+      }
+    } finally {
+      g.close();
+      container.close();
+    }
+  }
+  return out.length ? out.join('\n\n') + '\n' : `no PCI function is bound to vfio-pci (${driverDir})\n`;
 }

@@ -14,4 +14,10 @@ export { VfioVhostDevice, VHOST_DEVICE_FLAGS } from './vhost/vfio-vhost-device.j
 export { discoverVhostRegions } from './vhost/discover.js';
 export { decodeFeatures, featureBit } from './vhost/features.js';
 export { SimKernel } from './sim/kernel.js';
-export { describeDevices } from './devices.js';
+export { describeDevices, describeVfio, describeVfioPciDevices } from './devices.js';
+export { Registers } from './vfio/registers.js';
+export { DmaPool } from './dma-pool.js';
+export type { DmaMapper, DmaPiece } from './dma-pool.js';
+export { LinuxBackend, LinuxBackendUnavailable } from './linux/backend.js';
+export { openTap } from './linux/tap.js';
+export { VhostKernelTransport } from './vhost/kernel-transport.js';

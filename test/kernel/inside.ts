@@ -18,7 +18,6 @@ import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VFIO_VHOST_NUM_REGIONS,
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { u16, u32, u64 } from '../../runtime/codegen-v1.js';
-import { describeVfio } from '../../runtime/devices.js';
 import { DmaPool } from '../../runtime/dma-pool.js';
 import { SyscallError } from '../../runtime/errors.js';
 import { LinuxBackend } from '../../runtime/linux/backend.js';
@@ -105,12 +104,28 @@ await check('vfio: container API version and the Type1 v2 extension', () => {
   return 'VFIO_GET_API_VERSION matches, TYPE1v2 offered';
 });
 
+const pci = '/sys/bus/pci/devices';
+const attr = (d: string, a: string) => parseInt(readFileSync(`${pci}/${d}/${a}`, 'utf8'), 16);
+const eduAddr = readdirSync(pci).find((d) => attr(d, 'vendor') === EDU.vendor && attr(d, 'device') === EDU.device);
+if (eduAddr) writeFileSync('/sys/bus/pci/drivers/vfio-pci/new_id', `${EDU.vendor.toString(16)} ${EDU.device.toString(16)}`);
+
+await check('uapigen devices --kernel lists edu laid out line for line as the simulated device is', () => {
+  if (!eduAddr) throw new Error('no edu device on the PCI bus');
+  const kernel = execFileSync(process.execPath, ['dist/generator/cli.js', 'devices', '--kernel'], { encoding: 'utf8' });
+  const simulated = execFileSync(process.execPath, ['dist/generator/cli.js', 'devices'], { encoding: 'utf8' });
+  for (const line of kernel.trimEnd().split('\n')) console.log(`KERNEL-TEST info ${line}`);
+  // The shared grammar: a title, then flags, regions with their capabilities, IRQ indexes.
+  const shapes = [/^\S+ \(IOMMU group \d+\): vfio-(pci|vhost) device/, /^  flags: [A-Z_ ]+$/, /^  region \d+( \(\w+\))?: (size 0x[0-9a-f]+ offset 0x[0-9a-f]+ flags [A-Z_ -]+( \(argsz retried: \d calls\))?|refused \(E[A-Z]+\))$/, /^    capability /, /^  irq \d+: (count \d+ flags [A-Z_ -]+|refused \(E[A-Z]+\))$/, /^  vhost features: /];
+  const odd = (text: string) => text.trimEnd().split('\n').filter((l) => !shapes.some((r) => r.test(l)));
+  expect('kernel listing', odd(kernel).length === 0 && kernel.startsWith(`${eduAddr} (IOMMU group`), `lines outside the listing's grammar: ${odd(kernel).join(' | ') || kernel.split('\n')[0]}`);
+  expect('simulated listing', odd(simulated).length === 0, `lines outside the listing's grammar: ${odd(simulated).join(' | ')}`);
+  const regions = (text: string) => text.split('\n').filter((l) => /^  region /.test(l)).length;
+  return `edu: ${regions(kernel)} regions, ${kernel.split('\n').filter((l) => /^  irq /.test(l)).length} IRQ indexes; the simulated device: ${regions(simulated)} regions; both in the same form`;
+});
+
 await check('vfio on edu: group and container, GET_INFO, every region with its capabilities, every IRQ index, BAR0 read by pread', () => {
-  const pci = '/sys/bus/pci/devices';
-  const attr = (d: string, a: string) => parseInt(readFileSync(`${pci}/${d}/${a}`, 'utf8'), 16);
-  const addr = readdirSync(pci).find((d) => attr(d, 'vendor') === EDU.vendor && attr(d, 'device') === EDU.device);
+  const addr = eduAddr;
   if (!addr) throw new Error('no edu device on the PCI bus');
-  writeFileSync('/sys/bus/pci/drivers/vfio-pci/new_id', `${EDU.vendor.toString(16)} ${EDU.device.toString(16)}`);
   const groupId = Number(basename(readlinkSync(`${pci}/${addr}/iommu_group`)));
   const container = new Container(linux);
   const group = new Group(linux, groupId);
@@ -147,8 +162,6 @@ await check('vfio on edu: group and container, GET_INFO, every region with its c
   const id = u32.decode(new DataView(viaRead.buffer), 0);
   expect('BAR0 identification register (pread)', id === EDU.idValue, `${hex(id)}, expected ${hex(EDU.idValue)}`);
   edu = { container, device, regions, bar0, numIrqs: info.numIrqs };
-  // What `uapigen devices` would print for it: the part the simulator shares (README, "Simulator and kernel").
-  for (const line of [`${addr} (IOMMU group ${groupId}): vfio-pci device`, ...describeVfio(device, info)]) console.log(`KERNEL-TEST info ${line}`);
   const iommu = container.iommuInfo();
   const absent = regions.flatMap((r, i) => (r ? [] : [i]));
   return `${addr} group ${groupId}: flags ${flags.join(' ')}; ${info.numRegions} regions (refused: ${absent.join(', ') || 'none'}); ${irqs.length} IRQ indexes (refused: ${irqs.flatMap((r, i) => (r ? [] : [i])).join(', ') || 'none'}), MSI count ${irqs[VFIO_PCI_MSI_IRQ_INDEX]?.count}; BAR0 ${bar0.size} bytes [${bar0.flagNames.join(' ')}] id ${hex(id)} by pread; IOMMU caps ${iommu.caps.map((c) => c.name).join(' ')}`;

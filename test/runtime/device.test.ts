@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import { errnoOf } from '../helpers/errno.js';
 import * as assert from 'uvu/assert';
-import { EAGAIN, EBADF, EBUSY, EEXIST, EFAULT, EINVAL, ENOBUFS, ENODEV, ENOTTY, EOPNOTSUPP, EPERM } from '../../generated/errno.js';
+import { EAGAIN, EBADF, EBUSY, EEXIST, EFAULT, EINVAL, ENOBUFS, ENODEV, ENOENT, ENOTTY, EOPNOTSUPP, EPERM } from '../../generated/errno.js';
 import {
   VFIO_IRQ_SET, VFIO_IRQ_SET_ACTION_MASK, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_BOOL, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
   VFIO_REGION_INFO_FLAG, VFIO_TYPE1v2_IOMMU, vfio_device_info, vfio_ioctls, vfio_irq_info, vfio_irq_set, vfio_region_info,
@@ -19,6 +19,8 @@ import { DEVICE_NAME, GROUP_ID, PAGE_SIZE, QUEUES } from '../../runtime/sim/para
 import { Container } from '../../runtime/vfio/container.js';
 import { Group } from '../../runtime/vfio/group.js';
 import { Registers } from '../../runtime/vfio/registers.js';
+import { describeDevices, describeVfioPciDevices } from '../../runtime/devices.js';
+import { refuse } from '../../runtime/sim/uaccess.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
 
@@ -295,6 +297,28 @@ t('registers: each access is one load or store of its width, aligned and inside 
   assert.is(regs.read64(8), 0x0102030405060708n);
   assert.throws(() => regs.read32(2), /4 bytes at offset 0x2/);
   assert.throws(() => regs.read64(32), /8 bytes at offset 0x20 of a 32-byte mapping/);
+});
+
+t('the device listing: the simulator through describeDevices, any vfio-pci function through the same describeVfio', () => {
+  const sim = describeDevices(new SimKernel());
+  assert.match(sim, `${DEVICE_NAME} (IOMMU group ${GROUP_ID}): vfio-vhost device, API "vfio-vhost"`);
+  assert.match(sim, /\n {2}region 1 \(config\): size 0x1000000 offset 0x10000000000 flags READ WRITE CAPS \(argsz retried: 2 calls\)\n {4}capability VFIO_REGION_INFO_CAP_TYPE v1 @32 \{ type=4, subtype=1 \}/);
+  // A kernel whose sysfs shows the same function bound to vfio-pci.
+  const kernel = new SimKernel();
+  const sysfs: Record<string, string[]> = {
+    '/sys/bus/pci/drivers/vfio-pci': ['bind', 'new_id', DEVICE_NAME, 'unbind'],
+    '/sys/bus/pci/devices': [DEVICE_NAME],
+    '/sys/kernel/iommu_groups': ['3', String(GROUP_ID)],
+    '/sys/kernel/iommu_groups/3/devices': ['0000:00:01.0'],
+    [`/sys/kernel/iommu_groups/${GROUP_ID}/devices`]: [DEVICE_NAME],
+  };
+  Object.assign(kernel, { listDirectory: (path: string) => sysfs[path] ?? refuse('opendir', ENOENT, path) });
+  const listed = describeVfioPciDevices(kernel);
+  assert.ok(listed.startsWith(`${DEVICE_NAME} (IOMMU group ${GROUP_ID}): vfio-pci device\n`), listed);
+  const body = (text: string) => text.split('\n').filter((l) => /^ {2}(flags|region|irq)|^ {4}capability/.test(l));
+  // Without the vhost roles, and with linux/vfio.h's own flag names: bit 6 is FSL_MC there, VHOST only in the RFC.
+  assert.equal(body(listed), body(sim).map((l) => l.replace(/ \((config|notify)\):/, ':').replace(/^( {2}flags: .*) VHOST$/, '$1')));
+  assert.is(describeVfioPciDevices(new SimKernel()), 'vfio-pci is not loaded: no /sys/bus/pci/drivers/vfio-pci (modprobe vfio-pci)\n');
 });
 
 t.run();
