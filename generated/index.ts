@@ -9,6 +9,7 @@ export * as pci_regs from './pci_regs.js';
 export * as vhost from './vhost.js';
 export * as virtio_ring from './virtio_ring.js';
 export * as virtio_config from './virtio_config.js';
+export * as virtio_pci from './virtio_pci.js';
 export * as virtio_ids from './virtio_ids.js';
 export * as virtio_net from './virtio_net.js';
 export * as virtio_blk from './virtio_blk.js';

@@ -26,6 +26,9 @@ export interface Backend {
   readAttribute(path: string): string;
   /** The entries of a sysfs directory (`/sys/bus/mdev/devices`). */
   listDirectory(path: string): string[];
-  /** Memory of this process that DMA may reach: allocation returns its address and a view. */
+  /**
+   * Memory of this process that DMA may reach: allocation returns its address and a view, both
+   * rounded up to whole pages (what an IOMMU maps).
+   */
   allocDma(size: number): { vaddr: bigint; bytes: Uint8Array };
 }

@@ -19,3 +19,9 @@ export const WORKER_WAIT_MS = 50;
 
 /** "No file": the fd mmap takes for anonymous memory, and the one NET_SET_BACKEND takes to detach. */
 export const NO_FILE = -1;
+
+/** How many times a reset device's status is read back before giving up (virtio 1.x, 4.1.4.3.2: the driver waits for 0). */
+export const VIRTIO_RESET_POLLS = 1000;
+
+/** How many PCI capabilities a config space can hold at most (256 bytes, 4-byte aligned entries past the header): a longer list loops. */
+export const PCI_MAX_CAPABILITIES = 48;

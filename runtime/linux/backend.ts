@@ -58,6 +58,7 @@ export class LinuxBackend implements Backend {
       mmap: libc.func('void *mmap(void *addr, unsigned long length, int prot, int flags, int fd, int64_t offset)'),
       eventfd: libc.func('int eventfd(unsigned int initval, int flags)'),
       poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+      getpagesize: libc.func('int getpagesize()'),
     };
   }
 
@@ -144,7 +145,9 @@ export class LinuxBackend implements Backend {
   }
 
   allocDma(size: number): { vaddr: bigint; bytes: Uint8Array } {
-    const ptr = this.mapOrThrow(size, NO_FILE, 0n, MAP_SHARED | MAP_ANONYMOUS);
-    return { vaddr: this.koffi.address(ptr), bytes: new Uint8Array(this.koffi.view(ptr, size)) };
+    const page = Number(this.fns.getpagesize());
+    const length = Math.ceil(size / page) * page;
+    const ptr = this.mapOrThrow(length, NO_FILE, 0n, MAP_SHARED | MAP_ANONYMOUS);
+    return { vaddr: this.koffi.address(ptr), bytes: new Uint8Array(this.koffi.view(ptr, length)) };
   }
 }

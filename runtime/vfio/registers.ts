@@ -2,16 +2,36 @@
 // access (QEMU's edu answers nothing but 4- and 8-byte reads of its registers), so each read
 // and write here is one load or store of exactly that width: a typed array element of that
 // size is, while DataView and byte views may split an access into bytes.
-import { u32, u64 } from '../codegen-v1.js';
+import { RecordCodec, u16, u32, u64, u8 } from '../codegen-v1.js';
 
 export class Registers {
+  private readonly bytes: Uint8Array;
+  private readonly halves: Uint16Array;
   private readonly words: Uint32Array;
   private readonly quads: BigUint64Array;
 
   /** `mapping` must start at a region offset aligned to 8, as an mmap of a BAR does. */
   constructor(readonly mapping: Uint8Array) {
+    this.bytes = mapping;
+    this.halves = new Uint16Array(mapping.buffer, mapping.byteOffset, Math.floor(mapping.byteLength / u16.size));
     this.words = new Uint32Array(mapping.buffer, mapping.byteOffset, Math.floor(mapping.byteLength / u32.size));
     this.quads = new BigUint64Array(mapping.buffer, mapping.byteOffset, Math.floor(mapping.byteLength / u64.size));
+  }
+
+  read8(offset: number): number {
+    return this.bytes[this.index(offset, u8.size)];
+  }
+
+  write8(offset: number, value: number): void {
+    this.bytes[this.index(offset, u8.size)] = value;
+  }
+
+  read16(offset: number): number {
+    return this.halves[this.index(offset, u16.size)];
+  }
+
+  write16(offset: number, value: number): void {
+    this.halves[this.index(offset, u16.size)] = value;
   }
 
   read32(offset: number): number {
@@ -28,6 +48,40 @@ export class Registers {
 
   write64(offset: number, value: bigint): void {
     this.quads[this.index(offset, u64.size)] = value;
+  }
+
+  /**
+   * A field of a register block laid out as a generated record (virtio_pci_common_cfg at `base`):
+   * its offset and its access width both come from the record's codec.
+   */
+  readField<T>(base: number, record: RecordCodec<T>, field: keyof T & string): number {
+    const f = record.fields[field];
+    const at = base + f.offset;
+    switch (f.codec.size) {
+      case u8.size:
+        return this.read8(at);
+      case u16.size:
+        return this.read16(at);
+      case u32.size:
+        return this.read32(at);
+      default:
+        throw new RangeError(`${record.name}.${field}: a ${f.codec.size}-byte register is not a number`);
+    }
+  }
+
+  writeField<T>(base: number, record: RecordCodec<T>, field: keyof T & string, value: number): void {
+    const f = record.fields[field];
+    const at = base + f.offset;
+    switch (f.codec.size) {
+      case u8.size:
+        return this.write8(at, value);
+      case u16.size:
+        return this.write16(at, value);
+      case u32.size:
+        return this.write32(at, value);
+      default:
+        throw new RangeError(`${record.name}.${field}: a ${f.codec.size}-byte register is not a number`);
+    }
   }
 
   private index(offset: number, width: number): number {

@@ -64,7 +64,10 @@ timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,kernel-irqchip=split -device 
   -m 2048 -smp 2 -nographic -no-reboot -kernel "$WORK/root/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.img" \
   -append "console=ttyS0 panic=-1 intel_iommu=on quiet" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-  -device edu > "$WORK/console.log" 2>&1
+  -device edu \
+  -netdev hubport,id=net0,hubid=0 -netdev hubport,id=net1,hubid=0 \
+  -device virtio-net-pci,netdev=net0,disable-legacy=on,iommu_platform=on,mac=52:54:00:00:00:01 \
+  -device virtio-net-pci,netdev=net1,disable-legacy=on,iommu_platform=on,mac=52:54:00:00:00:02 > "$WORK/console.log" 2>&1
 status=$?
 set -e
 # A result line may share the console line with the firmware's last output: match it anywhere.

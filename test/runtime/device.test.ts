@@ -19,6 +19,7 @@ import { DEVICE_NAME, GROUP_ID, PAGE_SIZE, QUEUES } from '../../runtime/sim/para
 import { Container } from '../../runtime/vfio/container.js';
 import { Group } from '../../runtime/vfio/group.js';
 import { Registers } from '../../runtime/vfio/registers.js';
+import { virtio_pci_common_cfg } from '../../generated/virtio_pci.js';
 import { describeDevices, describeVfioPciDevices } from '../../runtime/devices.js';
 import { refuse } from '../../runtime/sim/uaccess.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
@@ -297,6 +298,16 @@ t('registers: each access is one load or store of its width, aligned and inside 
   assert.is(regs.read64(8), 0x0102030405060708n);
   assert.throws(() => regs.read32(2), /4 bytes at offset 0x2/);
   assert.throws(() => regs.read64(32), /8 bytes at offset 0x20 of a 32-byte mapping/);
+  // Fields of a generated record, at the record's offset and width: virtio's common configuration.
+  const block = new Uint8Array(virtio_pci_common_cfg.size + 8);
+  const cfg = new Registers(block);
+  cfg.writeField(8, virtio_pci_common_cfg, 'device_status', 0x0f);
+  cfg.writeField(8, virtio_pci_common_cfg, 'queue_select', 0x0102);
+  cfg.writeField(8, virtio_pci_common_cfg, 'queue_desc_hi', 0x01020304);
+  assert.is(block[8 + virtio_pci_common_cfg.offsetOf('device_status')], 0x0f);
+  assert.equal([...block.subarray(8 + virtio_pci_common_cfg.offsetOf('queue_select'), 8 + virtio_pci_common_cfg.offsetOf('queue_select') + 2)], [0x02, 0x01]);
+  assert.is(cfg.readField(8, virtio_pci_common_cfg, 'queue_desc_hi'), 0x01020304);
+  assert.is(cfg.readField(8, virtio_pci_common_cfg, 'config_generation'), 0, 'the neighbouring byte untouched');
 });
 
 t('the device listing: the simulator through describeDevices, any vfio-pci function through the same describeVfio', () => {

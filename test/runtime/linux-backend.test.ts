@@ -88,6 +88,10 @@ l('DMA memory is anonymous shared memory at a real address', () => {
   a.bytes[8191] = 7;
   assert.is(a.bytes[8191], 7);
   assert.ok(a.vaddr > 0n && b.vaddr > 0n && a.vaddr !== b.vaddr);
+  // Rounded up to whole pages, as an IOMMU maps them (MAP_DMA refuses a partial page with EINVAL).
+  const c = linux.allocDma(100);
+  assert.is(c.bytes.length, 4096);
+  assert.is(c.vaddr % 4096n, 0n);
 });
 
 l('without koffi it says why it is unavailable', () => {
