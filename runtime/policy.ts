@@ -25,3 +25,6 @@ export const VIRTIO_RESET_POLLS = 1000;
 
 /** How many PCI capabilities a config space can hold at most (256 bytes, 4-byte aligned entries past the header): a longer list loops. */
 export const PCI_MAX_CAPABILITIES = 48;
+
+/** Up to this many bytes a chain copies with a loop; past it, with one bulk copy through a view (an allocation). */
+export const BYTE_LOOP_MAX = 64;

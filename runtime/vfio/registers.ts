@@ -55,33 +55,22 @@ export class Registers {
    * its offset and its access width both come from the record's codec.
    */
   readField<T>(base: number, record: RecordCodec<T>, field: keyof T & string): number {
-    const f = record.fields[field];
-    const at = base + f.offset;
-    switch (f.codec.size) {
-      case u8.size:
-        return this.read8(at);
-      case u16.size:
-        return this.read16(at);
-      case u32.size:
-        return this.read32(at);
-      default:
-        throw new RangeError(`${record.name}.${field}: a ${f.codec.size}-byte register is not a number`);
-    }
+    const { array, index } = this.fieldAccess(base, record, field);
+    return array[index];
   }
 
   writeField<T>(base: number, record: RecordCodec<T>, field: keyof T & string, value: number): void {
+    const { array, index } = this.fieldAccess(base, record, field);
+    array[index] = value;
+  }
+
+  /** The view of the field's width, and the field's index in it. */
+  private fieldAccess<T>(base: number, record: RecordCodec<T>, field: keyof T & string): { array: Uint8Array | Uint16Array | Uint32Array; index: number } {
     const f = record.fields[field];
-    const at = base + f.offset;
-    switch (f.codec.size) {
-      case u8.size:
-        return this.write8(at, value);
-      case u16.size:
-        return this.write16(at, value);
-      case u32.size:
-        return this.write32(at, value);
-      default:
-        throw new RangeError(`${record.name}.${field}: a ${f.codec.size}-byte register is not a number`);
-    }
+    const width = f.codec.size;
+    const array = width === u8.size ? this.bytes : width === u16.size ? this.halves : width === u32.size ? this.words : undefined;
+    if (!array) throw new RangeError(`${record.name}.${field}: a ${width}-byte register is not a number`);
+    return { array, index: this.index(base + f.offset, width) };
   }
 
   private index(offset: number, width: number): number {

@@ -1,6 +1,8 @@
 // A popped chain, pooled per head (a head is unique while it is in flight): where its buffers
 // are in the backing memory, readable ones first. Nothing is allocated per descriptor once the
 // pool has grown to the chains' sizes. A consumer must not keep a chain after pushing it.
+import { BYTE_LOOP_MAX } from '../policy.js';
+
 export class Chain {
   head = 0;
   /** Buffers in the chain; the first `writableFrom` are readable. */
@@ -111,9 +113,14 @@ export class Chain {
         pos -= this.lengths[w++];
         continue;
       }
-      this.memory[this.offsets[w] + pos] = data[written];
-      written++;
-      pos++;
+      const n = Math.min(this.lengths[w] - pos, data.length - written);
+      const to = this.offsets[w] + pos;
+      // A short piece (a virtio-net header) is copied by hand: a view made to copy it would be
+      // garbage per frame. A long one (a block) is worth the view that lets set() copy in bulk.
+      if (n <= BYTE_LOOP_MAX) for (let k = 0; k < n; k++) this.memory[to + k] = data[written + k];
+      else this.memory.set(data.subarray(written, written + n), to);
+      written += n;
+      pos += n;
     }
     return written;
   }

@@ -72,6 +72,16 @@ function errnoOf(f: () => unknown): string {
   }
 }
 
+/** The answer, or undefined when the kernel refuses the call with EINVAL. */
+function unlessEinval<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof SyscallError && e.errno === EINVAL) return undefined;
+    throw e;
+  }
+}
+
 interface Edu {
   container: Container;
   device: Device;
@@ -139,27 +149,13 @@ await check('vfio on edu: group and container, GET_INFO, every region with its c
   const info = device.info();
   const flags = VFIO_DEVICE_FLAGS.decode(info.flags).names;
   expect('GET_INFO flags', flags.includes('PCI'), flags.join(' '));
-  const regions = Array.from({ length: info.numRegions }, (_, i) => {
-    try {
-      return device.regionInfo(i);
-    } catch (e) {
-      // vfio-pci refuses the VGA region of a device without VGA with EINVAL: absent, not an error.
-      if (e instanceof SyscallError && e.errno === EINVAL) return undefined;
-      throw e;
-    }
-  });
+  // vfio-pci refuses the VGA region of a device without VGA, and the ERR IRQ of one that is not
+  // PCI Express (edu is conventional PCI), with EINVAL: absent, not an error.
+  const regions = Array.from({ length: info.numRegions }, (_, i) => unlessEinval(() => device.regionInfo(i)));
   const bar0 = regions[VFIO_PCI_BAR0_REGION_INDEX];
   if (!bar0) throw new Error('no BAR0');
   expect('BAR0', VFIO_REGION_INFO_FLAG.has(bar0.flags, VFIO_REGION_INFO_FLAG_MMAP), 'is not mappable');
-  // vfio-pci refuses the ERR index of a device that is not PCI Express (edu is conventional PCI).
-  const irqs = Array.from({ length: info.numIrqs }, (_, i) => {
-    try {
-      return device.irqInfo(i);
-    } catch (e) {
-      if (e instanceof SyscallError && e.errno === EINVAL) return undefined;
-      throw e;
-    }
-  });
+  const irqs = Array.from({ length: info.numIrqs }, (_, i) => unlessEinval(() => device.irqInfo(i)));
   const viaRead = new Uint8Array(u32.size);
   device.read(bar0, BigInt(EDU.ID), viaRead);
   const id = u32.decode(new DataView(viaRead.buffer), 0);
