@@ -15,13 +15,18 @@ dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v cpio >/dev/null 2>&1 || need+=(cpio)
 command -v depmod >/dev/null 2>&1 || need+=(kmod)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+fail() {
+  echo "kernel: $*" >&2
+  exit 1
+}
 # A fresh machine may have no package lists yet: the kernel package is found through them too.
 if [ ${#need[@]} -gt 0 ] || ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then
-  apt-get update -qq
+  [ "$(id -u)" -eq 0 ] || fail "needs root to install ${need[*]:-nothing} and refresh the package lists (or install them and run again)"
+  apt-get update -qq || fail "apt-get update failed: no Debian package lists"
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "kernel: installing ${need[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || fail "could not install ${need[*]}"
 fi
 
 # The guest sees the host's root as it is, read-only: the checkout and this folder included,
@@ -29,8 +34,9 @@ fi
 WORK=$(mktemp -d /var/tmp/uapigen-kernel.XXXXXX)
 [ -n "${KEEP_KERNEL_WORK:-}" ] || trap 'rm -rf "$WORK"' EXIT
 IMAGE=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
-(cd "$WORK" && apt-get download "$IMAGE" >/dev/null 2>&1)
-dpkg-deb -x "$WORK"/linux-image-*.deb "$WORK/root"
+[ -n "$IMAGE" ] || fail "apt does not know which kernel linux-image-amd64 stands for"
+(cd "$WORK" && apt-get download "$IMAGE" >"$WORK/download.log" 2>&1) || fail "could not download $IMAGE: $(tail -n 1 "$WORK/download.log")"
+dpkg-deb -x "$WORK"/linux-image-*.deb "$WORK/root" || fail "could not unpack $IMAGE"
 KVER=$(ls "$WORK/root/lib/modules")
 depmod -b "$WORK/root" "$KVER"
 
@@ -73,7 +79,11 @@ set -e
 # A result line may share the console line with the firmware's last output: match it anywhere.
 grep -ao 'KERNEL-TEST .*' "$WORK/console.log" | sed 's/\r$//' || true
 if [ $status -ne 0 ] || ! grep -aq 'KERNEL-TEST done [0-9]* passed, 0 failed' "$WORK/console.log" || grep -aq 'KERNEL-TEST \(not ok\|fatal\)' "$WORK/console.log"; then
-  echo "kernel: the guest did not finish cleanly (qemu status $status)"
+  if [ $status -eq 124 ]; then
+    echo "kernel: the guest did not finish within ${TIMEOUT} s (KERNEL_TEST_TIMEOUT); QEMU was stopped"
+  else
+    echo "kernel: the guest did not finish cleanly (qemu status $status)"
+  fi
   grep -a 'qemu[:-]' "$WORK/console.log" | head -n 5 | sed 's/\r$//' || true
   echo "kernel: console tail:"
   tail -n 30 "$WORK/console.log" | sed 's/\r$//'
