@@ -1,6 +1,7 @@
-// `uapigen devices [--sim typed|fixed]`: lists vfio-vhost devices the way `lspci -v` would:
-// API string, device flags by name, each region with its capability chain, each IRQ index,
-// and the vhost features by name.
+// `uapigen devices [--sim typed|fixed] [--kernel]`: lists devices the way `lspci -v` would.
+// describeVfio is what VFIO tells of any device (flags by name, each region with its capability
+// chain, each IRQ index); a vfio-vhost device adds its API string, region roles and vhost
+// features; --kernel lists what a real kernel has bound to vfio-pci.
 import { ENOENT } from '../generated/errno.js';
 import { VFIO_DEVICE_FLAGS, VFIO_TYPE1v2_IOMMU } from '../generated/vfio.js';
 import type { FlagFamily, Flags } from './codegen-v1.js';
@@ -35,8 +36,9 @@ function refusedAs<T>(f: () => T): T | string {
 
 /**
  * What VFIO itself tells of any device, the part a real kernel and the simulator share: device
- * flags by name, each region (a refused index is listed with its errno, as vfio-pci refuses
- * the VGA region of a device without one, and the ERR IRQ of one that is not PCI Express) with its capability chain, and each IRQ index.
+ * flags by name, each region with its capability chain, and each IRQ index. An index the
+ * kernel refuses is listed with its errno: vfio-pci refuses the VGA region of a device without
+ * VGA, and the ERR IRQ of one that is not PCI Express.
  */
 export function describeVfio(device: Device, info: DeviceInfo, flags: FlagFamily<'vfio_device_info.flags', Record<string, Flags<'vfio_device_info.flags'>>> = VFIO_DEVICE_FLAGS, roleOf: (index: number) => string | undefined = () => undefined): string[] {
   const out: string[] = [];

@@ -5,7 +5,8 @@
 // constructing it says why it is unavailable; the rest of the runtime does not need it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { O_CLOEXEC, O_NONBLOCK, O_RDWR, MAP_ANONYMOUS, MAP_SHARED, POLLIN, PROT_READ, PROT_WRITE, pollfd } from '../../generated/linux_io.js';
+import { O_CLOEXEC, O_NONBLOCK, O_RDWR, MAP_ANONYMOUS, MAP_SHARED, POLLIN, POLLNVAL, PROT_READ, PROT_WRITE, pollfd } from '../../generated/linux_io.js';
+import { EBADF } from '../../generated/errno.js';
 import { Backend } from '../backend.js';
 import { SyscallError } from '../errors.js';
 import { BITS_PER_BYTE, NO_FILE } from '../policy.js';
@@ -116,16 +117,27 @@ export class LinuxBackend implements Backend {
     return this.call('eventfd', 'eventfd', 0, O_NONBLOCK | O_CLOEXEC);
   }
 
-  /** poll(2) runs on one of koffi's worker threads, so the event loop is never blocked. */
-  waitReadable(fd: number, timeoutMs: number): Promise<boolean> {
-    const arg = pollfd.toBytes({ fd, events: POLLIN, revents: 0 });
-    return new Promise((resolve, reject) => {
-      this.fns.poll.async(arg, 1, timeoutMs, (err: unknown, r: number) => {
-        if (err) return reject(err);
-        if (r < 0) return reject(new SyscallError('poll', this.koffi.errno(), `fd ${fd}`));
-        resolve(r > 0 && (pollfd.fromBytes(arg).revents & POLLIN) !== 0);
-      });
-    });
+  /**
+   * poll(2) runs on one of koffi's worker threads, so the event loop is never blocked. A failed
+   * poll's errno belongs to that thread: the same poll is asked again here, without waiting, to
+   * learn it (EBADF, say); if that one succeeds, the first was interrupted and the wait goes on.
+   */
+  async waitReadable(fd: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const arg = pollfd.toBytes({ fd, events: POLLIN, revents: 0 });
+      const r = await new Promise<number>((resolve, reject) => this.fns.poll.async(arg, 1, Math.max(0, deadline - Date.now()), (err: unknown, n: number) => (err ? reject(err) : resolve(n))));
+      if (r >= 0) return r > 0 && this.readable(fd, arg);
+      const again = pollfd.toBytes({ fd, events: POLLIN, revents: 0 });
+      if (this.call('poll', `fd ${fd}`, again, 1, 0) > 0) return this.readable(fd, again);
+    }
+  }
+
+  /** What poll answered for one fd: POLLNVAL means the fd is not open, which poll itself does not fail on. */
+  private readable(fd: number, answer: Uint8Array): boolean {
+    const revents = pollfd.fromBytes(answer).revents;
+    if (revents & POLLNVAL) throw new SyscallError('poll', EBADF, `fd ${fd} is not open`);
+    return (revents & POLLIN) !== 0;
   }
 
   readAttribute(path: string): string {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EAGAIN, ENOENT, ENOTTY } from '../../generated/errno.js';
 import { u64 } from '../../runtime/codegen-v1.js';
-import { IoctlError } from '../../runtime/errors.js';
+import { IoctlError, SyscallError } from '../../runtime/errors.js';
 import { LinuxBackend, LinuxBackendUnavailable } from '../../runtime/linux/backend.js';
 import { Container } from '../../runtime/vfio/container.js';
 
@@ -67,6 +67,11 @@ l('waitReadable: poll on a worker thread, false on timeout, true once the eventf
   } finally {
     linux.close(fd);
   }
+  // poll does not fail on a closed fd; it flags it, and the backend says EBADF.
+  await linux.waitReadable(fd, 1000).then(
+    () => assert.unreachable('a closed fd was waited on'),
+    (e) => assert.ok(e instanceof SyscallError && e.code === 'EBADF', String(e)),
+  );
 });
 
 l('errors come back typed with the kernel\'s errno: no such file, ioctl on a file', () => {
