@@ -10,9 +10,16 @@ export class SimEventfd {
     this.waiters = [];
     for (const wake of woken) wake();
   }
-  whenReadable(wake: () => void): void {
-    if (this.counter !== 0n) wake();
-    else this.waiters.push(wake);
+  /** Calls `wake` once the counter is non-zero; the answer takes the wish back (a wait that timed out). */
+  whenReadable(wake: () => void): () => void {
+    if (this.counter !== 0n) {
+      wake();
+      return () => {};
+    }
+    this.waiters.push(wake);
+    return () => {
+      this.waiters = this.waiters.filter((w) => w !== wake);
+    };
   }
   /** The counter, cleared; undefined when it is zero (a read would be EAGAIN). */
   take(): bigint | undefined {

@@ -126,11 +126,20 @@ export class SimKernel implements Backend {
   waitReadable(fd: number, timeoutMs: number): Promise<boolean> {
     const e = this.eventfdOf(fd, 'poll');
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      e.whenReadable(() => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let woken = false;
+      const cancel = e.whenReadable(() => {
+        woken = true;
         clearTimeout(timer);
         resolve(true);
       });
+      // Already readable: no timer left behind to keep the process waiting.
+      if (!woken) {
+        timer = setTimeout(() => {
+          cancel();
+          resolve(false);
+        }, timeoutMs);
+      }
     });
   }
 

@@ -281,6 +281,7 @@ t('waitReadable on a simulated eventfd: false on timeout, true when the device s
   const kernel = new SimKernel();
   const fd = kernel.eventfd();
   assert.is(await kernel.waitReadable(fd, 10), false);
+  assert.is((kernel.eventfdOf(fd, 'test') as unknown as { waiters: unknown[] }).waiters.length, 0, 'a wait that timed out leaves no waiter behind');
   const waiting = kernel.waitReadable(fd, 5000);
   setTimeout(() => kernel.eventfdOf(fd, 'test').signal(), 10);
   assert.is(await waiting, true);
