@@ -33,6 +33,7 @@ import { Group } from '../../runtime/vfio/group.js';
 import { Registers } from '../../runtime/vfio/registers.js';
 import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
 import { VhostKernelTransport } from '../../runtime/vhost/kernel-transport.js';
+import type { VhostTransport } from '../../runtime/vhost/transport.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { ALIGN, splitSizes } from '../../runtime/virtio/split-layout.js';
@@ -273,6 +274,32 @@ await check('bad input reaches the kernel and comes back typed, with the errno t
   const wrong = cases.filter(([, kernel, simulated, want]) => kernel !== want || simulated !== want);
   expect('errnos', wrong.length === 0, wrong.map(([what, kernel, simulated, want]) => `${what}: kernel ${kernel}, simulator ${simulated}, expected ${want}`).join('; '));
   return cases.map(([what, kernel]) => `${what}: ${kernel}`).join('; ');
+});
+
+await check('vhost requests: the kernel\'s vhost-net and the simulated vfio-vhost device refuse the same bad requests with the same errno', () => {
+  const kernel = new VhostKernelTransport(linux);
+  const simDevice = new VfioVhostDevice(new SimKernel(), { group: GROUP_ID, name: DEVICE_NAME });
+  const sim = simDevice.vhost;
+  try {
+    const rows: [string, (t: VhostTransport) => unknown, string][] = [
+      ['SET_VRING_NUM before SET_OWNER', (t) => t.setVringNum(0, 256), 'EPERM'],
+      ['SET_OWNER', (t) => t.setOwner(), 'accepted'],
+      ['SET_OWNER again', (t) => t.setOwner(), 'EBUSY'],
+      ['SET_VRING_NUM of a ring past the last', (t) => t.setVringNum(2, 256), 'ENOBUFS'],
+      ['SET_VRING_NUM of 3 entries', (t) => t.setVringNum(0, 3), 'EINVAL'],
+    ];
+    // A feature bit neither side offers.
+    const offered = kernel.getFeatures() | sim.getFeatures();
+    const bit = Array.from({ length: 64 }, (_, b) => b).find((b) => !(offered & featureBit(b)))!;
+    rows.push([`SET_FEATURES with bit ${bit}, offered by neither`, (t) => t.setFeatures(featureBit(bit)), 'EOPNOTSUPP']);
+    const results = rows.map(([what, call, want]) => ({ what, want, kernel: errnoOf(() => call(kernel)), simulated: errnoOf(() => call(sim)) }));
+    const wrong = results.filter((r) => r.kernel !== r.want || r.simulated !== r.want);
+    expect('errnos', wrong.length === 0, wrong.map((r) => `${r.what}: kernel ${r.kernel}, simulator ${r.simulated}, expected ${r.want}`).join('; '));
+    return results.map((r) => `${r.what}: ${r.kernel}`).join('; ');
+  } finally {
+    kernel.close();
+    simDevice.close();
+  }
 });
 
 await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel, frames the kernel sends arrive on the RX virtqueue, the call eventfd signalled', async () => {
