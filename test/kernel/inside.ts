@@ -43,7 +43,8 @@ import { buildUdpFrame, ipv4, mac, parseUdpFrame } from './frames.js';
 const linux = new LinuxBackend();
 let passed = 0;
 let failed = 0;
-const WAIT_MS = 5000;
+// Generous: TCG on a loaded CI machine is slow, and a wait only lasts this long when a check fails.
+const WAIT_MS = 15000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hex = (v: number | bigint) => `0x${v.toString(16)}`;
 
