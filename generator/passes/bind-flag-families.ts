@@ -65,6 +65,20 @@ function fitsField(s: Session, type: CType | undefined, run: Constant[]): boolea
   return run.every((c) => (c.value as bigint) >= 0n && (c.value as bigint) < 1n << bits);
 }
 
+/** The constants strictly between two lines, from a list sorted by line (binary search, then a slice). */
+function between(sorted: Constant[], from: number, to: number): Constant[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid].loc.line <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < sorted.length && sorted[end].loc.line < to) end++;
+  return sorted.slice(lo, end);
+}
+
 export function bindFlagFamilies(s: Session): void {
   const byFile = new Map<Loc['file'], Constant[]>();
   for (const c of s.model.constants) {
@@ -73,6 +87,7 @@ export function bindFlagFamilies(s: Session): void {
     list.push(c);
     byFile.set(c.loc.file, list);
   }
+  for (const list of byFile.values()) list.sort((a, b) => a.loc.line - b.loc.line);
   for (const rec of s.model.records) {
     const constants = byFile.get(rec.loc.file);
     if (!constants) continue;
@@ -80,7 +95,7 @@ export function bindFlagFamilies(s: Session): void {
     for (let k = 0; k < fields.length; k++) {
       const from = fields[k].line;
       const to = k + 1 < fields.length ? fields[k + 1].line : rec.decl.endAt.line;
-      const run = constants.filter((c) => c.loc.line > from && c.loc.line < to);
+      const run = between(constants, from, to);
       if (run.length === 0 || !fitsField(s, fields[k].type, run)) continue;
       const family: FlagFamily = {
         name: familyName(run.map((c) => c.name), rec.name),

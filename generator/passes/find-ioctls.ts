@@ -83,7 +83,10 @@ export function findIoctls(s: Session): void {
       if (!next || next.params) break;
       body = next.body;
     }
-    const call = invocation(body) ?? invocation(evaluateMacro(s, m, HIDDEN).tokens);
+    // Expanding again (with _IO* kept whole) can only change a body that names a macro; most
+    // constants are plain numbers and are not expanded a second time.
+    const expands = body.some((t) => t.kind === 'ident' && pp.macros.has(t.text));
+    const call = invocation(body) ?? (expands ? invocation(evaluateMacro(s, m, HIDDEN).tokens) : undefined);
     if (!call) continue;
     const v = c.value as bigint;
     const field = (sh: bigint, mask: bigint) => Number((v >> sh) & mask);
