@@ -9,7 +9,7 @@ import { u16, u32, u8 } from '../codegen-v1.js';
 import { PCI_CAPABILITY_LIST, PCI_CAP_ID_VNDR, PCI_CAP_LIST_ID, PCI_CAP_LIST_NEXT, PCI_COMMAND, PCI_COMMAND_MASTER, PCI_STATUS, PCI_STATUS_CAP_LIST } from '../../generated/pci_regs.js';
 import { VFIO_PCI_BAR0_REGION_INDEX, VFIO_PCI_CONFIG_REGION_INDEX } from '../../generated/vfio.js';
 import { VIRTIO_CONFIG_S_ACKNOWLEDGE, VIRTIO_CONFIG_S_DRIVER, VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FAILED, VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_NEEDS_RESET } from '../../generated/virtio_config.js';
-import { VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_CAP_NOTIFY_CFG, virtio_pci_cap, virtio_pci_common_cfg, virtio_pci_notify_cap } from '../../generated/virtio_pci.js';
+import { VIRTIO_MSI_NO_VECTOR, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_CAP_NOTIFY_CFG, virtio_pci_cap, virtio_pci_common_cfg, virtio_pci_notify_cap } from '../../generated/virtio_pci.js';
 import { BITS_PER_BYTE, PCI_MAX_CAPABILITIES, VIRTIO_RESET_POLLS } from '../policy.js';
 import { DmaPiece } from '../dma-pool.js';
 import { Device, RegionInfo } from '../vfio/device.js';
@@ -139,8 +139,12 @@ export class VirtioPciDevice {
     return features;
   }
 
-  /** Hands queue `index` its rings (their IOVAs) and enables it; `num` must not exceed the device's maximum. */
-  setupQueue(index: number, num: number, rings: { desc: DmaPiece; avail: DmaPiece; used: DmaPiece }): void {
+  /**
+   * Hands queue `index` its rings (their IOVAs) and enables it; `num` must not exceed the
+   * device's maximum. With `vector`, the queue's used-buffer interrupts go to that MSI-X vector
+   * (which the caller has wired to an eventfd with VFIO_DEVICE_SET_IRQS); without, none are sent.
+   */
+  setupQueue(index: number, num: number, rings: { desc: DmaPiece; avail: DmaPiece; used: DmaPiece }, vector = VIRTIO_MSI_NO_VECTOR): void {
     this.write('queue_select', index);
     const max = this.read('queue_size');
     if (max === 0) throw new VirtioPciError(`${this.device.name}: queue ${index} does not exist`);
@@ -155,7 +159,16 @@ export class VirtioPciDevice {
       this.write(hi, highWord(piece.iova));
     }
     this.notifyOffsets[index] = this.read('queue_notify_off') * this.notify.multiplier;
+    // The device answers NO_VECTOR when it cannot take the vector (virtio 1.x, 4.1.5.1.2).
+    this.write('queue_msix_vector', vector);
+    if (this.read('queue_msix_vector') !== vector) throw new VirtioPciError(`${this.device.name}: queue ${index} refused MSI-X vector ${vector}`);
     this.write('queue_enable', 1);
+  }
+
+  /** Where configuration-change interrupts go: an MSI-X vector, or none. */
+  setConfigVector(vector: number): void {
+    this.write('msix_config', vector);
+    if (this.read('msix_config') !== vector) throw new VirtioPciError(`${this.device.name}: configuration changes refused MSI-X vector ${vector}`);
   }
 
   /** DRIVER_OK: the device may use its queues. A device that wants a reset says so here. */

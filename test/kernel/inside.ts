@@ -11,13 +11,14 @@ import { EINVAL } from '../../generated/errno.js';
 import { PCI_COMMAND, PCI_COMMAND_MASTER } from '../../generated/pci_regs.js';
 import {
   VFIO_DEVICE_FLAGS, VFIO_PCI_BAR0_REGION_INDEX, VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_REGION_INFO_FLAG, VFIO_REGION_INFO_FLAG_MMAP,
-  VFIO_TYPE1v2_IOMMU,
+  VFIO_PCI_MSIX_IRQ_INDEX, VFIO_TYPE1v2_IOMMU,
 } from '../../generated/vfio.js';
 import { VHOST_NET_F_VIRTIO_NET_HDR } from '../../generated/vhost.js';
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VFIO_VHOST_NUM_REGIONS, VFIO_VHOST_VQ_IRQ_INDEX } from '../../generated/vfio_vhost.js';
 import { VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { ETH_ALEN, ETH_P_802_EX1, ethhdr } from '../../generated/inet.js';
 import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
+import { VIRTIO_MSI_NO_VECTOR } from '../../generated/virtio_pci.js';
 import { VIRTIO_NET_MODERN_DEVICE, VIRTIO_PCI_VENDOR } from './virtio-pci-ids.js';
 import { virtio_net_config, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { u16, u32, u64 } from '../../runtime/codegen-v1.js';
@@ -460,11 +461,16 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   const TXQ = 1;
   const rxRings = rings();
   const txRings = rings();
-  receiver.setupQueue(RXQ, num, rxRings);
+  // The receiver's RX queue interrupts through MSI-X vector 0, which VFIO signals on an eventfd.
+  const rxIrq = linux.eventfd();
+  receiver.device.setIrqEventfds(VFIO_PCI_MSIX_IRQ_INDEX, 0, [rxIrq]);
+  receiver.setConfigVector(VIRTIO_MSI_NO_VECTOR);
+  receiver.setupQueue(RXQ, num, rxRings, 0);
   sender.setupQueue(TXQ, num, txRings);
   receiver.driverOk();
   sender.driverOk();
   const rx = new SplitQueueDriver<number>(num, rxRings, false);
+  rx.setInterrupts(true);
   const tx = new SplitQueueDriver<number>(num, txRings, false);
   const macAt = virtio_net_config.offsetOf('mac');
   const [srcMac, dstMac] = [sender, receiver].map((d) => d.readDeviceConfig(macAt, ETH_ALEN));
@@ -483,6 +489,8 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   };
   let got = 0;
   let sent = 0;
+  let interrupts = 0;
+  const counter = new Uint8Array(u64.size);
   const deadline = Date.now() + WAIT_MS;
   while (got < frames && Date.now() < deadline) {
     for (; sent < frames && sent < got + num / 2; sent++) {
@@ -494,7 +502,10 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
     }
     tx.publish();
     sender.kick(TXQ);
-    await sleep(1);
+    if (await linux.waitReadable(rxIrq, Math.max(0, deadline - Date.now()))) {
+      linux.read(rxIrq, counter);
+      interrupts++;
+    }
     while (tx.getUsed());
     for (let u = rx.getUsed(); u; u = rx.getUsed()) {
       const frame = rxBufs[u.token!].bytes.subarray(hdr, u.length);
@@ -506,10 +517,13 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
     rx.publish();
     receiver.kick(RXQ);
   }
-  expect('RX', got === frames, `${got} of ${frames} frames arrived`);
+  expect('RX', got === frames, `${got} of ${frames} frames arrived (${interrupts} interrupts)`);
+  expect('RX interrupts', interrupts > 0, 'the RX queue never interrupted through MSI-X');
+  receiver.device.disableIrqs(VFIO_PCI_MSIX_IRQ_INDEX);
+  linux.close(rxIrq);
   const hexMac = (m: Uint8Array) => [...m].map((x) => x.toString(16).padStart(2, '0')).join(':');
   [sender, receiver].forEach((d) => d.reset());
-  return `${nets.join(' -> ')}: features VERSION_1 ACCESS_PLATFORM; ${frames} frames of 60-1459 bytes from ${hexMac(srcMac)} to ${hexMac(dstMac)} through QEMU's hub, all identical`;
+  return `${nets.join(' -> ')}: features VERSION_1 ACCESS_PLATFORM; ${frames} frames of 60-1459 bytes from ${hexMac(srcMac)} to ${hexMac(dstMac)} through QEMU's hub, all identical; the receiver woken by ${interrupts} MSI-X interrupts on an eventfd`;
 });
 
 console.log(`KERNEL-TEST done ${passed} passed, ${failed} failed`);
