@@ -80,6 +80,19 @@ static struct chain *fail(struct device *d, int code)
 	return NULL;
 }
 
+/* As SplitQueueDevice.map: a wrapping address, or one outside the DMA map, breaks the queue. */
+static int64_t map(struct device *d, uint64_t addr, uint32_t len)
+{
+	if (addr + len < addr) {
+		d->broken = 9;
+		return -1;
+	}
+	int64_t at = translate(d->dma, addr, len);
+	if (at < 0)
+		d->broken = 10;
+	return at;
+}
+
 static struct chain *walk(struct device *d, uint16_t head)
 {
 	struct chain *c = d->chains[head];
@@ -107,11 +120,9 @@ static struct chain *walk(struct device *d, uint16_t head)
 				return fail(d, 7);
 			if (len == 0 || len % sizeof(struct vring_desc) || len / sizeof(struct vring_desc) > MAX_QUEUE)
 				return fail(d, 8);
-			if (addr + len < addr)
-				return fail(d, 9);
-			int64_t at = translate(d->dma, addr, len);
+			int64_t at = map(d, addr, len);
 			if (at < 0)
-				return fail(d, 10);
+				return NULL;
 			table = (struct vring_desc *)(d->dma->memory + at);
 			size = len / sizeof(struct vring_desc);
 			indirect = 1;
@@ -122,11 +133,9 @@ static struct chain *walk(struct device *d, uint16_t head)
 		int write = (flags & VRING_DESC_F_WRITE) != 0;
 		if (!write && c->count > c->writable_from)
 			return fail(d, 11);
-		if (addr + len < addr)
-			return fail(d, 9);
-		int64_t at = translate(d->dma, addr, len);
+		int64_t at = map(d, addr, len);
 		if (at < 0)
-			return fail(d, 10);
+			return NULL;
 		chain_add(c, (int32_t)at, (int32_t)len, write);
 		if (c->readable_length + c->writable_length >= (1ull << 32))
 			return fail(d, 12);
