@@ -1,6 +1,6 @@
 // Runs inside the QEMU guest (test/kernel/harness.sh): the unchanged runtime against the real
-// kernel's VFIO (QEMU's edu device bound to vfio-pci, behind an emulated Intel IOMMU) and
-// vhost-net (with a tap). Prints `KERNEL-TEST ok|not ok <name>: <detail>` for each check,
+// kernel's VFIO (QEMU's edu device bound to vfio-pci, behind an emulated Intel IOMMU),
+// vhost-net (with a tap), and two virtio-net-pci functions driven from user space over VFIO. Prints `KERNEL-TEST ok|not ok <name>: <detail>` for each check,
 // `KERNEL-TEST info ...` for what the harness shows but does not judge, and a final
 // `KERNEL-TEST done N passed, M failed`.
 import { execFileSync } from 'node:child_process';
@@ -8,19 +8,17 @@ import { createSocket } from 'node:dgram';
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EINVAL } from '../../generated/errno.js';
+import { ETH_ALEN, ETH_P_802_EX1, ethhdr } from '../../generated/inet.js';
 import { PCI_COMMAND, PCI_COMMAND_MASTER } from '../../generated/pci_regs.js';
 import {
-  VFIO_DEVICE_FLAGS, VFIO_PCI_BAR0_REGION_INDEX, VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_REGION_INFO_FLAG, VFIO_REGION_INFO_FLAG_MMAP,
-  VFIO_PCI_MSIX_IRQ_INDEX, VFIO_TYPE1v2_IOMMU,
+  VFIO_DEVICE_FLAGS, VFIO_PCI_BAR0_REGION_INDEX, VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_REGION_INFO_FLAG,
+  VFIO_REGION_INFO_FLAG_MMAP, VFIO_TYPE1v2_IOMMU,
 } from '../../generated/vfio.js';
-import { VHOST_NET_F_VIRTIO_NET_HDR } from '../../generated/vhost.js';
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VFIO_VHOST_NUM_REGIONS, VFIO_VHOST_VQ_IRQ_INDEX } from '../../generated/vfio_vhost.js';
+import { VHOST_NET_F_VIRTIO_NET_HDR } from '../../generated/vhost.js';
 import { VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
-import { ETH_ALEN, ETH_P_802_EX1, ethhdr } from '../../generated/inet.js';
-import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
-import { VIRTIO_MSI_NO_VECTOR } from '../../generated/virtio_pci.js';
-import { VIRTIO_NET_MODERN_DEVICE, VIRTIO_PCI_VENDOR } from './virtio-pci-ids.js';
 import { virtio_net_config, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
+import { VIRTIO_MSI_NO_VECTOR } from '../../generated/virtio_pci.js';
 import { u16, u32, u64 } from '../../runtime/codegen-v1.js';
 import { DmaPool } from '../../runtime/dma-pool.js';
 import { SyscallError } from '../../runtime/errors.js';
@@ -37,9 +35,11 @@ import { VhostKernelTransport } from '../../runtime/vhost/kernel-transport.js';
 import type { VhostTransport } from '../../runtime/vhost/transport.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
+import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
 import { ALIGN, splitSizes } from '../../runtime/virtio/split-layout.js';
 import { EDU } from './edu.js';
 import { buildUdpFrame, ipv4, mac, parseUdpFrame } from './frames.js';
+import { VIRTIO_NET_MODERN_DEVICE, VIRTIO_PCI_VENDOR } from './virtio-pci-ids.js';
 
 const linux = new LinuxBackend();
 let passed = 0;
