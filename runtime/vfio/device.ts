@@ -1,7 +1,8 @@
 // A VFIO device: its info, regions (with their capability chains), IRQs, and region I/O.
-import { s32 } from '../codegen-v1.js';
+import { s32, u16 } from '../codegen-v1.js';
+import { PCI_COMMAND, PCI_COMMAND_MASTER } from '../../generated/pci_regs.js';
 import {
-  VFIO_IRQ_INFO, VFIO_IRQ_SET, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
+  VFIO_IRQ_INFO, VFIO_IRQ_SET, VFIO_PCI_CONFIG_REGION_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
   VFIO_REGION_INFO_FLAG, VFIO_REGION_INFO_FLAG_CAPS, vfio_device_info, vfio_ioctls, vfio_irq_info, vfio_irq_set, vfio_region_info,
   vfio_region_info_capabilities,
 } from '../../generated/vfio.js';
@@ -107,6 +108,19 @@ export class Device {
 
   mmap(region: RegionInfo, offset: bigint, length: number): Uint8Array {
     return this.backend.mmap(this.fd, region.offset + offset, length);
+  }
+
+  /**
+   * A PCI function may not master the bus (do DMA) until its driver sets PCI_COMMAND_MASTER in
+   * the command register of config space; vfio-pci leaves that to user space.
+   */
+  enablePciBusMaster(): void {
+    const config = this.regionInfo(VFIO_PCI_CONFIG_REGION_INDEX);
+    const command = new Uint8Array(u16.size);
+    this.read(config, BigInt(PCI_COMMAND), command);
+    const view = new DataView(command.buffer);
+    u16.encode(u16.decode(view, 0) | PCI_COMMAND_MASTER, view, 0);
+    this.write(config, BigInt(PCI_COMMAND), command);
   }
 
   /** A region's registers through an mmap of all of it, each access of its exact width. */

@@ -6,13 +6,13 @@
 // register is a field of a generated record (virtio_pci_common_cfg), read and written at the
 // width the record gives it.
 import { u16, u32, u8 } from '../codegen-v1.js';
-import { PCI_CAPABILITY_LIST, PCI_CAP_ID_VNDR, PCI_CAP_LIST_ID, PCI_CAP_LIST_NEXT, PCI_COMMAND, PCI_COMMAND_MASTER, PCI_STATUS, PCI_STATUS_CAP_LIST } from '../../generated/pci_regs.js';
+import { PCI_CAPABILITY_LIST, PCI_CAP_ID_VNDR, PCI_CAP_LIST_ID, PCI_CAP_LIST_NEXT, PCI_STATUS, PCI_STATUS_CAP_LIST } from '../../generated/pci_regs.js';
 import { VFIO_PCI_BAR0_REGION_INDEX, VFIO_PCI_CONFIG_REGION_INDEX } from '../../generated/vfio.js';
 import { VIRTIO_CONFIG_S_ACKNOWLEDGE, VIRTIO_CONFIG_S_DRIVER, VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FAILED, VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_NEEDS_RESET } from '../../generated/virtio_config.js';
 import { VIRTIO_MSI_NO_VECTOR, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_CAP_NOTIFY_CFG, virtio_pci_cap, virtio_pci_common_cfg, virtio_pci_notify_cap } from '../../generated/virtio_pci.js';
 import { BITS_PER_BYTE, PCI_MAX_CAPABILITIES, VIRTIO_RESET_POLLS } from '../policy.js';
 import { DmaPiece } from '../dma-pool.js';
-import { Device, RegionInfo } from '../vfio/device.js';
+import { Device } from '../vfio/device.js';
 import { Registers } from '../vfio/registers.js';
 
 export class VirtioPciError extends Error {
@@ -37,14 +37,13 @@ export class VirtioPciDevice {
   readonly common: Window;
   readonly notify: Window & { multiplier: number };
   readonly deviceConfig: Window | undefined;
-  private readonly configRegion: RegionInfo;
   private readonly bars = new Map<number, Registers>();
   private readonly notifyOffsets: number[] = [];
 
   constructor(readonly device: Device) {
-    this.configRegion = device.regionInfo(VFIO_PCI_CONFIG_REGION_INDEX);
-    const config = new Uint8Array(Number(this.configRegion.size));
-    device.read(this.configRegion, 0n, config);
+    const configRegion = device.regionInfo(VFIO_PCI_CONFIG_REGION_INDEX);
+    const config = new Uint8Array(Number(configRegion.size));
+    device.read(configRegion, 0n, config);
     const view = new DataView(config.buffer);
     if (!(u16.decode(view, PCI_STATUS) & PCI_STATUS_CAP_LIST)) throw new VirtioPciError(`${device.name}: no capability list in config space: not a modern virtio device`);
     const found = new Map<number, { at: number; cap: virtio_pci_cap }>();
@@ -85,15 +84,6 @@ export class VirtioPciDevice {
 
   get status(): number {
     return this.read('device_status');
-  }
-
-  /** The device may not master the bus (DMA) until the driver allows it in its command register. */
-  enableBusMaster(): void {
-    const command = new Uint8Array(u16.size);
-    this.device.read(this.configRegion, BigInt(PCI_COMMAND), command);
-    const view = new DataView(command.buffer);
-    u16.encode(u16.decode(view, 0) | PCI_COMMAND_MASTER, view, 0);
-    this.device.write(this.configRegion, BigInt(PCI_COMMAND), command);
   }
 
   /** Writes 0 to the status and waits, bounded, for the device to read back 0 (reset done). */

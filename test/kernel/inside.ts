@@ -9,9 +9,8 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } fr
 import { basename } from 'node:path';
 import { EINVAL } from '../../generated/errno.js';
 import { ETH_ALEN, ETH_P_802_EX1, ethhdr } from '../../generated/inet.js';
-import { PCI_COMMAND, PCI_COMMAND_MASTER } from '../../generated/pci_regs.js';
 import {
-  VFIO_DEVICE_FLAGS, VFIO_PCI_BAR0_REGION_INDEX, VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_REGION_INFO_FLAG,
+  VFIO_DEVICE_FLAGS, VFIO_PCI_BAR0_REGION_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_REGION_INFO_FLAG,
   VFIO_REGION_INFO_FLAG_MMAP, VFIO_TYPE1v2_IOMMU,
 } from '../../generated/vfio.js';
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VFIO_VHOST_NUM_REGIONS, VFIO_VHOST_VQ_IRQ_INDEX } from '../../generated/vfio_vhost.js';
@@ -19,7 +18,7 @@ import { VHOST_NET_F_VIRTIO_NET_HDR } from '../../generated/vhost.js';
 import { VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { virtio_net_config, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { VIRTIO_MSI_NO_VECTOR } from '../../generated/virtio_pci.js';
-import { u16, u32, u64 } from '../../runtime/codegen-v1.js';
+import { u32, u64 } from '../../runtime/codegen-v1.js';
 import { DmaPool } from '../../runtime/dma-pool.js';
 import { SyscallError } from '../../runtime/errors.js';
 import { LinuxBackend } from '../../runtime/linux/backend.js';
@@ -64,8 +63,8 @@ function expect(what: string, ok: boolean, detail: string): void {
   if (!ok) throw new Error(`${what}: ${detail}`);
 }
 
-/** The errno a call is refused with, or 'accepted'. */
-function errnoOf(f: () => unknown): string {
+/** How the kernel answered a call: the errno name it was refused with, or 'accepted'. */
+function outcomeOf(f: () => unknown): string {
   try {
     f();
     return 'accepted';
@@ -193,14 +192,7 @@ async function dmaDone(regs: Registers): Promise<void> {
 await check('vfio on edu: DMA both ways through buffers mapped with VFIO_IOMMU_MAP_DMA, byte for byte', async () => {
   const e = needEdu();
   const regs = needRegs();
-  // Bus mastering is the driver's to enable, in the command register of config space.
-  const config = e.regions[VFIO_PCI_CONFIG_REGION_INDEX];
-  if (!config) throw new Error('no config region');
-  const command = new Uint8Array(u16.size);
-  e.device.read(config, BigInt(PCI_COMMAND), command);
-  const view = new DataView(command.buffer);
-  u16.encode(u16.decode(view, 0) | PCI_COMMAND_MASTER, view, 0);
-  e.device.write(config, BigInt(PCI_COMMAND), command);
+  e.device.enablePciBusMaster();
   const size = EDU.DMA_MAX;
   const page = EDU.BUFFER_SIZE;
   const iovaBase = 1n << BigInt(EDU.DMA_ADDRESS_BITS - 4); // well inside edu's 28-bit DMA mask
@@ -263,12 +255,12 @@ await check('bad input reaches the kernel and comes back typed, with the errno t
   // An address no process maps: below the kernel's mmap_min_addr.
   const nowhere = page;
   const cases: [string, string, string, string][] = [
-    ['GET_REGION_INFO one past the last region', errnoOf(() => e.device.regionInfo(e.regions.length)), errnoOf(() => d.device.regionInfo(VFIO_VHOST_NUM_REGIONS)), 'EINVAL'],
-    ['GET_IRQ_INFO one past the last IRQ index', errnoOf(() => e.device.irqInfo(e.numIrqs)), errnoOf(() => d.device.irqInfo(d.info.numIrqs)), 'EINVAL'],
-    ['SET_IRQS for an IRQ beyond the index count', errnoOf(() => e.device.setIrqEventfds(VFIO_PCI_MSI_IRQ_INDEX, 1, [kfd])), errnoOf(() => d.device.setIrqEventfds(VFIO_VHOST_VQ_IRQ_INDEX, d.vqIrq.count, [sim.eventfd()])), 'EINVAL'],
-    ['MAP_DMA of process memory that is not mapped', errnoOf(() => e.container.mapDma(nowhere, 0n, page)), errnoOf(() => d.container.mapDma(nowhere, 0n, page)), 'EFAULT'],
-    ['MAP_DMA over an IOVA already mapped', errnoOf(() => e.container.mapDma(pool.alloc(0).vaddr, pool.iovaBase, page)), errnoOf(() => d.container.mapDma(simPool.alloc(0).vaddr, simPool.iovaBase, page)), 'EEXIST'],
-    ['MAP_DMA of a size that is not whole pages', errnoOf(() => e.container.mapDma(pool.alloc(0).vaddr, 0n, page - 1n)), errnoOf(() => d.container.mapDma(simPool.alloc(0).vaddr, 0n, page - 1n)), 'EINVAL'],
+    ['GET_REGION_INFO one past the last region', outcomeOf(() => e.device.regionInfo(e.regions.length)), outcomeOf(() => d.device.regionInfo(VFIO_VHOST_NUM_REGIONS)), 'EINVAL'],
+    ['GET_IRQ_INFO one past the last IRQ index', outcomeOf(() => e.device.irqInfo(e.numIrqs)), outcomeOf(() => d.device.irqInfo(d.info.numIrqs)), 'EINVAL'],
+    ['SET_IRQS for an IRQ beyond the index count', outcomeOf(() => e.device.setIrqEventfds(VFIO_PCI_MSI_IRQ_INDEX, 1, [kfd])), outcomeOf(() => d.device.setIrqEventfds(VFIO_VHOST_VQ_IRQ_INDEX, d.vqIrq.count, [sim.eventfd()])), 'EINVAL'],
+    ['MAP_DMA of process memory that is not mapped', outcomeOf(() => e.container.mapDma(nowhere, 0n, page)), outcomeOf(() => d.container.mapDma(nowhere, 0n, page)), 'EFAULT'],
+    ['MAP_DMA over an IOVA already mapped', outcomeOf(() => e.container.mapDma(pool.alloc(0).vaddr, pool.iovaBase, page)), outcomeOf(() => d.container.mapDma(simPool.alloc(0).vaddr, simPool.iovaBase, page)), 'EEXIST'],
+    ['MAP_DMA of a size that is not whole pages', outcomeOf(() => e.container.mapDma(pool.alloc(0).vaddr, 0n, page - 1n)), outcomeOf(() => d.container.mapDma(simPool.alloc(0).vaddr, 0n, page - 1n)), 'EINVAL'],
   ];
   linux.close(kfd);
   e.container.unmapDma(pool.iovaBase, page);
@@ -294,7 +286,7 @@ await check('vhost requests: the kernel\'s vhost-net and the simulated vfio-vhos
     const offered = kernel.getFeatures() | sim.getFeatures();
     const bit = Array.from({ length: 64 }, (_, b) => b).find((b) => !(offered & featureBit(b)))!;
     rows.push([`SET_FEATURES with bit ${bit}, offered by neither`, (t) => t.setFeatures(featureBit(bit)), 'EOPNOTSUPP']);
-    const results = rows.map(([what, call, want]) => ({ what, want, kernel: errnoOf(() => call(kernel)), simulated: errnoOf(() => call(sim)) }));
+    const results = rows.map(([what, call, want]) => ({ what, want, kernel: outcomeOf(() => call(kernel)), simulated: outcomeOf(() => call(sim)) }));
     const wrong = results.filter((r) => r.kernel !== r.want || r.simulated !== r.want);
     expect('errnos', wrong.length === 0, wrong.map((r) => `${r.what}: kernel ${r.kernel}, simulator ${r.simulated}, expected ${r.want}`).join('; '));
     return results.map((r) => `${r.what}: ${r.kernel}`).join('; ');
@@ -452,7 +444,7 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   const pool = new DmaPool(linux, container, 2 * (s.desc + s.avail + s.used + 3 * ALIGN.used) + 2 * num * bufSize, 1n << 32n);
   const wanted = featureBit(VIRTIO_F_VERSION_1) | featureBit(VIRTIO_F_ACCESS_PLATFORM);
   const negotiated = [sender, receiver].map((dev) => {
-    dev.enableBusMaster();
+    dev.device.enablePciBusMaster();
     return dev.negotiate(wanted);
   });
   expect('features', negotiated.every((f) => f === wanted), negotiated.map((f) => `0x${f.toString(16)}`).join(', '));
