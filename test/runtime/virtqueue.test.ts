@@ -231,6 +231,27 @@ v('hostile ring: sizes and addresses the device refuses before use', () => {
   assert.is(new SplitQueueDevice(8, { desc: BigInt(MEM), avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
 });
 
+v('the driver writes an IOVA given as a number or a bigint, below and above 4 GiB, and refuses what is not one', () => {
+  const r = setup(8);
+  const addrOf = (head: number) => r.dv.getBigUint64(r.at.desc + head * DESC.size + DESC.addr, true);
+  const cases: [bigint | number, bigint][] = [
+    [4096, 4096n],
+    [4096n, 4096n],
+    [0xffff_ffff, 0xffff_ffffn],
+    [0x1_0000_0000, 0x1_0000_0000n],
+    [0x12_3456_789a, 0x12_3456_789an],
+    [Number.MAX_SAFE_INTEGER, BigInt(Number.MAX_SAFE_INTEGER)],
+    [(1n << 64n) - 4096n, (1n << 64n) - 4096n],
+  ];
+  for (const [iova, expected] of cases) {
+    const head = r.driver.add([{ iova, length: 1 }], []);
+    assert.is(addrOf(head), expected, `IOVA ${iova}`);
+  }
+  const free = r.driver.free;
+  for (const iova of [-1, 1.5, 2 ** 53, -1n, 1n << 64n]) assert.throws(() => r.driver.add([{ iova, length: 1 }], []), RangeError, `IOVA ${iova}`);
+  assert.is(r.driver.free, free, 'a refused chain takes no descriptor');
+});
+
 v('the driver refuses used entries it never made available, or that claim too much', () => {
   const r = setup(8);
   r.driver.add([], [{ iova: BigInt(r.dataStart), length: 4 }], 'x');
