@@ -46,6 +46,21 @@ export class RingError extends Error {
 }
 
 /**
+ * Messages of the faults the hot paths find, from the numbers they pass (`b` defaults to the
+ * ring size). The cold paths (setup, indirect tables, addresses) write theirs in place.
+ */
+const FAULT_MESSAGES = {
+  'avail-index-jump': (moved: number, num: number) => `avail index moved by ${moved} on a ring of ${num}`,
+  'too-many-in-flight': (inFlight: number, num: number) => `${inFlight} chains in flight on a ring of ${num}`,
+  'head-out-of-range': (head: number, num: number) => `head ${head} on a ring of ${num}`,
+  'next-out-of-range': (i: number, num: number) => `descriptor ${i} of a ring of ${num}`,
+  'chain-loop': (head: number, num: number) => `chain from head ${head} is longer than its table of ${num}`,
+  'readable-after-writable': (head: number) => `a readable buffer after a writable one (head ${head})`,
+  'chain-too-big': (head: number) => `chain from head ${head} holds 4 GiB or more`,
+  'bad-push': (head: number, inFlight: number) => `push of head ${head} with ${inFlight} in flight`,
+} satisfies Partial<Record<RingFault, (a: number, b: number) => string>>;
+
+/**
  * The memory DMA reaches, and IOVA to an offset in it. IOVAs are safe integers here (below
  * 2^53, far above any IOMMU's input width); translate throws when the range is not mapped
  * with that access.
@@ -98,11 +113,11 @@ export class SplitQueueDevice {
     this.usedIdx = base & INDEX_MASK;
     this.signalledAt = this.usedIdx;
     if (!isPowerOfTwo(num) || num > VIRTQUEUE_MAX_SIZE) {
-      this.fail('ring-not-ready', `ring size ${num} is not a power of two up to ${VIRTQUEUE_MAX_SIZE}`);
+      this.failWith('ring-not-ready', `ring size ${num} is not a power of two up to ${VIRTQUEUE_MAX_SIZE}`);
       return;
     }
     if (addrs.desc % BigInt(ALIGN.desc) || addrs.avail % BigInt(ALIGN.avail) || addrs.used % BigInt(ALIGN.used)) {
-      this.fail('ring-not-ready', 'ring addresses are not aligned as virtio requires');
+      this.failWith('ring-not-ready', 'ring addresses are not aligned as virtio requires');
       return;
     }
     const sizes = splitSizes(num);
@@ -111,11 +126,19 @@ export class SplitQueueDevice {
       this.avail = dma.translate(Number(addrs.avail), sizes.avail, false);
       this.used = dma.translate(Number(addrs.used), sizes.used, true);
     } catch (e) {
-      this.fail('ring-not-ready', `the rings are not mapped: ${(e as Error).message}`);
+      this.failWith('ring-not-ready', `the rings are not mapped: ${(e as Error).message}`);
     }
   }
 
-  private fail(fault: RingFault, message: string): undefined {
+  /**
+   * Breaks the queue with the fault's message, built from `a` and `b` only now: the hot paths
+   * pass numbers, so neither a string per descriptor nor a template's code sits in them.
+   */
+  private fail(fault: keyof typeof FAULT_MESSAGES, a: number, b = this.num): undefined {
+    return this.failWith(fault, FAULT_MESSAGES[fault](a, b));
+  }
+
+  private failWith(fault: RingFault, message: string): undefined {
     this.broken ??= new RingError(fault, message);
     return undefined;
   }
@@ -126,11 +149,11 @@ export class SplitQueueDevice {
     const availIdx = this.mem.getUint16(this.avail + AVAIL_IDX, true);
     const pending = (availIdx - this.lastAvail) & INDEX_MASK;
     if (pending === 0) return undefined;
-    if (pending > this.num) return this.fail('avail-index-jump', `avail index moved by ${pending} on a ring of ${this.num}`);
+    if (pending > this.num) return this.fail('avail-index-jump', pending);
     // More chains in flight than the ring holds means the driver re-used heads (CVE-2016-5403).
-    if (this.inFlight >= this.num) return this.fail('too-many-in-flight', `${this.inFlight} chains in flight on a ring of ${this.num}`);
+    if (this.inFlight >= this.num) return this.fail('too-many-in-flight', this.inFlight);
     const head = this.mem.getUint16(this.avail + AVAIL_RING + AVAIL_ENTRY * (this.lastAvail & this.slotMask), true);
-    if (head >= this.num) return this.fail('head-out-of-range', `head ${head} on a ring of ${this.num}`);
+    if (head >= this.num) return this.fail('head-out-of-range', head);
     const chain = this.walk(head);
     if (!chain) return undefined;
     this.lastAvail = (this.lastAvail + 1) & INDEX_MASK;
@@ -154,15 +177,15 @@ export class SplitQueueDevice {
     try {
       return this.dma.translate(addr, len, write);
     } catch (e) {
-      return this.fail('unmapped', `${label(index)}: ${(e as Error).message}`);
+      return this.failWith('unmapped', `${label(index)}: ${(e as Error).message}`);
     }
   }
 
   /** The cold path for an address beyond 2^53: exact arithmetic tells a wrap from plain unmapped. */
   private unsafeAddress(addrAt: number, len: number, what: string): undefined {
     const addr = this.mem.getBigUint64(addrAt, true);
-    if (addr + BigInt(len) > ADDRESS_LIMIT) return this.fail('address-overflow', `${what}: 0x${addr.toString(16)} + ${len} wraps`);
-    return this.fail('unmapped', `${what}: 0x${addr.toString(16)} is beyond any mapping`);
+    if (addr + BigInt(len) > ADDRESS_LIMIT) return this.failWith('address-overflow', `${what}: 0x${addr.toString(16)} + ${len} wraps`);
+    return this.failWith('unmapped', `${what}: 0x${addr.toString(16)} is beyond any mapping`);
   }
 
   /** The chain from `head` in the ring's table; an indirect descriptor hands over to walkIndirect. */
@@ -172,8 +195,8 @@ export class SplitQueueDevice {
     const size = this.num;
     let count = 0;
     for (let i = head; ; ) {
-      if (i >= size) return this.fail('next-out-of-range', `descriptor ${i} of a ring of ${size}`);
-      if (++count > size) return this.fail('chain-loop', `chain from head ${head} is longer than its table of ${size}`);
+      if (i >= size) return this.fail('next-out-of-range', i);
+      if (++count > size) return this.fail('chain-loop', head);
       const at = this.desc + i * DESC_SIZE;
       const flags = mem.getUint16(at + DESC_FLAGS, true);
       if (flags & VRING_DESC_F_INDIRECT) return this.walkIndirect(chain, at, flags);
@@ -186,19 +209,19 @@ export class SplitQueueDevice {
   /** The rest of a chain in the indirect table the descriptor at `at` points to: the cold path. */
   private walkIndirect(chain: Chain, at: number, flags: number): Chain | undefined {
     const head = chain.head;
-    if (flags & VRING_DESC_F_NEXT) return this.fail('indirect-with-next', `INDIRECT together with NEXT (head ${head})`);
+    if (flags & VRING_DESC_F_NEXT) return this.failWith('indirect-with-next', `INDIRECT together with NEXT (head ${head})`);
     const len = this.mem.getUint32(at + DESC_LEN, true);
-    if (len === 0 || len % DESC_SIZE !== 0 || len / DESC_SIZE > VIRTQUEUE_MAX_SIZE) return this.fail('indirect-bad-length', `indirect table of ${len} bytes`);
+    if (len === 0 || len % DESC_SIZE !== 0 || len / DESC_SIZE > VIRTQUEUE_MAX_SIZE) return this.failWith('indirect-bad-length', `indirect table of ${len} bytes`);
     const table = this.map(at, len, false, INDIRECT_TABLE);
     if (table === undefined) return undefined;
     const size = len / DESC_SIZE;
     let count = 0;
     for (let i = 0; ; ) {
-      if (i >= size) return this.fail('next-out-of-range', `descriptor ${i} of an indirect table of ${size}`);
-      if (++count > size) return this.fail('chain-loop', `chain from head ${head} is longer than its table of ${size}`);
+      if (i >= size) return this.failWith('next-out-of-range', `descriptor ${i} of an indirect table of ${size}`);
+      if (++count > size) return this.failWith('chain-loop', `chain from head ${head} is longer than its indirect table of ${size}`);
       const d = table + i * DESC_SIZE;
       const f = this.mem.getUint16(d + DESC_FLAGS, true);
-      if (f & VRING_DESC_F_INDIRECT) return this.fail('indirect-nested', `indirect descriptor inside an indirect table (head ${head})`);
+      if (f & VRING_DESC_F_INDIRECT) return this.failWith('indirect-nested', `indirect descriptor inside an indirect table (head ${head})`);
       if (!this.take(chain, d, f, i)) return undefined;
       if (!(f & VRING_DESC_F_NEXT)) return chain;
       i = this.mem.getUint16(d + DESC_NEXT, true);
@@ -208,12 +231,18 @@ export class SplitQueueDevice {
   /** The buffer of the descriptor at `at` onto the chain; false (the queue broken) when it is bad. */
   private take(chain: Chain, at: number, flags: number, index: number): boolean {
     const write = (flags & VRING_DESC_F_WRITE) !== 0;
-    if (!write && chain.count > chain.writableFrom) return this.fail('readable-after-writable', `a readable buffer after a writable one (head ${chain.head})`) ?? false;
+    if (!write && chain.count > chain.writableFrom) {
+      this.fail('readable-after-writable', chain.head);
+      return false;
+    }
     const len = this.mem.getUint32(at + DESC_LEN, true);
     const offset = this.map(at, len, write, index);
     if (offset === undefined) return false;
     chain.add(offset, len, write);
-    if (chain.readableLength + chain.writableLength >= CHAIN_LIMIT) return this.fail('chain-too-big', `chain from head ${chain.head} holds 4 GiB or more`) ?? false;
+    if (chain.readableLength + chain.writableLength >= CHAIN_LIMIT) {
+      this.fail('chain-too-big', chain.head);
+      return false;
+    }
     return true;
   }
 
@@ -221,7 +250,7 @@ export class SplitQueueDevice {
   push(head: number, written: number): void {
     if (this.broken) return;
     if (this.inFlight === 0 || head >= this.num) {
-      this.fail('bad-push', `push of head ${head} with ${this.inFlight} in flight`);
+      this.fail('bad-push', head, this.inFlight);
       return;
     }
     const at = this.used + USED_RING + USED_ELEM * (this.usedIdx & this.slotMask);

@@ -54,6 +54,16 @@ const NOT_IN_FLIGHT = -1;
 const WORD = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 const ADDRESS_LIMIT = 1n << BigInt(u64.size * BITS_PER_BYTE);
 
+// Errors are made out of line: a template in a hot method is code that keeps it from being inlined.
+const emptyChain = () => new RangeError('a chain needs at least one buffer');
+const queueFull = (needed: number, free: number) => new QueueFullError(`${needed} descriptors needed, ${free} free`);
+const USED_FAULT_MESSAGES = {
+  'used-index-jump': (moved: number, num: number) => `used index moved by ${moved} on a ring of ${num}`,
+  'used-id-not-in-flight': (id: number) => `used id ${id} is not in flight`,
+  'used-length-too-long': (length: number, writable: number) => `used length ${length} for a chain with ${writable} writable bytes`,
+} satisfies Record<DriverRingError['fault'], (a: number, b: number) => string>;
+const usedFault = (fault: DriverRingError['fault'], a: number, b: number) => new DriverRingError(fault, USED_FAULT_MESSAGES[fault](a, b));
+
 export class SplitQueueDriver<T = unknown> {
   private readonly desc: DataView;
   private readonly avail: DataView;
@@ -131,9 +141,9 @@ export class SplitQueueDriver<T = unknown> {
   add(readable: BufferRef[], writable: BufferRef[], token?: T, indirect?: DmaSpan): number {
     const nReadable = readable.length;
     const n = nReadable + writable.length;
-    if (n === 0) throw new RangeError('a chain needs at least one buffer');
+    if (n === 0) throw emptyChain();
     const slots = indirect ? 1 : n;
-    if (slots > this.numFree) throw new QueueFullError(`${slots} descriptors needed, ${this.numFree} free`);
+    if (slots > this.numFree) throw queueFull(slots, this.numFree);
     const head = this.freeHead;
     let writableBytes = 0;
     for (let k = 0; k < writable.length; k++) writableBytes += writable[k].length;
@@ -209,19 +219,21 @@ export class SplitQueueDriver<T = unknown> {
     const usedIdx = this.used.getUint16(USED_IDX, true);
     const pending = (usedIdx - this.lastUsed) & INDEX_MASK;
     if (pending === 0) return NOT_IN_FLIGHT;
-    if (pending > this.num) throw new DriverRingError('used-index-jump', `used index moved by ${pending} on a ring of ${this.num}`);
+    if (pending > this.num) throw usedFault('used-index-jump', pending, this.num);
     const at = USED_RING + USED_ELEM * (this.lastUsed & this.slotMask);
     const head = this.used.getUint32(at + USED_ID, true);
     const length = this.used.getUint32(at + USED_LEN, true);
-    if (head >= this.num || this.writable[head] === NOT_IN_FLIGHT) throw new DriverRingError('used-id-not-in-flight', `used id ${head} is not in flight`);
-    if (length > this.writable[head]) throw new DriverRingError('used-length-too-long', `used length ${length} for a chain with ${this.writable[head]} writable bytes`);
+    const writable = head < this.num ? this.writable[head] : NOT_IN_FLIGHT;
+    if (writable === NOT_IN_FLIGHT) throw usedFault('used-id-not-in-flight', head, this.num);
+    if (length > writable) throw usedFault('used-length-too-long', length, writable);
     const token = this.tokens[head];
     // Back onto the free list: the chain's descriptors, followed by the old free list.
+    const slots = this.chainLength[head];
     let tail = head;
-    for (let k = 1; k < this.chainLength[head]; k++) tail = this.shadowNext[tail];
+    for (let k = 1; k < slots; k++) tail = this.shadowNext[tail];
     this.shadowNext[tail] = this.freeHead;
     this.freeHead = head;
-    this.numFree += this.chainLength[head];
+    this.numFree += slots;
     this.chainLength[head] = 0;
     this.writable[head] = NOT_IN_FLIGHT;
     this.tokens[head] = undefined;
