@@ -54,12 +54,12 @@ const FAULT_MESSAGES = {
   'avail-index-jump': (moved: number, num: number) => `avail index moved by ${moved} on a ring of ${num}`,
   'too-many-in-flight': (inFlight: number, num: number) => `${inFlight} chains in flight on a ring of ${num}`,
   'head-out-of-range': (head: number, num: number) => `head ${head} on a ring of ${num}`,
-  'next-out-of-range': (i: number, num: number) => `descriptor ${i} of a ring of ${num}`,
-  'chain-loop': (head: number, num: number) => `chain from head ${head} is longer than its table of ${num}`,
+  'next-out-of-range': (i: number, size: number, indirect: boolean) => `descriptor ${i} of ${indirect ? 'an indirect table' : 'a ring'} of ${size}`,
+  'chain-loop': (head: number, size: number, indirect: boolean) => `chain from head ${head} is longer than its ${indirect ? 'indirect ' : ''}table of ${size}`,
   'readable-after-writable': (head: number) => `a readable buffer after a writable one (head ${head})`,
   'chain-too-big': (head: number) => `chain from head ${head} holds 4 GiB or more`,
   'bad-push': (head: number, inFlight: number) => `push of head ${head} with ${inFlight} in flight`,
-} satisfies Partial<Record<RingFault, (a: number, b: number) => string>>;
+} satisfies Partial<Record<RingFault, (a: number, b: number, indirect: boolean) => string>>;
 
 /**
  * The memory DMA reaches, and IOVA to an offset in it. IOVAs are safe integers here (below
@@ -80,6 +80,7 @@ const CHAIN_LIMIT = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 const INDIRECT_TABLE = -1;
+const neverPopped = (head: number) => new RangeError(`no chain was ever popped with head ${head}`);
 const label = (index: number) => (index === INDIRECT_TABLE ? 'indirect table' : `descriptor ${index}`);
 
 export class SplitQueueDevice {
@@ -97,6 +98,9 @@ export class SplitQueueDevice {
   private readonly chains: (Chain | undefined)[];
   /** index mod num, as a mask: num is a power of two, and a division costs more than the rest of a pop. */
   private readonly slotMask: number;
+  /** The bursts' arguments for pop() and push(), which are bursts of one. */
+  private readonly one = new Uint16Array(1);
+  private readonly oneWritten = new Uint32Array(1);
 
   constructor(
     readonly num: number,
@@ -135,8 +139,8 @@ export class SplitQueueDevice {
    * Breaks the queue with the fault's message, built from `a` and `b` only now: the hot paths
    * pass numbers, so neither a string per descriptor nor a template's code sits in them.
    */
-  private fail(fault: keyof typeof FAULT_MESSAGES, a: number, b = this.num): undefined {
-    return this.failWith(fault, FAULT_MESSAGES[fault](a, b));
+  private fail(fault: keyof typeof FAULT_MESSAGES, a: number, b = this.num, indirect = false): undefined {
+    return this.failWith(fault, FAULT_MESSAGES[fault](a, b, indirect));
   }
 
   private failWith(fault: RingFault, message: string): undefined {
@@ -144,30 +148,121 @@ export class SplitQueueDevice {
     return undefined;
   }
 
-  /** The next available chain, or undefined when there is none or the queue is broken. */
+  /** The next available chain, or undefined when there is none or the queue is broken: popBurst of one. */
   pop(): Chain | undefined {
-    if (this.broken) return undefined;
-    const availIdx = this.mem.getUint16(this.avail + AVAIL_IDX, true);
-    const pending = (availIdx - this.lastAvail) & INDEX_MASK;
-    if (pending === 0) return undefined;
-    if (pending > this.num) return this.fail('avail-index-jump', pending);
-    // More chains in flight than the ring holds means the driver re-used heads (CVE-2016-5403).
-    if (this.inFlight >= this.num) return this.fail('too-many-in-flight', this.inFlight);
-    const head = this.mem.getUint16(this.avail + AVAIL_RING + AVAIL_ENTRY * (this.lastAvail & this.slotMask), true);
-    if (head >= this.num) return this.fail('head-out-of-range', head);
-    const chain = this.walk(head);
-    if (!chain) return undefined;
-    this.lastAvail = (this.lastAvail + 1) & INDEX_MASK;
-    this.inFlight++;
-    if (this.eventIdx) this.mem.setUint16(this.used + this.events.availEvent, this.lastAvail, true);
+    return this.popBurst(this.one, 1) === 0 ? undefined : this.chains[this.one[0]];
+  }
+
+  /** The chain popBurst last gave with this head: pooled, so it is valid until that head is pushed. */
+  chainOf(head: number): Chain {
+    const chain = this.chains[head];
+    if (chain === undefined) throw neverPopped(head);
     return chain;
   }
 
   /**
+   * Pops up to `max` available chains and writes their heads to `heads` (chainOf gives each
+   * chain); returns how many. A hostile entry breaks the queue and ends the burst; the chains
+   * before it stand. The whole walk is this one loop, for the direct table and an indirect one
+   * alike (as ring.c's walk is), with the ring's state in locals for the burst: split into
+   * methods, it was more code than the engine inlines into a caller's loop, and every call
+   * left to run reloaded that state.
+   */
+  popBurst(heads: Uint16Array, max = heads.length): number {
+    if (this.broken) return 0;
+    const mem = this.mem;
+    const num = this.num;
+    const avail = this.avail;
+    let lastAvail = this.lastAvail;
+    let inFlight = this.inFlight;
+    const pending = (mem.getUint16(avail + AVAIL_IDX, true) - lastAvail) & INDEX_MASK;
+    if (pending > num) {
+      this.fail('avail-index-jump', pending);
+      return 0;
+    }
+    const wanted = pending < max ? pending : max;
+    let got = 0;
+    chains: while (got < wanted) {
+      // More chains in flight than the ring holds means the driver re-used heads (CVE-2016-5403).
+      if (inFlight >= num) {
+        this.fail('too-many-in-flight', inFlight);
+        break;
+      }
+      const head = mem.getUint16(avail + AVAIL_RING + AVAIL_ENTRY * (lastAvail & this.slotMask), true);
+      if (head >= num) {
+        this.fail('head-out-of-range', head);
+        break;
+      }
+      const chain = (this.chains[head] ??= new Chain(this.dma.memory)).reset(head);
+      let table = this.desc;
+      let size = num;
+      let indirect = false;
+      let steps = 0;
+      for (let i = head; ; ) {
+        if (i >= size) {
+          this.fail('next-out-of-range', i, size, indirect);
+          break chains;
+        }
+        if (++steps > size) {
+          this.fail('chain-loop', head, size, indirect);
+          break chains;
+        }
+        const at = table + i * DESC_SIZE;
+        const flags = mem.getUint16(at + DESC_FLAGS, true);
+        if (flags & VRING_DESC_F_INDIRECT) {
+          // The length is read once: checked, then used (the driver may rewrite it meanwhile).
+          const tableLength = mem.getUint32(at + DESC_LEN, true);
+          const indirectTable = this.indirectTable(at, flags, tableLength, head, indirect);
+          if (indirectTable === undefined) break chains;
+          table = indirectTable;
+          size = tableLength / DESC_SIZE;
+          indirect = true;
+          steps = 0;
+          i = 0;
+          continue;
+        }
+        const write = (flags & VRING_DESC_F_WRITE) !== 0;
+        if (!write && chain.count > chain.writableFrom) {
+          this.fail('readable-after-writable', head);
+          break chains;
+        }
+        const len = mem.getUint32(at + DESC_LEN, true);
+        const offset = this.map(at, len, write, i);
+        if (offset === undefined) break chains;
+        chain.add(offset, len, write);
+        if (chain.readableLength + chain.writableLength >= CHAIN_LIMIT) {
+          this.fail('chain-too-big', head);
+          break chains;
+        }
+        if (!(flags & VRING_DESC_F_NEXT)) break;
+        i = mem.getUint16(at + DESC_NEXT, true);
+      }
+      heads[got++] = head;
+      lastAvail = (lastAvail + 1) & INDEX_MASK;
+      inFlight++;
+    }
+    this.lastAvail = lastAvail;
+    this.inFlight = inFlight;
+    if (got > 0 && this.eventIdx) mem.setUint16(this.used + this.events.availEvent, lastAvail, true);
+    return got;
+  }
+
+  /**
+   * The offset of the indirect table the descriptor at `at` points to, or undefined (and the
+   * queue broken) when the descriptor is bad: the cold path of popBurst's walk.
+   */
+  private indirectTable(at: number, flags: number, len: number, head: number, nested: boolean): number | undefined {
+    if (nested) return this.failWith('indirect-nested', `indirect descriptor inside an indirect table (head ${head})`);
+    if (flags & VRING_DESC_F_NEXT) return this.failWith('indirect-with-next', `INDIRECT together with NEXT (head ${head})`);
+    if (len === 0 || len % DESC_SIZE !== 0 || len / DESC_SIZE > VIRTQUEUE_MAX_SIZE) return this.failWith('indirect-bad-length', `indirect table of ${len} bytes`);
+    return this.map(at, len, false, INDIRECT_TABLE);
+  }
+
+  /**
    * The offset in DMA memory of the buffer the descriptor at `at` names, or undefined (and the
-   * queue broken) when it is bad. `index` names the descriptor in a message (-1 for an indirect
-   * table). Messages are built only on failure: a string made per descriptor would be garbage
-   * per descriptor.
+   * queue broken) when it is bad. `index` names the descriptor in a message (INDIRECT_TABLE for
+   * an indirect table itself). Messages are built only on failure: a string made per
+   * descriptor would be garbage per descriptor.
    */
   private map(at: number, len: number, write: boolean, index: number): number | undefined {
     // Below 4 GiB the address is the low word alone: a small integer the engine does not box.
@@ -189,77 +284,41 @@ export class SplitQueueDevice {
     return this.failWith('unmapped', `${what}: 0x${addr.toString(16)} is beyond any mapping`);
   }
 
-  /** The chain from `head` in the ring's table; an indirect descriptor hands over to walkIndirect. */
-  private walk(head: number): Chain | undefined {
-    const chain = (this.chains[head] ??= new Chain(this.dma.memory)).reset(head);
-    const mem = this.mem;
-    const size = this.num;
-    let count = 0;
-    for (let i = head; ; ) {
-      if (i >= size) return this.fail('next-out-of-range', i);
-      if (++count > size) return this.fail('chain-loop', head);
-      const at = this.desc + i * DESC_SIZE;
-      const flags = mem.getUint16(at + DESC_FLAGS, true);
-      if (flags & VRING_DESC_F_INDIRECT) return this.walkIndirect(chain, at, flags);
-      if (!this.take(chain, at, flags, i)) return undefined;
-      if (!(flags & VRING_DESC_F_NEXT)) return chain;
-      i = mem.getUint16(at + DESC_NEXT, true);
-    }
-  }
-
-  /** The rest of a chain in the indirect table the descriptor at `at` points to: the cold path. */
-  private walkIndirect(chain: Chain, at: number, flags: number): Chain | undefined {
-    const head = chain.head;
-    if (flags & VRING_DESC_F_NEXT) return this.failWith('indirect-with-next', `INDIRECT together with NEXT (head ${head})`);
-    const len = this.mem.getUint32(at + DESC_LEN, true);
-    if (len === 0 || len % DESC_SIZE !== 0 || len / DESC_SIZE > VIRTQUEUE_MAX_SIZE) return this.failWith('indirect-bad-length', `indirect table of ${len} bytes`);
-    const table = this.map(at, len, false, INDIRECT_TABLE);
-    if (table === undefined) return undefined;
-    const size = len / DESC_SIZE;
-    let count = 0;
-    for (let i = 0; ; ) {
-      if (i >= size) return this.failWith('next-out-of-range', `descriptor ${i} of an indirect table of ${size}`);
-      if (++count > size) return this.failWith('chain-loop', `chain from head ${head} is longer than its indirect table of ${size}`);
-      const d = table + i * DESC_SIZE;
-      const f = this.mem.getUint16(d + DESC_FLAGS, true);
-      if (f & VRING_DESC_F_INDIRECT) return this.failWith('indirect-nested', `indirect descriptor inside an indirect table (head ${head})`);
-      if (!this.take(chain, d, f, i)) return undefined;
-      if (!(f & VRING_DESC_F_NEXT)) return chain;
-      i = this.mem.getUint16(d + DESC_NEXT, true);
-    }
-  }
-
-  /** The buffer of the descriptor at `at` onto the chain; false (the queue broken) when it is bad. */
-  private take(chain: Chain, at: number, flags: number, index: number): boolean {
-    const write = (flags & VRING_DESC_F_WRITE) !== 0;
-    if (!write && chain.count > chain.writableFrom) {
-      this.fail('readable-after-writable', chain.head);
-      return false;
-    }
-    const len = this.mem.getUint32(at + DESC_LEN, true);
-    const offset = this.map(at, len, write, index);
-    if (offset === undefined) return false;
-    chain.add(offset, len, write);
-    if (chain.readableLength + chain.writableLength >= CHAIN_LIMIT) {
-      this.fail('chain-too-big', chain.head);
-      return false;
-    }
-    return true;
-  }
-
-  /** Returns a chain as used, with how many bytes the device wrote into it. */
+  /** Returns a chain as used, with how many bytes the device wrote into it: pushBurst of one. */
   push(head: number, written: number): void {
-    if (this.broken) return;
-    if (this.inFlight === 0 || head >= this.num) {
-      this.fail('bad-push', head, this.inFlight);
-      return;
+    this.one[0] = head;
+    this.oneWritten[0] = written;
+    this.pushBurst(this.one, this.oneWritten, 1);
+  }
+
+  /**
+   * Returns `count` chains as used, `heads[k]` with `written[k]` bytes written into it, and
+   * publishes the used index once for all of them. A head not in flight breaks the queue and
+   * ends the burst; the entries before it stand. Returns how many were pushed.
+   */
+  pushBurst(heads: Uint16Array, written: Uint32Array, count = heads.length): number {
+    if (this.broken) return 0;
+    const mem = this.mem;
+    const used = this.used;
+    let usedIdx = this.usedIdx;
+    let inFlight = this.inFlight;
+    let k = 0;
+    for (; k < count; k++) {
+      const head = heads[k];
+      if (inFlight === 0 || head >= this.num) {
+        this.fail('bad-push', head, inFlight);
+        break;
+      }
+      const at = used + USED_RING + USED_ELEM * (usedIdx & this.slotMask);
+      mem.setUint32(at + USED_ID, head, true);
+      mem.setUint32(at + USED_LEN, written[k], true);
+      usedIdx = (usedIdx + 1) & INDEX_MASK;
+      inFlight--;
     }
-    const at = this.used + USED_RING + USED_ELEM * (this.usedIdx & this.slotMask);
-    this.mem.setUint32(at + USED_ID, head, true);
-    this.mem.setUint32(at + USED_LEN, written, true);
-    this.usedIdx = (this.usedIdx + 1) & INDEX_MASK;
-    this.mem.setUint16(this.used + USED_IDX, this.usedIdx, true);
-    this.inFlight--;
+    this.usedIdx = usedIdx;
+    this.inFlight = inFlight;
+    if (k > 0) mem.setUint16(used + USED_IDX, usedIdx, true);
+    return k;
   }
 
   /** Whether the driver wants an interrupt for what was pushed since the last one (event idx or flags). */

@@ -83,6 +83,10 @@ export class SplitQueueDriver<T = unknown> {
   private availIdx = 0;
   private kickedAt = 0;
   private lastUsed = 0;
+  /** The burst's arguments for popUsed(), which is a burst of one. */
+  private readonly oneHead = new Uint16Array(1);
+  private readonly oneLength = new Uint32Array(1);
+  private readonly oneToken: (T | undefined)[] = [undefined];
 
   constructor(
     readonly num: number,
@@ -162,12 +166,46 @@ export class SplitQueueDriver<T = unknown> {
       this.freeHead = i;
     }
     this.numFree -= slots;
+    this.offer(head, slots, writableBytes, token);
+    return head;
+  }
+
+  /**
+   * Adds a one-buffer chain per buffer of `buffers` (the first `count`), readable or, with
+   * `write`, writable, `tokens[k]` the token of the k-th: an RX refill, or TX frames of one
+   * buffer each, in one call that keeps the ring's state in locals. Adds as many as there are
+   * free descriptors for and returns how many, unpublished. A buffer whose IOVA is not an
+   * address ends the burst before it; when it is the first, the call throws.
+   */
+  addBurst(buffers: readonly BufferRef[], write: boolean, tokens?: readonly T[], count = buffers.length): number {
+    if (count > buffers.length || (tokens !== undefined && count > tokens.length)) throw new RangeError(`a burst of ${count} from ${buffers.length} buffers and ${tokens?.length ?? 'no'} tokens`);
+    const n = count < this.numFree ? count : this.numFree;
+    const flags = write ? VRING_DESC_F_WRITE : 0;
+    const desc = this.desc;
+    let k = 0;
+    for (; k < n; k++) {
+      const head = this.freeHead;
+      const b = buffers[k];
+      try {
+        this.writeDesc(desc, head, b, flags, 0);
+      } catch (e) {
+        if (k > 0) break;
+        throw e;
+      }
+      this.freeHead = this.shadowNext[head];
+      this.numFree--;
+      this.offer(head, 1, write ? b.length : 0, tokens === undefined ? undefined : tokens[k]);
+    }
+    return k;
+  }
+
+  /** A chain from `head` of `slots` ring descriptors onto the available ring, with its bookkeeping. */
+  private offer(head: number, slots: number, writableBytes: number, token: T | undefined): void {
     this.chainLength[head] = slots;
     this.writable[head] = writableBytes;
     this.tokens[head] = token;
     this.avail.setUint16(AVAIL_RING + AVAIL_ENTRY * (this.availIdx & this.slotMask), head, true);
     this.availIdx = (this.availIdx + 1) & INDEX_MASK;
-    return head;
   }
 
   /** The chain written into an indirect table, and one ring descriptor pointing at it. */
@@ -217,18 +255,49 @@ export class SplitQueueDriver<T = unknown> {
 
   /** The head of the next used chain (its length and token in usedLength, usedToken), or -1: allocates nothing. */
   popUsed(): number {
-    const usedIdx = this.used.getUint16(USED_IDX, true);
-    const pending = (usedIdx - this.lastUsed) & INDEX_MASK;
-    if (pending === 0) return NOT_IN_FLIGHT;
-    if (pending > this.num) throw usedFault('used-index-jump', pending, this.num);
-    const at = USED_RING + USED_ELEM * (this.lastUsed & this.slotMask);
-    const head = this.used.getUint32(at + USED_ID, true);
-    const length = this.used.getUint32(at + USED_LEN, true);
-    const writable = head < this.num ? this.writable[head] : NOT_IN_FLIGHT;
-    if (writable === NOT_IN_FLIGHT) throw usedFault('used-id-not-in-flight', head, this.num);
-    if (length > writable) throw usedFault('used-length-too-long', length, writable);
-    const token = this.tokens[head];
-    // Back onto the free list: the chain's descriptors, followed by the old free list.
+    if (this.popUsedBurst(this.oneHead, this.oneLength, this.oneToken, 1) === 0) return NOT_IN_FLIGHT;
+    this.usedLength = this.oneLength[0];
+    this.usedToken = this.oneToken[0];
+    this.oneToken[0] = undefined;
+    return this.oneHead[0];
+  }
+
+  /**
+   * Collects up to `max` used chains: heads to `heads`, the bytes the device wrote to `lengths`,
+   * and, when given, tokens to `tokens`; returns how many. Allocates nothing. A used entry the
+   * driver never made available, or one claiming more bytes than its chain could take, ends the
+   * burst before it, and the call that starts at it throws a DriverRingError.
+   */
+  popUsedBurst(heads: Uint16Array, lengths: Uint32Array, tokens?: (T | undefined)[], max = heads.length): number {
+    const used = this.used;
+    const num = this.num;
+    let lastUsed = this.lastUsed;
+    const pending = (used.getUint16(USED_IDX, true) - lastUsed) & INDEX_MASK;
+    if (pending > num) throw usedFault('used-index-jump', pending, num);
+    const wanted = pending < max ? pending : max;
+    let got = 0;
+    for (; got < wanted; got++) {
+      const at = USED_RING + USED_ELEM * (lastUsed & this.slotMask);
+      const head = used.getUint32(at + USED_ID, true);
+      const length = used.getUint32(at + USED_LEN, true);
+      const writable = head < num ? this.writable[head] : NOT_IN_FLIGHT;
+      if (writable === NOT_IN_FLIGHT || length > writable) {
+        if (got > 0) break;
+        throw writable === NOT_IN_FLIGHT ? usedFault('used-id-not-in-flight', head, num) : usedFault('used-length-too-long', length, writable);
+      }
+      heads[got] = head;
+      lengths[got] = length;
+      if (tokens !== undefined) tokens[got] = this.tokens[head];
+      this.release(head);
+      lastUsed = (lastUsed + 1) & INDEX_MASK;
+    }
+    this.lastUsed = lastUsed;
+    if (got > 0 && this.eventIdx) this.avail.setUint16(this.events.usedEvent, lastUsed, true);
+    return got;
+  }
+
+  /** A used chain's descriptors back onto the free list, followed by the old free list. */
+  private release(head: number): void {
     const slots = this.chainLength[head];
     let tail = head;
     for (let k = 1; k < slots; k++) tail = this.shadowNext[tail];
@@ -238,10 +307,5 @@ export class SplitQueueDriver<T = unknown> {
     this.chainLength[head] = 0;
     this.writable[head] = NOT_IN_FLIGHT;
     this.tokens[head] = undefined;
-    this.lastUsed = (this.lastUsed + 1) & INDEX_MASK;
-    if (this.eventIdx) this.avail.setUint16(this.events.usedEvent, this.lastUsed, true);
-    this.usedLength = length;
-    this.usedToken = token;
-    return head;
   }
 }
