@@ -28,7 +28,7 @@ export class DmaArena {
     return { iova: BigInt(at), bytes: this.mem.subarray(at, at + size) };
   }
 
-  queue<T>(num: number, eventIdx = false): { driver: SplitQueueDriver<T>; device: SplitQueueDevice } {
+  queue<T>(num: number, eventIdx = false): { driver: SplitQueueDriver<T>; device: SplitQueueDevice; rings: { desc: number; avail: number; used: number } } {
     const s = splitSizes(num);
     const desc = this.alloc(s.desc);
     const avail = this.alloc(s.avail);
@@ -36,6 +36,7 @@ export class DmaArena {
     return {
       driver: new SplitQueueDriver<T>(num, { desc, avail, used }, eventIdx),
       device: new SplitQueueDevice(num, { desc: desc.iova, avail: avail.iova, used: used.iova }, this.dma, eventIdx),
+      rings: { desc: Number(desc.iova), avail: Number(avail.iova), used: Number(used.iova) },
     };
   }
 }

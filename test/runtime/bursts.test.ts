@@ -1,0 +1,172 @@
+// The burst forms of the split ring (addBurst, popBurst, pushBurst, popUsedBurst): what they
+// move, that they leave the rings exactly as the same chains moved one at a time would, and how
+// a bad entry ends a burst on each side.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { DmaArena } from '../helpers/rings.js';
+import { DriverRingError } from '../../runtime/virtio/driver-queue.js';
+import { AVAIL, USED } from '../../runtime/virtio/split-layout.js';
+
+const b = suite('virtqueue bursts');
+
+function ring(num: number, eventIdx = false) {
+  const arena = new DmaArena(1 << 20);
+  const q = arena.queue<number>(num, eventIdx);
+  const data = arena.alloc(64 * 1024);
+  const dv = new DataView(arena.mem.buffer);
+  const buffers = (count: number, length: number) => Array.from({ length: count }, (_, k) => ({ iova: Number(data.iova) + k * length, length }));
+  return { arena, ...q, data, dv, buffers, heads: new Uint16Array(num), lengths: new Uint32Array(num) };
+}
+
+b('bursts move chains both ways: as many as fit, with heads, lengths and tokens in order', () => {
+  const r = ring(8);
+  const tokens = Array.from({ length: 10 }, (_, k) => 100 + k);
+  assert.is(r.driver.addBurst(r.buffers(10, 16), true, tokens), 8, 'eight descriptors, eight chains');
+  assert.is(r.driver.free, 0);
+  r.driver.publish();
+  const first = r.device.popBurst(r.heads, 5);
+  assert.is(first, 5);
+  const rest = new Uint16Array(8);
+  assert.is(r.device.popBurst(rest), 3);
+  const heads = Uint16Array.from([...r.heads.subarray(0, 5), ...rest.subarray(0, 3)]);
+  const written = new Uint32Array(8);
+  heads.forEach((h, k) => {
+    const chain = r.device.chainOf(h);
+    assert.is(chain.writableLength, 16);
+    written[k] = chain.writeBytes(Uint8Array.of(k + 1, k + 1), 0);
+  });
+  assert.is(r.device.pushBurst(heads, written), 8);
+  assert.is(r.dv.getUint16(r.rings.used + USED.idx, true), 8, 'the used index is published');
+  const got: (number | undefined)[] = [];
+  assert.is(r.driver.popUsedBurst(r.heads, r.lengths, got), 8);
+  assert.equal(got, tokens.slice(0, 8), 'tokens in the order the chains were added');
+  assert.equal([...r.lengths], Array(8).fill(2));
+  assert.equal([...r.heads], [...heads]);
+  r.buffers(8, 16).forEach((buf, k) => assert.is(r.arena.mem[buf.iova], k + 1, `buffer ${k}`));
+  assert.is(r.driver.free, 8);
+  assert.is(r.device.popBurst(r.heads), 0);
+  assert.is(r.device.broken, undefined);
+});
+
+b('a burst leaves the rings byte for byte as the same chains moved one at a time', () => {
+  // Two identical rings; each step moves the same chains through the bursts on one and through
+  // add/pop/push/popUsed on the other, and the two memories must stay equal.
+  const step = fc.record({ add: fc.nat(12), write: fc.boolean(), pop: fc.nat(12), collect: fc.nat(12) });
+  fc.assert(
+    fc.property(fc.boolean(), fc.array(step, { maxLength: 40 }), (eventIdx, steps) => {
+      const burst = ring(8, eventIdx);
+      const single = ring(8, eventIdx);
+      const popped: number[] = [];
+      const writable: boolean[] = [];
+      let token = 0;
+      for (const s of steps) {
+        const bufs = burst.buffers(s.add, 32);
+        const tokens = bufs.map(() => token++);
+        const added = burst.driver.addBurst(bufs, s.write, tokens);
+        for (let k = 0; k < added; k++) writable[single.driver.add(s.write ? [] : [bufs[k]], s.write ? [bufs[k]] : [], tokens[k])] = s.write;
+        burst.driver.publish();
+        single.driver.publish();
+        const want = Math.min(s.pop, 8);
+        const n = burst.device.popBurst(burst.heads, want);
+        for (let k = 0; k < n; k++) {
+          const c = single.device.pop();
+          if (c?.head !== burst.heads[k]) return false;
+          popped.push(c.head);
+        }
+        if (n < want && single.device.pop() !== undefined) return false; // the burst took all there was
+        const back = Uint16Array.from(popped.splice(0, Math.min(s.collect, popped.length)));
+        const written = Uint32Array.from(back, (h) => (writable[h] ? h % 3 : 0));
+        burst.device.pushBurst(back, written);
+        back.forEach((h, k) => single.device.push(h, written[k]));
+        const tokensOut: (number | undefined)[] = [];
+        const m = burst.driver.popUsedBurst(burst.heads, burst.lengths, tokensOut);
+        for (let k = 0; k < m; k++) {
+          if (single.driver.popUsed() !== burst.heads[k] || single.driver.usedToken !== tokensOut[k] || single.driver.usedLength !== burst.lengths[k]) return false;
+        }
+        if (single.driver.popUsed() !== -1) return false;
+        if (Buffer.compare(burst.arena.mem, single.arena.mem) !== 0) return false;
+      }
+      return burst.device.broken === undefined && single.device.broken === undefined && burst.driver.free === single.driver.free;
+    }),
+    { numRuns: 300 },
+  );
+});
+
+b('bursts wrap the 16-bit indexes past 65,535 with every token in order', () => {
+  const r = ring(4);
+  const bufs = r.buffers(4, 8);
+  const tokens = [0, 0, 0, 0];
+  const out: (number | undefined)[] = [];
+  let next = 0;
+  let expected = 0;
+  for (let round = 0; round < 60_000; round++) {
+    const n = 1 + (round % 4);
+    for (let k = 0; k < n; k++) tokens[k] = next++;
+    r.driver.addBurst(bufs, false, tokens, n);
+    r.driver.publish();
+    const popped = r.device.popBurst(r.heads);
+    r.lengths.fill(0);
+    r.device.pushBurst(r.heads, r.lengths, popped);
+    const m = r.driver.popUsedBurst(r.heads, r.lengths, out);
+    for (let k = 0; k < m; k++) if (out[k] !== expected++) assert.unreachable(`round ${round}: token ${out[k]}, expected ${expected - 1}`);
+  }
+  assert.is(expected, next);
+  assert.ok(next > 65_535 * 2, `${next} chains`);
+  assert.is(r.dv.getUint16(r.rings.avail + AVAIL.idx, true), next & 0xffff);
+  assert.is(r.device.broken, undefined);
+});
+
+b("a hostile entry ends the device's burst: the chains before it stand and the queue breaks", () => {
+  const r = ring(8);
+  r.driver.addBurst(r.buffers(2, 8), false);
+  // A third entry naming a head past the ring, as a hostile driver would write it.
+  r.dv.setUint16(r.rings.avail + AVAIL.ring + AVAIL.entry * 2, 8, true);
+  r.dv.setUint16(r.rings.avail + AVAIL.idx, 3, true);
+  assert.is(r.device.popBurst(r.heads), 2);
+  assert.is(r.device.broken?.fault, 'head-out-of-range');
+  assert.is(r.device.popBurst(r.heads), 0, 'a broken queue answers nothing');
+  assert.is(r.device.pushBurst(r.heads, r.lengths, 2), 0, 'nor takes used entries');
+});
+
+b('pushBurst stops at a head past the ring and breaks the queue', () => {
+  const r = ring(8);
+  r.driver.addBurst(r.buffers(2, 8), false);
+  r.driver.publish();
+  assert.is(r.device.popBurst(r.heads), 2);
+  const bad = Uint16Array.of(r.heads[0], 8);
+  assert.is(r.device.pushBurst(bad, new Uint32Array(2)), 1);
+  assert.is(r.device.broken?.fault, 'bad-push');
+  assert.is(r.dv.getUint16(r.rings.used + USED.idx, true), 1, 'the entry before it is published');
+});
+
+b("the driver's burst stops before a bad used entry, and the call that starts there throws it", () => {
+  const r = ring(8);
+  r.driver.addBurst(r.buffers(3, 8), true, [7, 8, 9]);
+  r.driver.publish();
+  assert.is(r.device.popBurst(r.heads), 3);
+  r.lengths.fill(8);
+  r.device.pushBurst(r.heads, r.lengths, 3);
+  r.dv.setUint32(r.rings.used + USED.ring + USED.elem * 1 + USED.len, 9, true); // more than its 8 writable bytes
+  const tokens: (number | undefined)[] = [];
+  assert.is(r.driver.popUsedBurst(r.heads, r.lengths, tokens), 1);
+  assert.equal(tokens, [7]);
+  assert.is(r.driver.free, 6);
+  assert.throws(() => r.driver.popUsedBurst(r.heads, r.lengths), (e: unknown) => e instanceof DriverRingError && e.fault === 'used-length-too-long');
+  assert.is(r.driver.free, 6, 'the refused entry is not taken');
+});
+
+b('addBurst: a bad IOVA ends the burst before it, or throws when it is the first; a count past the buffers is refused', () => {
+  const r = ring(8);
+  const [good] = r.buffers(1, 8);
+  assert.is(r.driver.addBurst([good, good, { iova: -1, length: 8 }, good], false), 2);
+  assert.is(r.driver.free, 6);
+  assert.throws(() => r.driver.addBurst([{ iova: 1.5, length: 8 }, good], false), RangeError);
+  assert.is(r.driver.free, 6, 'a refused burst takes no descriptor');
+  assert.throws(() => r.driver.addBurst([good], false, undefined, 2), RangeError);
+  assert.throws(() => r.driver.addBurst([good, good], false, [1]), RangeError);
+  r.driver.publish();
+  assert.is(r.device.popBurst(r.heads), 2, 'the two added before the bad one are available');
+});
+
+b.run();
