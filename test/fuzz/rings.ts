@@ -1,7 +1,8 @@
 // Random split-ring states through the device side: desc tables, avail rings and indirect
 // tables full of biased random values. Every case must end with chains popped or the queue
 // broken with a RingError; nothing may throw, and pop() is called at most num + 2 times, so a
-// hang would show as a queue that keeps answering (counted as a failure).
+// hang would show as a queue that keeps answering (counted as a failure). Every other case goes
+// through the burst forms instead (popBurst, pushBurst), which are bounded by their arrays.
 // `npm run fuzz` runs 1,000,000 cases; `npm test` a short run.
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,8 @@ export function fuzzRings(cases: number, seed: number): RingFuzzSummary {
     },
   };
   const summary: RingFuzzSummary = { cases, chains: 0, clean: 0, broken: {}, failures: [] };
+  const heads = new Uint16Array(1 << 8);
+  const written = new Uint32Array(heads.length);
   for (let c = 0; c < cases; c++) {
     const num = 1 << (1 + pick(8));
     const sizes = splitSizes(num);
@@ -61,13 +64,23 @@ export function fuzzRings(cases: number, seed: number): RingFuzzSummary {
     dv.setUint16(availAt + AVAIL.idx, idx, true);
     try {
       const q = new SplitQueueDevice(num, { desc: BigInt(descAt), avail: BigInt(availAt), used: BigInt(usedAt) }, dma, random() < 0.5, start);
-      let pops = 0;
-      for (let chain = q.pop(); chain; chain = q.pop()) {
-        summary.chains++;
-        q.push(chain.head, chain.writableLength);
-        if (++pops > num + 1) {
-          summary.failures.push(`case ${c}: pop answered ${pops} chains on a ring of ${num}`);
-          break;
+      if (c % 2 === 0) {
+        // Every other case pops all it can in one burst and pushes them in one: the same chains
+        // and faults as one at a time, which the counts, unchanged by bursts, show.
+        const n = q.popBurst(heads);
+        for (let k = 0; k < n; k++) written[k] = q.chainOf(heads[k]).writableLength;
+        q.pushBurst(heads, written, n);
+        summary.chains += n;
+        if (q.popBurst(heads) > 0 && !q.broken) summary.failures.push(`case ${c}: a second burst found chains the first left`);
+      } else {
+        let pops = 0;
+        for (let chain = q.pop(); chain; chain = q.pop()) {
+          summary.chains++;
+          q.push(chain.head, chain.writableLength);
+          if (++pops > num + 1) {
+            summary.failures.push(`case ${c}: pop answered ${pops} chains on a ring of ${num}`);
+            break;
+          }
         }
       }
       if (q.broken) summary.broken[q.broken.fault] = (summary.broken[q.broken.fault] ?? 0) + 1;
