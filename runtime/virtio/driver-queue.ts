@@ -63,6 +63,7 @@ const USED_FAULT_MESSAGES = {
   'used-id-not-in-flight': (id: number) => `used id ${id} is not in flight`,
   'used-length-too-long': (length: number, writable: number) => `used length ${length} for a chain with ${writable} writable bytes`,
 } satisfies Record<DriverRingError['fault'], (a: number, b: number) => string>;
+const badBurst = (count: number, buffers: number, tokens: number | undefined) => new RangeError(`a burst of ${count} from ${buffers} buffers and ${tokens ?? 'no'} tokens`);
 const usedFault = (fault: DriverRingError['fault'], a: number, b: number) => new DriverRingError(fault, USED_FAULT_MESSAGES[fault](a, b));
 
 export class SplitQueueDriver<T = unknown> {
@@ -176,26 +177,50 @@ export class SplitQueueDriver<T = unknown> {
    * buffer each, in one call that keeps the ring's state in locals. Adds as many as there are
    * free descriptors for and returns how many, unpublished. A buffer whose IOVA is not an
    * address ends the burst before it; when it is the first, the call throws.
+   *
+   * The loop holds the whole path of a descriptor (writeDesc's and offer's lines again): when a
+   * caller's loop inlines this method, helpers past the engine's inlining budget would be calls
+   * again, one per descriptor, and the burst would run at half its rate.
    */
   addBurst(buffers: readonly BufferRef[], write: boolean, tokens?: readonly T[], count = buffers.length): number {
-    if (count > buffers.length || (tokens !== undefined && count > tokens.length)) throw new RangeError(`a burst of ${count} from ${buffers.length} buffers and ${tokens?.length ?? 'no'} tokens`);
+    if (count > buffers.length || (tokens !== undefined && count > tokens.length)) throw badBurst(count, buffers.length, tokens?.length);
     const n = count < this.numFree ? count : this.numFree;
     const flags = write ? VRING_DESC_F_WRITE : 0;
     const desc = this.desc;
+    const avail = this.avail;
+    const slotMask = this.slotMask;
+    let head = this.freeHead;
+    let availIdx = this.availIdx;
     let k = 0;
     for (; k < n; k++) {
-      const head = this.freeHead;
       const b = buffers[k];
-      try {
-        this.writeDesc(desc, head, b, flags, 0);
-      } catch (e) {
-        if (k > 0) break;
-        throw e;
+      const at = head * DESC_SIZE;
+      const iova = b.iova;
+      const addr = typeof iova === 'number' ? iova : Number(iova);
+      if (addr >>> 0 === addr) {
+        desc.setUint32(at + DESC_ADDR, addr, true);
+        desc.setUint32(at + DESC_ADDR_HIGH, 0, true);
+      } else {
+        try {
+          this.writeWideAddress(desc, at, iova);
+        } catch (e) {
+          if (k > 0) break;
+          throw e;
+        }
       }
-      this.freeHead = this.shadowNext[head];
-      this.numFree--;
-      this.offer(head, 1, write ? b.length : 0, tokens === undefined ? undefined : tokens[k]);
+      desc.setUint32(at + DESC_LEN, b.length, true);
+      desc.setUint16(at + DESC_FLAGS, flags, true);
+      desc.setUint16(at + DESC_NEXT, 0, true);
+      this.chainLength[head] = 1;
+      this.writable[head] = write ? b.length : 0;
+      this.tokens[head] = tokens === undefined ? undefined : tokens[k];
+      avail.setUint16(AVAIL_RING + AVAIL_ENTRY * (availIdx & slotMask), head, true);
+      availIdx = (availIdx + 1) & INDEX_MASK;
+      head = this.shadowNext[head];
     }
+    this.freeHead = head;
+    this.numFree -= k;
+    this.availIdx = availIdx;
     return k;
   }
 
@@ -266,12 +291,15 @@ export class SplitQueueDriver<T = unknown> {
    * Collects up to `max` used chains: heads to `heads`, the bytes the device wrote to `lengths`,
    * and, when given, tokens to `tokens`; returns how many. Allocates nothing. A used entry the
    * driver never made available, or one claiming more bytes than its chain could take, ends the
-   * burst before it, and the call that starts at it throws a DriverRingError.
+   * burst before it, and the call that starts at it throws a DriverRingError. As addBurst, it
+   * holds the whole path of an entry, for the same reason.
    */
   popUsedBurst(heads: Uint16Array, lengths: Uint32Array, tokens?: (T | undefined)[], max = heads.length): number {
     const used = this.used;
     const num = this.num;
     let lastUsed = this.lastUsed;
+    let freeHead = this.freeHead;
+    let numFree = this.numFree;
     const pending = (used.getUint16(USED_IDX, true) - lastUsed) & INDEX_MASK;
     if (pending > num) throw usedFault('used-index-jump', pending, num);
     const wanted = pending < max ? pending : max;
@@ -288,24 +316,21 @@ export class SplitQueueDriver<T = unknown> {
       heads[got] = head;
       lengths[got] = length;
       if (tokens !== undefined) tokens[got] = this.tokens[head];
-      this.release(head);
+      // The chain's descriptors back onto the free list, followed by the old free list.
+      const slots = this.chainLength[head];
+      let tail = head;
+      for (let k = 1; k < slots; k++) tail = this.shadowNext[tail];
+      this.shadowNext[tail] = freeHead;
+      freeHead = head;
+      numFree += slots;
+      this.chainLength[head] = 0;
+      this.writable[head] = NOT_IN_FLIGHT;
+      this.tokens[head] = undefined;
       lastUsed = (lastUsed + 1) & INDEX_MASK;
     }
     this.lastUsed = lastUsed;
+    this.freeHead = freeHead;
+    this.numFree = numFree;
     if (got > 0 && this.eventIdx) this.avail.setUint16(this.events.usedEvent, lastUsed, true);
     return got;
-  }
-
-  /** A used chain's descriptors back onto the free list, followed by the old free list. */
-  private release(head: number): void {
-    const slots = this.chainLength[head];
-    let tail = head;
-    for (let k = 1; k < slots; k++) tail = this.shadowNext[tail];
-    this.shadowNext[tail] = this.freeHead;
-    this.freeHead = head;
-    this.numFree += slots;
-    this.chainLength[head] = 0;
-    this.writable[head] = NOT_IN_FLIGHT;
-    this.tokens[head] = undefined;
-  }
-}
+  }}
