@@ -1,16 +1,16 @@
 // `npm run bench` (ring part): descriptors per second through the split ring, driver and
 // device in one thread, at batch sizes 1, 32 and 256, against the C reference of the same
 // protocol (test/bench/ring.c, compiled with gcc -O2 here) in the same run: the runtime
-// against C doing the same checks, and the fastest JS loop against C's minimal loop; the
-// ratios JS/C; and garbage collections over a million descriptors. Figures are printed,
-// never asserted.
+// through its bursts and one chain a call, against C doing the same checks; the same work as
+// one JS function; the fastest JS loop against C's minimal loop; the ratios JS/C; and garbage
+// collections over a million descriptors. Figures are printed, never asserted.
 import { spawnSync } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DmaArena } from '../helpers/rings.js';
-import { floorRate } from './ring-floor.js';
+import { floorRate, WARM_UP } from './ring-floor.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
@@ -19,6 +19,8 @@ import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
 
 const QUEUE = 256;
 const TOTAL = 2_000_000;
+/** Bytes in each descriptor's buffer, as in ring.c. */
+const BUFFER = 64;
 
 /** Garbage collections seen while `f` runs: none means the loop allocated nothing worth collecting. */
 async function countGcs(f: () => void): Promise<number> {
@@ -32,26 +34,71 @@ async function countGcs(f: () => void): Promise<number> {
 }
 
 /**
- * The runtime's driver and device as shipped. IOVAs as numbers are the fast path; as bigints
- * (what VFIO hands out) each descriptor pays a BigInt-to-number conversion.
+ * The runtime's driver and device, one chain a call: add, pop, push, popUsed. IOVAs as numbers
+ * are the fast path; as bigints (what VFIO hands out) each descriptor pays a conversion.
  */
-function jsRate(batch: number, total: number, iovaAs: 'number' | 'bigint'): { rate: number; run: (n: number) => number } {
+function singleRate(batch: number, total: number, iovaAs: 'number' | 'bigint'): Measured {
   const arena = new DmaArena(1 << 20);
   const { driver, device } = arena.queue<number>(QUEUE);
-  const buf = arena.alloc(64);
-  const readable = [{ iova: iovaAs === 'number' ? Number(buf.iova) : buf.iova, length: 64 }];
+  const buf = arena.alloc(BUFFER);
+  const readable = [{ iova: iovaAs === 'number' ? Number(buf.iova) : buf.iova, length: BUFFER }];
   const none: { iova: bigint; length: number }[] = [];
   const run = (n: number) => {
     let count = 0;
+    let bytes = 0;
     while (count < n) {
       for (let b = 0; b < batch; b++) driver.add(readable, none);
       driver.publish();
-      for (let c = device.pop(); c; c = device.pop()) device.push(c.head, 0);
+      for (let c = device.pop(); c; c = device.pop()) {
+        bytes += c.readableLength;
+        device.push(c.head, 0);
+      }
       while (driver.popUsed() >= 0) count++;
     }
-    return count;
+    return checked(count, bytes);
   };
-  run(100_000); // warm up
+  return measure(run, total);
+}
+
+/** The same through the bursts: addBurst, popBurst, pushBurst, popUsedBurst, each once a round. */
+function burstRate(batch: number, total: number): Measured {
+  const arena = new DmaArena(1 << 20);
+  const { driver, device } = arena.queue<number>(QUEUE);
+  const buf = arena.alloc(BUFFER);
+  const buffers = Array.from({ length: batch }, () => ({ iova: Number(buf.iova), length: BUFFER }));
+  const heads = new Uint16Array(QUEUE);
+  const written = new Uint32Array(QUEUE);
+  const usedHeads = new Uint16Array(QUEUE);
+  const lengths = new Uint32Array(QUEUE);
+  const run = (n: number) => {
+    let count = 0;
+    let bytes = 0;
+    while (count < n) {
+      driver.addBurst(buffers, false);
+      driver.publish();
+      const popped = device.popBurst(heads);
+      for (let k = 0; k < popped; k++) bytes += device.chainOf(heads[k]).readableLength;
+      device.pushBurst(heads, written, popped);
+      count += driver.popUsedBurst(usedHeads, lengths);
+    }
+    return checked(count, bytes);
+  };
+  return measure(run, total);
+}
+
+interface Measured {
+  rate: number;
+  run: (n: number) => number;
+}
+
+/** The device read every buffer whole, as ring.c's checksum shows it did; a count otherwise means lost descriptors. */
+function checked(count: number, bytes: number): number {
+  if (bytes !== count * BUFFER) throw new Error(`${count} descriptors but ${bytes} bytes read`);
+  return count;
+}
+
+function measure(run: (n: number) => number, total: number): Measured {
+  for (let k = 0; k < WARM_UP.calls; k++) run(WARM_UP.descriptors);
   global.gc?.();
   const t0 = performance.now();
   const done = run(total);
@@ -91,34 +138,34 @@ const M = (rate: number | undefined) => (rate === undefined ? 'n/a' : (rate / 1e
 const ratio = (js: number, c: number | undefined) => (c === undefined ? 'n/a' : (js / c).toFixed(2));
 
 console.log(`\n## Split ring, driver and device in one thread (queue ${QUEUE}, one-descriptor chains, M descriptors/s)`);
-console.log('runtime: SplitQueueDriver and SplitQueueDevice as shipped, IOVAs as numbers (as bigints in brackets).');
-console.log('JS one loop: the same checks and bookkeeping as one function (test/bench/ring-floor.ts), compiled fresh for');
-console.log('each measurement with the layout numbers as consts, as the runtime has them, or as literals, as C has them.');
-console.log(`C: test/bench/ring.c, built with gcc -O2. Each figure is the best of ${RUNS} runs. Target: runtime / C checked at least 0.5.`);
+console.log('bursts: addBurst, popBurst, pushBurst and popUsedBurst, once a round each; one a call: add, pop, push and');
+console.log('popUsed per chain, IOVAs as numbers (as bigints in brackets). JS one loop: the same checks and bookkeeping as');
+console.log('one function (test/bench/ring-floor.ts). C: test/bench/ring.c, built with gcc -O2.');
+console.log(`Each figure is the best of ${RUNS} runs. Target: runtime / C checked at least 0.5.`);
 const c = buildC();
 const row = (cells: string[]) => console.log(`| ${cells.join(' | ')} |`);
-const pair = (consts: number, literals: number, base: number | undefined) => `${M(consts)} / ${M(literals)}`.concat(base === undefined ? '' : ` (${ratio(consts, base)} / ${ratio(literals, base)})`);
-const results: { batch: number; minimal: string; floor: string }[] = [];
-console.log('\nAgainst ring.c checked (ratios to C in brackets):');
-row(['batch', 'runtime', 'C checked', 'runtime/C', 'JS one loop, consts / literals', 'GCs per 1M, runtime']);
+const withRatio = (js: number, base: number | undefined) => `${M(js)}`.concat(base === undefined ? '' : ` (${ratio(js, base)})`);
+const floors: { batch: number; floor: number; minimal: number | undefined }[] = [];
+console.log('\nAgainst ring.c checked (ratios to it in brackets):');
+row(['batch', 'runtime, bursts', 'runtime, one a call', 'C checked', 'JS one loop', 'GCs per 1M, bursts / one a call']);
 row(Array(6).fill('---'));
 for (const batch of [1, 32, 256]) {
-  const runs = Array.from({ length: RUNS }, () => jsRate(batch, TOTAL, 'number'));
-  const runtime = Math.max(...runs.map((r) => r.rate));
-  const big = best(() => jsRate(batch, TOTAL, 'bigint').rate)!;
-  const checked = best(() => c?.run('checked', batch, TOTAL * 5));
-  const oneLoop = pair(best(() => floorRate(QUEUE, batch, TOTAL * 5, 'consts', 'checked'))!, best(() => floorRate(QUEUE, batch, TOTAL * 5, 'literals', 'checked'))!, checked);
-  const minimal = best(() => c?.run('minimal', batch, TOTAL * 10));
-  const floor = pair(best(() => floorRate(QUEUE, batch, TOTAL * 5, 'consts'))!, best(() => floorRate(QUEUE, batch, TOTAL * 5, 'literals'))!, minimal);
+  const bursts = Array.from({ length: RUNS }, () => burstRate(batch, TOTAL));
+  const singles = Array.from({ length: RUNS }, () => singleRate(batch, TOTAL, 'number'));
+  const big = best(() => singleRate(batch, TOTAL, 'bigint').rate)!;
+  const cChecked = best(() => c?.run('checked', batch, TOTAL * 5));
+  const oneLoop = best(() => floorRate(QUEUE, batch, TOTAL * 5, 'checked'))!;
+  floors.push({ batch, floor: best(() => floorRate(QUEUE, batch, TOTAL * 5, 'minimal'))!, minimal: best(() => c?.run('minimal', batch, TOTAL * 10)) });
+  const burst = Math.max(...bursts.map((r) => r.rate));
+  const single = Math.max(...singles.map((r) => r.rate));
   global.gc?.();
-  const gcs = await countGcs(() => runs[0].run(1_000_000));
-  row([String(batch), `${M(runtime)} (${M(big)})`, M(checked), ratio(runtime, checked), oneLoop, String(gcs)]);
-  results.push({ batch, minimal: M(minimal), floor });
+  const gcs = `${await countGcs(() => bursts[0].run(1_000_000))} / ${await countGcs(() => singles[0].run(1_000_000))}`;
+  row([String(batch), withRatio(burst, cChecked), `${withRatio(single, cChecked)} [${M(big)}]`, M(cChecked), withRatio(oneLoop, cChecked), gcs]);
 }
 console.log('\nThe floor: what ring.c minimal does (no checks, no translation, no bookkeeping), as one JS loop:');
-row(['batch', 'JS floor, consts / literals', 'C minimal']);
-row(Array(3).fill('---'));
-for (const r of results) row([String(r.batch), r.floor, r.minimal]);
+row(['batch', 'JS floor', 'C minimal', 'floor/C']);
+row(Array(4).fill('---'));
+for (const f of floors) row([String(f.batch), M(f.floor), M(f.minimal), f.minimal === undefined ? 'n/a' : ratio(f.floor, f.minimal)]);
 c?.done();
 
 /** Frames through the loopback with the device in a worker: each frame is a TX and an RX descriptor. */
