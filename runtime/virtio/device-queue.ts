@@ -80,6 +80,8 @@ const CHAIN_LIMIT = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 const INDIRECT_TABLE = -1;
+/** A burst larger than the caller's arrays would lose entries silently (typed arrays drop writes past their end). */
+const badArrays = (count: number, room: number) => new RangeError(`a burst of ${count} into arrays of ${room}`);
 const neverPopped = (head: number) => new RangeError(`no chain was ever popped with head ${head}`);
 const label = (index: number) => (index === INDIRECT_TABLE ? 'indirect table' : `descriptor ${index}`);
 
@@ -169,6 +171,7 @@ export class SplitQueueDevice {
    * left to run reloaded that state.
    */
   popBurst(heads: Uint16Array, max = heads.length): number {
+    if (max > heads.length) throw badArrays(max, heads.length);
     if (this.broken) return 0;
     const mem = this.mem;
     const num = this.num;
@@ -297,6 +300,7 @@ export class SplitQueueDevice {
    * ends the burst; the entries before it stand. Returns how many were pushed.
    */
   pushBurst(heads: Uint16Array, written: Uint32Array, count = heads.length): number {
+    if (count > heads.length || count > written.length) throw badArrays(count, Math.min(heads.length, written.length));
     if (this.broken) return 0;
     const mem = this.mem;
     const used = this.used;

@@ -64,6 +64,7 @@ const USED_FAULT_MESSAGES = {
   'used-length-too-long': (length: number, writable: number) => `used length ${length} for a chain with ${writable} writable bytes`,
 } satisfies Record<DriverRingError['fault'], (a: number, b: number) => string>;
 const badBurst = (count: number, buffers: number, tokens: number | undefined) => new RangeError(`a burst of ${count} from ${buffers} buffers and ${tokens ?? 'no'} tokens`);
+const badArrays = (count: number, room: number) => new RangeError(`a burst of ${count} into arrays of ${room}`);
 const usedFault = (fault: DriverRingError['fault'], a: number, b: number) => new DriverRingError(fault, USED_FAULT_MESSAGES[fault](a, b));
 
 export class SplitQueueDriver<T = unknown> {
@@ -295,6 +296,7 @@ export class SplitQueueDriver<T = unknown> {
    * holds the whole path of an entry, for the same reason.
    */
   popUsedBurst(heads: Uint16Array, lengths: Uint32Array, tokens?: (T | undefined)[], max = heads.length): number {
+    if (max > heads.length || max > lengths.length) throw badArrays(max, Math.min(heads.length, lengths.length));
     const used = this.used;
     const num = this.num;
     let lastUsed = this.lastUsed;
@@ -333,4 +335,5 @@ export class SplitQueueDriver<T = unknown> {
     this.numFree = numFree;
     if (got > 0 && this.eventIdx) this.avail.setUint16(this.events.usedEvent, lastUsed, true);
     return got;
-  }}
+  }
+}
