@@ -3,14 +3,18 @@
 // protocol (test/bench/ring.c, compiled with gcc -O2 here) in the same run: the runtime
 // through its bursts and one chain a call, against C doing the same checks; the same work as
 // one JS function; the fastest JS loop against C's minimal loop; the ratios JS/C; and garbage
-// collections over a million descriptors. Figures are printed, never asserted.
+// collections over the timed run of two million descriptors. Figures are printed, never asserted.
+//
+// Every figure, JS or C, is a process of its own (test/bench/ring-case.ts for JS), and the
+// cases take turns, so a slow spell of this shared host falls on all of them alike; each
+// figure is the best of RUNS.
 import { spawnSync } from 'node:child_process';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DmaArena } from '../helpers/rings.js';
-import { floorRate, WARM_UP } from './ring-floor.js';
+import type { RingCase } from './ring-case.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
@@ -19,94 +23,28 @@ import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
 
 const QUEUE = 256;
 const TOTAL = 2_000_000;
-/** Bytes in each descriptor's buffer, as in ring.c. */
-const BUFFER = 64;
+/** The best of this many runs of each figure: this machine's speed drifts (a shared host), and the best run is the one least disturbed. */
+const RUNS = 5;
+const CASE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'ring-case.js');
 
-/** Garbage collections seen while `f` runs: none means the loop allocated nothing worth collecting. */
-async function countGcs(f: () => void): Promise<number> {
-  let count = 0;
-  const obs = new PerformanceObserver((list) => (count += list.getEntries().length));
-  obs.observe({ entryTypes: ['gc'] });
-  f();
-  await new Promise((r) => setTimeout(r, 50)); // let the observer deliver
-  obs.disconnect();
-  return count;
-}
-
-/**
- * The runtime's driver and device, one chain a call: add, pop, push, popUsed. IOVAs as numbers
- * are the fast path; as bigints (what VFIO hands out) each descriptor pays a conversion.
- */
-function singleRate(batch: number, total: number, iovaAs: 'number' | 'bigint'): Measured {
-  const arena = new DmaArena(1 << 20);
-  const { driver, device } = arena.queue<number>(QUEUE);
-  const buf = arena.alloc(BUFFER);
-  const readable = [{ iova: iovaAs === 'number' ? Number(buf.iova) : buf.iova, length: BUFFER }];
-  const none: { iova: bigint; length: number }[] = [];
-  const run = (n: number) => {
-    let count = 0;
-    let bytes = 0;
-    while (count < n) {
-      for (let b = 0; b < batch; b++) driver.add(readable, none);
-      driver.publish();
-      for (let c = device.pop(); c; c = device.pop()) {
-        bytes += c.readableLength;
-        device.push(c.head, 0);
-      }
-      while (driver.popUsed() >= 0) count++;
-    }
-    return checked(count, bytes);
-  };
-  return measure(run, total);
-}
-
-/** The same through the bursts: addBurst, popBurst, pushBurst, popUsedBurst, each once a round. */
-function burstRate(batch: number, total: number): Measured {
-  const arena = new DmaArena(1 << 20);
-  const { driver, device } = arena.queue<number>(QUEUE);
-  const buf = arena.alloc(BUFFER);
-  const buffers = Array.from({ length: batch }, () => ({ iova: Number(buf.iova), length: BUFFER }));
-  const heads = new Uint16Array(QUEUE);
-  const written = new Uint32Array(QUEUE);
-  const usedHeads = new Uint16Array(QUEUE);
-  const lengths = new Uint32Array(QUEUE);
-  const run = (n: number) => {
-    let count = 0;
-    let bytes = 0;
-    while (count < n) {
-      driver.addBurst(buffers, false);
-      driver.publish();
-      const popped = device.popBurst(heads);
-      for (let k = 0; k < popped; k++) bytes += device.chainOf(heads[k]).readableLength;
-      device.pushBurst(heads, written, popped);
-      count += driver.popUsedBurst(usedHeads, lengths);
-    }
-    return checked(count, bytes);
-  };
-  return measure(run, total);
-}
-
-interface Measured {
+interface Figure {
   rate: number;
-  run: (n: number) => number;
+  gcs: number;
 }
 
-/** The device read every buffer whole, as ring.c's checksum shows it did; a count otherwise means lost descriptors. */
-function checked(count: number, bytes: number): number {
-  if (bytes !== count * BUFFER) throw new Error(`${count} descriptors but ${bytes} bytes read`);
-  return count;
-}
-
-function measure(run: (n: number) => number, total: number): Measured {
-  for (let k = 0; k < WARM_UP.calls; k++) run(WARM_UP.descriptors);
-  global.gc?.();
-  const t0 = performance.now();
-  const done = run(total);
-  return { rate: done / ((performance.now() - t0) / 1000), run };
+/** One JS measurement in a fresh process; undefined (and the reason printed) when it failed. */
+function jsFigure(which: RingCase, batch: number, total: number): Figure | undefined {
+  const r = spawnSync(process.execPath, ['--expose-gc', CASE_SCRIPT, which, String(QUEUE), String(batch), String(total)], { encoding: 'utf8' });
+  const [rate, gcs] = r.stdout.trim().split(' ').map(Number);
+  if (r.status !== 0 || !(rate > 0)) {
+    console.log(`${which} at batch ${batch} failed: ${r.stderr.trim() || r.error?.message || `exit ${r.status}`}`);
+    return undefined;
+  }
+  return { rate, gcs };
 }
 
 /** The C reference, built once with gcc -O2 (test/bench/ring.c); undefined when gcc is missing. */
-function buildC(): { run: (mode: 'minimal' | 'checked', batch: number, total: number) => number | undefined; done: () => void } | undefined {
+function buildC(): { run: (mode: 'minimal' | 'checked', batch: number, total: number) => Figure | undefined; done: () => void } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'uapigen-ring-'));
   const exe = join(dir, 'ring');
   const cc = spawnSync('gcc', ['-O2', '-o', exe, join(process.cwd(), 'test', 'bench', 'ring.c')], { encoding: 'utf8' });
@@ -118,54 +56,55 @@ function buildC(): { run: (mode: 'minimal' | 'checked', batch: number, total: nu
   return {
     run: (mode, batch, total) => {
       const r = spawnSync(exe, [mode, String(QUEUE), String(batch), String(total)], { encoding: 'utf8' });
-      return r.status === 0 ? Number(r.stdout.split(' ')[0]) : undefined;
+      return r.status === 0 ? { rate: Number(r.stdout.split(' ')[0]), gcs: 0 } : undefined;
     },
     done: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
-/** The best of a few runs: this machine's speed drifts (a shared host), and the best run is the one least disturbed. */
-const RUNS = 3;
-const best = (f: () => number | undefined): number | undefined => {
-  let top: number | undefined;
-  for (let k = 0; k < RUNS; k++) {
-    const v = f();
-    if (v !== undefined && (top === undefined || v > top)) top = v;
-  }
-  return top;
-};
-const M = (rate: number | undefined) => (rate === undefined ? 'n/a' : (rate / 1e6).toFixed(1));
-const ratio = (js: number, c: number | undefined) => (c === undefined ? 'n/a' : (js / c).toFixed(2));
+const M = (f: Figure | undefined) => (f === undefined ? 'n/a' : (f.rate / 1e6).toFixed(1));
+const ratio = (js: Figure | undefined, c: Figure | undefined) => (js === undefined || c === undefined ? 'n/a' : (js.rate / c.rate).toFixed(2));
+const withRatio = (js: Figure | undefined, c: Figure | undefined) => `${M(js)}`.concat(c === undefined ? '' : ` (${ratio(js, c)})`);
+const gcsOf = (f: Figure | undefined) => (f === undefined ? 'n/a' : String(f.gcs));
+const row = (cells: string[]) => console.log(`| ${cells.join(' | ')} |`);
 
 console.log(`\n## Split ring, driver and device in one thread (queue ${QUEUE}, one-descriptor chains, M descriptors/s)`);
 console.log('bursts: addBurst, popBurst, pushBurst and popUsedBurst, once a round each; one a call: add, pop, push and');
 console.log('popUsed per chain, IOVAs as numbers (as bigints in brackets). JS one loop: the same checks and bookkeeping as');
 console.log('one function (test/bench/ring-floor.ts). C: test/bench/ring.c, built with gcc -O2.');
-console.log(`Each figure is the best of ${RUNS} runs. Target: runtime / C checked at least 0.5.`);
+console.log(`Each figure is the best of ${RUNS} runs, each run a fresh process, the cases in turn. Target: runtime / C checked at least 0.5.`);
 const c = buildC();
-const row = (cells: string[]) => console.log(`| ${cells.join(' | ')} |`);
-const withRatio = (js: number, base: number | undefined) => `${M(js)}`.concat(base === undefined ? '' : ` (${ratio(js, base)})`);
-const floors: { batch: number; floor: number; minimal: number | undefined }[] = [];
-console.log('\nAgainst ring.c checked (ratios to it in brackets):');
-row(['batch', 'runtime, bursts', 'runtime, one a call', 'C checked', 'JS one loop', 'GCs per 1M, bursts / one a call']);
-row(Array(6).fill('---'));
+const cases: { key: string; run: (batch: number) => Figure | undefined }[] = [
+  { key: 'C checked', run: (batch) => c?.run('checked', batch, TOTAL * 5) },
+  { key: 'bursts', run: (batch) => jsFigure('bursts', batch, TOTAL) },
+  { key: 'one a call', run: (batch) => jsFigure('one-a-call', batch, TOTAL) },
+  { key: 'one a call, bigint', run: (batch) => jsFigure('one-a-call-bigint', batch, TOTAL) },
+  { key: 'one loop', run: (batch) => jsFigure('one-loop', batch, TOTAL * 5) },
+  { key: 'C minimal', run: (batch) => c?.run('minimal', batch, TOTAL * 10) },
+  { key: 'floor', run: (batch) => jsFigure('floor', batch, TOTAL * 5) },
+];
+const results = new Map<number, Map<string, Figure | undefined>>();
 for (const batch of [1, 32, 256]) {
-  const bursts = Array.from({ length: RUNS }, () => burstRate(batch, TOTAL));
-  const singles = Array.from({ length: RUNS }, () => singleRate(batch, TOTAL, 'number'));
-  const big = best(() => singleRate(batch, TOTAL, 'bigint').rate)!;
-  const cChecked = best(() => c?.run('checked', batch, TOTAL * 5));
-  const oneLoop = best(() => floorRate(QUEUE, batch, TOTAL * 5, 'checked'))!;
-  floors.push({ batch, floor: best(() => floorRate(QUEUE, batch, TOTAL * 5, 'minimal'))!, minimal: best(() => c?.run('minimal', batch, TOTAL * 10)) });
-  const burst = Math.max(...bursts.map((r) => r.rate));
-  const single = Math.max(...singles.map((r) => r.rate));
-  global.gc?.();
-  const gcs = `${await countGcs(() => bursts[0].run(1_000_000))} / ${await countGcs(() => singles[0].run(1_000_000))}`;
-  row([String(batch), withRatio(burst, cChecked), `${withRatio(single, cChecked)} [${M(big)}]`, M(cChecked), withRatio(oneLoop, cChecked), gcs]);
+  const best = new Map<string, Figure | undefined>();
+  for (let k = 0; k < RUNS; k++)
+    for (const { key, run } of cases) {
+      const f = run(batch);
+      const top = best.get(key);
+      if (f !== undefined && (top === undefined || f.rate > top.rate)) best.set(key, f);
+    }
+  results.set(batch, best);
+}
+console.log('\nAgainst ring.c checked (ratios to it in brackets):');
+row(['batch', 'runtime, bursts', 'runtime, one a call', 'C checked', 'JS one loop', 'GCs in the timed run, bursts / one a call']);
+row(Array(6).fill('---'));
+for (const [batch, f] of results) {
+  const cChecked = f.get('C checked');
+  row([String(batch), withRatio(f.get('bursts'), cChecked), `${withRatio(f.get('one a call'), cChecked)} [${M(f.get('one a call, bigint'))}]`, M(cChecked), withRatio(f.get('one loop'), cChecked), `${gcsOf(f.get('bursts'))} / ${gcsOf(f.get('one a call'))}`]);
 }
 console.log('\nThe floor: what ring.c minimal does (no checks, no translation, no bookkeeping), as one JS loop:');
 row(['batch', 'JS floor', 'C minimal', 'floor/C']);
 row(Array(4).fill('---'));
-for (const f of floors) row([String(f.batch), M(f.floor), M(f.minimal), f.minimal === undefined ? 'n/a' : ratio(f.floor, f.minimal)]);
+for (const [batch, f] of results) row([String(batch), M(f.get('floor')), M(f.get('C minimal')), ratio(f.get('floor'), f.get('C minimal'))]);
 c?.done();
 
 /** Frames through the loopback with the device in a worker: each frame is a TX and an RX descriptor. */

@@ -1,0 +1,128 @@
+// One measurement of `npm run bench`'s ring part, in a process of its own:
+//   node --expose-gc dist/test/bench/ring-case.js <case> <queue> <batch> <descriptors>
+// prints `<descriptors per second> <garbage collections during the timed run>`.
+//
+// Each figure gets a fresh engine, as each run of the C reference gets a fresh process. In one
+// process, the engine's feedback from one case shaped the code of the next: the same burst loop
+// ran at 21 M/s at batch 32 after batch 1 had run, and at 33 M/s when batch 32 ran first.
+//
+// The loops are module functions that take their state as an argument. A closure made once
+// is compiled with its captured variables as constants (the driver and device objects known
+// at compile time), which a loop made twice is not; the first run in a process was up to
+// half again as fast as the next. A module function is compiled the same way every time.
+import { PerformanceObserver } from 'node:perf_hooks';
+import { DmaArena } from '../helpers/rings.js';
+import { floorRate, WARM_UP } from './ring-floor.js';
+import type { BufferRef, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
+import type { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
+
+export const RING_CASES = ['bursts', 'one-a-call', 'one-a-call-bigint', 'one-loop', 'floor'] as const;
+export type RingCase = (typeof RING_CASES)[number];
+/** Bytes in each descriptor's buffer, as in ring.c. */
+export const BUFFER = 64;
+
+interface Queue {
+  driver: SplitQueueDriver<number>;
+  device: SplitQueueDevice;
+  batch: number;
+  buffers: BufferRef[];
+  heads: Uint16Array;
+  written: Uint32Array;
+  usedHeads: Uint16Array;
+  lengths: Uint32Array;
+}
+
+function queue(num: number, batch: number, iovaAs: 'number' | 'bigint'): Queue {
+  const arena = new DmaArena(1 << 20);
+  const { driver, device } = arena.queue<number>(num);
+  const buf = arena.alloc(BUFFER);
+  const iova = iovaAs === 'number' ? Number(buf.iova) : buf.iova;
+  return {
+    driver,
+    device,
+    batch,
+    buffers: Array.from({ length: batch }, () => ({ iova, length: BUFFER })),
+    heads: new Uint16Array(num),
+    written: new Uint32Array(num),
+    usedHeads: new Uint16Array(num),
+    lengths: new Uint32Array(num),
+  };
+}
+
+/** The runtime through its bursts: addBurst, popBurst, pushBurst and popUsedBurst, once a round each. */
+function bursts(q: Queue, n: number): number {
+  const { driver, device, buffers, heads, written, usedHeads, lengths } = q;
+  let count = 0;
+  let bytes = 0;
+  while (count < n) {
+    driver.addBurst(buffers, false);
+    driver.publish();
+    const popped = device.popBurst(heads);
+    for (let k = 0; k < popped; k++) bytes += device.chainOf(heads[k]).readableLength;
+    device.pushBurst(heads, written, popped);
+    count += driver.popUsedBurst(usedHeads, lengths);
+  }
+  return checked(count, bytes);
+}
+
+/** The runtime one chain a call: add, pop, push and popUsed. */
+function oneACall(q: Queue, n: number): number {
+  const { driver, device, batch } = q;
+  const readable = [q.buffers[0]];
+  const none: BufferRef[] = [];
+  let count = 0;
+  let bytes = 0;
+  while (count < n) {
+    for (let b = 0; b < batch; b++) driver.add(readable, none);
+    driver.publish();
+    for (let c = device.pop(); c; c = device.pop()) {
+      bytes += c.readableLength;
+      device.push(c.head, 0);
+    }
+    while (driver.popUsed() >= 0) count++;
+  }
+  return checked(count, bytes);
+}
+
+/** The device read every buffer whole, as ring.c's checksum shows it did; a count otherwise means lost descriptors. */
+function checked(count: number, bytes: number): number {
+  if (bytes !== count * BUFFER) throw new Error(`${count} descriptors but ${bytes} bytes read`);
+  return count;
+}
+
+/** Garbage collections while `f` runs: none means the loop allocated nothing worth collecting. */
+async function withGcCount<R>(f: () => R): Promise<{ result: R; gcs: number }> {
+  let gcs = 0;
+  const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length));
+  obs.observe({ entryTypes: ['gc'] });
+  const result = f();
+  await new Promise((r) => setTimeout(r, 50)); // let the observer deliver
+  obs.disconnect();
+  return { result, gcs };
+}
+
+async function measure(which: RingCase, num: number, batch: number, total: number): Promise<{ rate: number; gcs: number }> {
+  if (which === 'one-loop' || which === 'floor') {
+    // floorRate warms its loop up and times it; it keeps no state between calls worth collecting.
+    const { result, gcs } = await withGcCount(() => floorRate(num, batch, total, which === 'floor' ? 'minimal' : 'checked'));
+    return { rate: result, gcs };
+  }
+  const q = queue(num, batch, which === 'one-a-call-bigint' ? 'bigint' : 'number');
+  const loop = which === 'bursts' ? bursts : oneACall;
+  for (let k = 0; k < WARM_UP.calls; k++) loop(q, WARM_UP.descriptors);
+  global.gc?.();
+  const { result, gcs } = await withGcCount(() => {
+    const t0 = performance.now();
+    const done = loop(q, total);
+    return done / ((performance.now() - t0) / 1000);
+  });
+  return { rate: result, gcs };
+}
+
+const [which, num, batch, total] = process.argv.slice(2);
+if (!RING_CASES.includes(which as RingCase) || !(Number(num) > 0) || !(Number(batch) > 0) || !(Number(total) > 0)) {
+  console.error(`usage: ring-case.js ${RING_CASES.join('|')} <queue size> <batch> <descriptors>`);
+  process.exit(2);
+}
+const { rate, gcs } = await measure(which as RingCase, Number(num), Number(batch), Number(total));
+console.log(`${Math.round(rate)} ${gcs}`);
