@@ -17,6 +17,23 @@ export const VIRTIO_BLK_SECTOR_SIZE = 512;
 /** How long the device thread sleeps waiting for a kick before it looks again (ms). */
 export const WORKER_WAIT_MS = 50;
 
+/**
+ * How long each side of a worker-thread device polls its counter before it sleeps (µs), as
+ * vhost-net's busyloop_timeout does. One frame there and back at batch 1 took about 25 µs with
+ * both sides sleeping through the kernel, about 2 µs with both polling (npm run bench). Polling
+ * costs a core while it lasts; 0 turns it off.
+ */
+export const WORKER_POLL_US = 50;
+
+/** performance.now() counts milliseconds; poll times are given in microseconds, as vhost's are. */
+export const MICROSECONDS_PER_MILLISECOND = 1000;
+
+/** A poll reads the clock once every this many reads of its counter: a clock read costs more than a poll. */
+export const POLLS_PER_CLOCK_READ = 64;
+
+/** Queues a worker-thread device has at most (net has RX and TX, block one): one interrupt counter each. */
+export const MAX_THREADED_QUEUES = 2;
+
 /** "No file": the fd mmap takes for anonymous memory, and the one NET_SET_BACKEND takes to detach. */
 export const NO_FILE = -1;
 

@@ -21,6 +21,8 @@ export interface DeviceWorkerData {
   /** Ring addresses, as offsets in `memory`: net has RX then TX, block one queue. */
   rings: { desc: bigint; avail: bigint; used: bigint }[];
   budget: number;
+  /** How long the thread polls for a kick before it sleeps (µs; WORKER_POLL_US by default). */
+  pollMicros: number;
 }
 
 const data = workerData as DeviceWorkerData;
@@ -49,6 +51,6 @@ if (broken) {
     stats = () => disk.stats;
   }
   parentPort!.postMessage({ ready: true });
-  serve(data.control, queues, work);
+  serve(data.control, queues, work, data.pollMicros);
   parentPort!.postMessage({ stopped: true, stats: stats(), broken: queues.map((q) => q.broken?.message) });
 }

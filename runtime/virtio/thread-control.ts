@@ -1,19 +1,23 @@
 // The words two threads share to run a virtqueue device in a worker: a kick counter the driver
-// bumps (the doorbell), one interrupt counter per queue the device bumps, and a stop flag.
+// bumps (the doorbell), a stop flag, and one interrupt counter per queue the device bumps.
 // Ring contents are plain memory; these Atomics are what orders them: the driver publishes
 // before it kicks, the device pushes before it interrupts, and each side reads the ring only
 // after it has seen the other's counter move.
-export const SLOTS = ['kick', 'stop', 'irq:0', 'irq:1'] as const;
-export type Slot = (typeof SLOTS)[number];
+//
+// The indexes are constants, not looked up by name: both sides read them in their polling
+// loops, where a name built per call was a string allocated per poll.
+import { MAX_THREADED_QUEUES } from '../policy.js';
 
-export function slot(name: Slot): number {
-  return SLOTS.indexOf(name);
-}
+export const KICK_SLOT = 0;
+export const STOP_SLOT = KICK_SLOT + 1;
+/** Queue q's interrupt counter is at FIRST_IRQ_SLOT + q. */
+const FIRST_IRQ_SLOT = STOP_SLOT + 1;
 
 export function irqSlot(queue: number): number {
-  return slot(`irq:${queue}` as Slot);
+  if (!(queue >= 0 && queue < MAX_THREADED_QUEUES)) throw new RangeError(`queue ${queue}: a worker-thread device has queues 0 to ${MAX_THREADED_QUEUES - 1}`);
+  return FIRST_IRQ_SLOT + queue;
 }
 
 export function newControl(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * SLOTS.length));
+  return new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (FIRST_IRQ_SLOT + MAX_THREADED_QUEUES)));
 }

@@ -3,24 +3,29 @@
 // shared memory, kicks and interrupts cross threads through Atomics (thread-control.ts).
 import { Worker } from 'node:worker_threads';
 import type { DeviceWorkerData } from './device-worker.js';
-import { irqSlot, newControl, slot } from './thread-control.js';
+import { WORKER_POLL_US } from '../policy.js';
+import { pollWhile } from './poll.js';
+import { irqSlot, KICK_SLOT, newControl, STOP_SLOT } from './thread-control.js';
 
-type StartOptions = Omit<DeviceWorkerData, 'control' | 'kind' | 'features' | 'capacitySectors' | 'id'> & Partial<Pick<DeviceWorkerData, 'features' | 'capacitySectors' | 'id'>>;
+type StartOptions = Omit<DeviceWorkerData, 'control' | 'kind' | 'features' | 'capacitySectors' | 'id' | 'pollMicros'> & Partial<Pick<DeviceWorkerData, 'features' | 'capacitySectors' | 'id' | 'pollMicros'>>;
 
 export class ThreadedDevice {
   private constructor(
     private readonly worker: Worker,
     private readonly control: Int32Array,
+    /** How long waitInterrupt polls before it sleeps (µs): the device thread's setting, mirrored. */
+    private readonly pollMicros: number,
   ) {}
 
+  /** Starts the device thread; `pollMicros` (both sides' poll before a sleep) defaults to WORKER_POLL_US. */
   static start(kind: DeviceWorkerData['kind'], opts: StartOptions): Promise<ThreadedDevice> {
     const control = newControl();
-    const workerData: DeviceWorkerData = { features: 0n, capacitySectors: 0n, id: '', ...opts, kind, control };
+    const workerData: DeviceWorkerData = { features: 0n, capacitySectors: 0n, id: '', pollMicros: WORKER_POLL_US, ...opts, kind, control };
     const worker = new Worker(new URL('./device-worker.js', import.meta.url), { workerData });
     return new Promise((resolve, reject) => {
       worker.once('error', reject);
       worker.once('message', (m: { ready?: boolean; error?: string }) => {
-        if (m.ready) resolve(new ThreadedDevice(worker, control));
+        if (m.ready) resolve(new ThreadedDevice(worker, control, workerData.pollMicros));
         else {
           void worker.terminate();
           reject(new Error(`device thread refused the rings: ${m.error}`));
@@ -31,23 +36,27 @@ export class ThreadedDevice {
 
   /** The doorbell: wakes the device thread (call after publish, when shouldKick says so). */
   kick(): void {
-    Atomics.add(this.control, slot('kick'), 1);
-    Atomics.notify(this.control, slot('kick'));
+    Atomics.add(this.control, KICK_SLOT, 1);
+    Atomics.notify(this.control, KICK_SLOT);
   }
 
   interrupts(queue: number): number {
     return Atomics.load(this.control, irqSlot(queue));
   }
 
-  /** Waits until queue's interrupt count moves past `seen`, or the timeout passes; true if it moved. */
+  /**
+   * Waits until queue's interrupt count moves past `seen`, or the timeout passes; true if it
+   * moved. It polls first (blocking this thread for up to pollMicros), then sleeps without blocking.
+   */
   async waitInterrupt(queue: number, seen: number, timeoutMs: number): Promise<boolean> {
+    if (pollWhile(this.control, irqSlot(queue), seen, this.pollMicros)) return true;
     const r = Atomics.waitAsync(this.control, irqSlot(queue), seen, timeoutMs);
     return (r.async ? await r.value : r.value) !== 'timed-out';
   }
 
   /** Stops the device thread; answers its model's statistics and any queue it found broken. */
   async stop<S = Record<string, number>>(): Promise<{ stats: S; broken: (string | undefined)[] }> {
-    Atomics.store(this.control, slot('stop'), 1);
+    Atomics.store(this.control, STOP_SLOT, 1);
     this.kick();
     const done = await new Promise<{ stats: S; broken: (string | undefined)[] }>((resolve) => this.worker.once('message', resolve));
     await this.worker.terminate();

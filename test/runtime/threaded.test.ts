@@ -8,12 +8,12 @@ import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { splitSizes } from '../../runtime/virtio/split-layout.js';
 import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
 import { virtio_blk_outhdr, VIRTIO_BLK_S_OK, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT } from '../../generated/virtio_blk.js';
-import { VIRTIO_BLK_SECTOR_SIZE } from '../../runtime/policy.js';
+import { VIRTIO_BLK_SECTOR_SIZE, WORKER_POLL_US } from '../../runtime/policy.js';
 import { DmaArena } from '../helpers/rings.js';
 
 const t = suite('worker-thread datapath');
 
-t('20,000 frames through a device in a worker thread arrive byte-identical', async () => {
+async function framesThroughWorker(pollMicros: number): Promise<void> {
   const arena = new DmaArena(8 << 20);
   const num = 256;
   const s = splitSizes(num);
@@ -30,6 +30,7 @@ t('20,000 frames through a device in a worker thread arrive byte-identical', asy
     features: 1n << BigInt(VIRTIO_F_VERSION_1),
     rings: [rxRing, txRing].map((r) => ({ desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova })),
     budget: num,
+    pollMicros,
   });
   const hdr = virtio_net_hdr_mrg_rxbuf.size;
   const slots = 64;
@@ -77,16 +78,16 @@ t('20,000 frames through a device in a worker thread arrive byte-identical', asy
   assert.is(bad, 0);
   assert.is(end.stats.frames, total);
   assert.equal(end.broken, [undefined, undefined]);
-});
+}
 
-t('block RAM disk in a worker thread: 2,000 random writes read back byte-identical', async () => {
+async function blocksThroughWorker(pollMicros: number): Promise<void> {
   const arena = new DmaArena(8 << 20);
   const num = 128;
   const s = splitSizes(num);
   const ring = { desc: arena.alloc(s.desc), avail: arena.alloc(s.avail), used: arena.alloc(s.used) };
   const q = new SplitQueueDriver<number>(num, ring, true);
   const capacity = 1024n;
-  const device = await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num, eventIdx: true, capacitySectors: capacity, id: 'threaded', rings: [{ desc: ring.desc.iova, avail: ring.avail.iova, used: ring.used.iova }], budget: num });
+  const device = await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num, eventIdx: true, capacitySectors: capacity, id: 'threaded', rings: [{ desc: ring.desc.iova, avail: ring.avail.iova, used: ring.used.iova }], budget: num, pollMicros });
   const hdr = arena.alloc(virtio_blk_outhdr.size, 16);
   const data = arena.alloc(8 * VIRTIO_BLK_SECTOR_SIZE);
   const status = arena.alloc(1, 1);
@@ -122,6 +123,12 @@ t('block RAM disk in a worker thread: 2,000 random writes read back byte-identic
   assert.is(bad, 0);
   assert.is(end.stats.requests, 4000);
   assert.equal(end.broken, [undefined]);
-});
+}
+
+// Both ways a side waits: polling first (the default), and sleeping at once.
+for (const [name, pollMicros] of [['polling', WORKER_POLL_US], ['sleeping at once', 0]] as const) {
+  t(`20,000 frames through a device in a worker thread arrive byte-identical (${name})`, () => framesThroughWorker(pollMicros));
+  t(`block RAM disk in a worker thread: 2,000 random writes read back byte-identical (${name})`, () => blocksThroughWorker(pollMicros));
+}
 
 t.run();
