@@ -20,6 +20,7 @@ import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { splitSizes } from '../../runtime/virtio/split-layout.js';
 import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
+import { WORKER_POLL_US } from '../../runtime/policy.js';
 
 const QUEUE = 256;
 const TOTAL = 2_000_000;
@@ -34,7 +35,11 @@ interface Figure {
 
 /** One JS measurement in a fresh process; undefined (and the reason printed) when it failed. */
 function jsFigure(which: RingCase, batch: number, total: number): Figure | undefined {
-  const r = spawnSync(process.execPath, ['--expose-gc', CASE_SCRIPT, which, String(QUEUE), String(batch), String(total)], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', CASE_SCRIPT, which, String(QUEUE), String(batch), String(total)],
+    { encoding: 'utf8' },
+  );
   const [rate, gcs] = r.stdout.trim().split(' ').map(Number);
   if (r.status !== 0 || !(rate > 0)) {
     console.log(`${which} at batch ${batch} failed: ${r.stderr.trim() || r.error?.message || `exit ${r.status}`}`);
@@ -44,7 +49,9 @@ function jsFigure(which: RingCase, batch: number, total: number): Figure | undef
 }
 
 /** The C reference, built once with gcc -O2 (test/bench/ring.c); undefined when gcc is missing. */
-function buildC(): { run: (mode: 'minimal' | 'checked', batch: number, total: number) => Figure | undefined; done: () => void } | undefined {
+function buildC():
+  | { run: (mode: 'minimal' | 'checked', batch: number, total: number) => Figure | undefined; done: () => void }
+  | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'uapigen-ring-'));
   const exe = join(dir, 'ring');
   const cc = spawnSync('gcc', ['-O2', '-o', exe, join(process.cwd(), 'test', 'bench', 'ring.c')], { encoding: 'utf8' });
@@ -63,52 +70,80 @@ function buildC(): { run: (mode: 'minimal' | 'checked', batch: number, total: nu
 }
 
 const M = (f: Figure | undefined) => (f === undefined ? 'n/a' : (f.rate / 1e6).toFixed(1));
-const ratio = (js: Figure | undefined, c: Figure | undefined) => (js === undefined || c === undefined ? 'n/a' : (js.rate / c.rate).toFixed(2));
-const withRatio = (js: Figure | undefined, c: Figure | undefined) => `${M(js)}`.concat(c === undefined ? '' : ` (${ratio(js, c)})`);
+const ratio = (js: Figure | undefined, c: Figure | undefined) =>
+  js === undefined || c === undefined ? 'n/a' : (js.rate / c.rate).toFixed(2);
+const withRatio = (js: Figure | undefined, c: Figure | undefined) =>
+  `${M(js)}`.concat(c === undefined ? '' : ` (${ratio(js, c)})`);
 const gcsOf = (f: Figure | undefined) => (f === undefined ? 'n/a' : String(f.gcs));
 const row = (cells: string[]) => console.log(`| ${cells.join(' | ')} |`);
 
-console.log(`\n## Split ring, driver and device in one thread (queue ${QUEUE}, one-descriptor chains, M descriptors/s)`);
-console.log('bursts: addBurst, popBurst, pushBurst and popUsedBurst, once a round each; one a call: add, pop, push and');
-console.log('popUsed per chain, IOVAs as numbers (as bigints in brackets). JS one loop: the same checks and bookkeeping as');
-console.log('one function (test/bench/ring-floor.ts). C: test/bench/ring.c, built with gcc -O2.');
-console.log(`Each figure is the best of ${RUNS} runs, each run a fresh process, the cases in turn. Target: runtime / C checked at least 0.5.`);
-const c = buildC();
-const cases: { key: string; run: (batch: number) => Figure | undefined }[] = [
-  { key: 'C checked', run: (batch) => c?.run('checked', batch, TOTAL * 5) },
-  { key: 'bursts', run: (batch) => jsFigure('bursts', batch, TOTAL) },
-  { key: 'one a call', run: (batch) => jsFigure('one-a-call', batch, TOTAL) },
-  { key: 'one a call, bigint', run: (batch) => jsFigure('one-a-call-bigint', batch, TOTAL) },
-  { key: 'one loop', run: (batch) => jsFigure('one-loop', batch, TOTAL * 5) },
-  { key: 'C minimal', run: (batch) => c?.run('minimal', batch, TOTAL * 10) },
-  { key: 'floor', run: (batch) => jsFigure('floor', batch, TOTAL * 5) },
-];
-const results = new Map<number, Map<string, Figure | undefined>>();
-for (const batch of [1, 32, 256]) {
-  const best = new Map<string, Figure | undefined>();
-  for (let k = 0; k < RUNS; k++)
-    for (const { key, run } of cases) {
-      const f = run(batch);
-      const top = best.get(key);
-      if (f !== undefined && (top === undefined || f.rate > top.rate)) best.set(key, f);
-    }
-  results.set(batch, best);
+/** The same-thread table: the runtime against ring.c and the JS loops. */
+function sameThread(): void {
+  console.log(
+    `\n## Split ring, driver and device in one thread (queue ${QUEUE}, one-descriptor chains, M descriptors/s)`,
+  );
+  console.log(
+    'bursts: addBurst, popBurst, pushBurst and popUsedBurst, once a round each; one a call: add, pop, push and',
+  );
+  console.log(
+    'popUsed per chain, IOVAs as numbers (as bigints in brackets). JS one loop: the same checks and bookkeeping as',
+  );
+  console.log('one function (test/bench/ring-floor.ts). C: test/bench/ring.c, built with gcc -O2.');
+  console.log(
+    `Each figure is the best of ${RUNS} runs, each run a fresh process, the cases in turn. Target: runtime / C checked at least 0.5.`,
+  );
+  const c = buildC();
+  const cases: { key: string; run: (batch: number) => Figure | undefined }[] = [
+    { key: 'C checked', run: (batch) => c?.run('checked', batch, TOTAL * 5) },
+    { key: 'bursts', run: (batch) => jsFigure('bursts', batch, TOTAL) },
+    { key: 'one a call', run: (batch) => jsFigure('one-a-call', batch, TOTAL) },
+    { key: 'one a call, bigint', run: (batch) => jsFigure('one-a-call-bigint', batch, TOTAL) },
+    { key: 'one loop', run: (batch) => jsFigure('one-loop', batch, TOTAL * 5) },
+    { key: 'C minimal', run: (batch) => c?.run('minimal', batch, TOTAL * 10) },
+    { key: 'floor', run: (batch) => jsFigure('floor', batch, TOTAL * 5) },
+  ];
+  const results = new Map<number, Map<string, Figure | undefined>>();
+  for (const batch of [1, 32, 256]) {
+    const best = new Map<string, Figure | undefined>();
+    for (let k = 0; k < RUNS; k++)
+      for (const { key, run } of cases) {
+        const f = run(batch);
+        const top = best.get(key);
+        if (f !== undefined && (top === undefined || f.rate > top.rate)) best.set(key, f);
+      }
+    results.set(batch, best);
+  }
+  console.log('\nAgainst ring.c checked (ratios to it in brackets):');
+  row([
+    'batch',
+    'runtime, bursts',
+    'runtime, one a call',
+    'C checked',
+    'JS one loop',
+    'GCs in the timed run, bursts / one a call',
+  ]);
+  row(Array(6).fill('---'));
+  for (const [batch, f] of results) {
+    const cChecked = f.get('C checked');
+    row([
+      String(batch),
+      withRatio(f.get('bursts'), cChecked),
+      `${withRatio(f.get('one a call'), cChecked)} [${M(f.get('one a call, bigint'))}]`,
+      M(cChecked),
+      withRatio(f.get('one loop'), cChecked),
+      `${gcsOf(f.get('bursts'))} / ${gcsOf(f.get('one a call'))}`,
+    ]);
+  }
+  console.log('\nThe floor: what ring.c minimal does (no checks, no translation, no bookkeeping), as one JS loop:');
+  row(['batch', 'JS floor', 'C minimal', 'floor/C']);
+  row(Array(4).fill('---'));
+  for (const [batch, f] of results)
+    row([String(batch), M(f.get('floor')), M(f.get('C minimal')), ratio(f.get('floor'), f.get('C minimal'))]);
+  c?.done();
 }
-console.log('\nAgainst ring.c checked (ratios to it in brackets):');
-row(['batch', 'runtime, bursts', 'runtime, one a call', 'C checked', 'JS one loop', 'GCs in the timed run, bursts / one a call']);
-row(Array(6).fill('---'));
-for (const [batch, f] of results) {
-  const cChecked = f.get('C checked');
-  row([String(batch), withRatio(f.get('bursts'), cChecked), `${withRatio(f.get('one a call'), cChecked)} [${M(f.get('one a call, bigint'))}]`, M(cChecked), withRatio(f.get('one loop'), cChecked), `${gcsOf(f.get('bursts'))} / ${gcsOf(f.get('one a call'))}`]);
-}
-console.log('\nThe floor: what ring.c minimal does (no checks, no translation, no bookkeeping), as one JS loop:');
-row(['batch', 'JS floor', 'C minimal', 'floor/C']);
-row(Array(4).fill('---'));
-for (const [batch, f] of results) row([String(batch), M(f.get('floor')), M(f.get('C minimal')), ratio(f.get('floor'), f.get('C minimal'))]);
-c?.done();
 
 /** Frames through the loopback with the device in a worker: each frame is a TX and an RX descriptor. */
-async function workerRate(batch: number, frames: number): Promise<number> {
+async function workerRate(batch: number, frames: number, pollMicros: number): Promise<number> {
   const arena = new DmaArena(8 << 20);
   const s = splitSizes(QUEUE);
   const ring = () => ({ desc: arena.alloc(s.desc), avail: arena.alloc(s.avail), used: arena.alloc(s.used) });
@@ -116,22 +151,33 @@ async function workerRate(batch: number, frames: number): Promise<number> {
   const txRing = ring();
   const rx = new SplitQueueDriver<number>(QUEUE, rxRing, true);
   const tx = new SplitQueueDriver<number>(QUEUE, txRing, true);
-  const dev = await ThreadedDevice.start('net', { memory: arena.mem.buffer as SharedArrayBuffer, num: QUEUE, eventIdx: true, features: 1n << BigInt(VIRTIO_F_VERSION_1), rings: [rxRing, txRing].map((r) => ({ desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova })), budget: QUEUE });
+  const dev = await ThreadedDevice.start('net', {
+    memory: arena.mem.buffer as SharedArrayBuffer,
+    num: QUEUE,
+    eventIdx: true,
+    features: 1n << BigInt(VIRTIO_F_VERSION_1),
+    rings: [rxRing, txRing].map((r) => ({ desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova })),
+    budget: QUEUE,
+    pollMicros,
+  });
   const hdr = virtio_net_hdr_mrg_rxbuf.size;
   const rxBuf = Array.from({ length: batch }, () => arena.alloc(hdr + 64, 64));
   const txBuf = arena.alloc(hdr + 64, 64);
   const txRef = [{ iova: txBuf.iova, length: hdr + 64 }];
   const none: { iova: bigint; length: number }[] = [];
   const rxRefs = rxBuf.map((b) => [{ iova: b.iova, length: b.bytes.length }]);
-  const t0 = performance.now();
+  // The first tenth warms both threads' code up and is not timed.
+  const warmUp = Math.ceil(frames / 10 / batch) * batch;
+  let t0 = performance.now();
   let received = 0;
-  while (received < frames) {
+  while (received < frames + warmUp) {
+    if (received === warmUp) t0 = performance.now();
     for (let k = 0; k < batch; k++) rx.add(none, rxRefs[k], k);
     rx.publish();
     for (let k = 0; k < batch; k++) tx.add(txRef, none);
     tx.publish();
     dev.kick();
-    for (let got = 0; got < batch; ) {
+    for (let got = 0; got < batch;) {
       const seen = dev.interrupts(0);
       for (let u = rx.getUsed(); u; u = rx.getUsed()) got++;
       rx.setInterrupts(true);
@@ -142,11 +188,35 @@ async function workerRate(batch: number, frames: number): Promise<number> {
   }
   const seconds = (performance.now() - t0) / 1000;
   await dev.stop();
-  return (2 * received) / seconds;
+  return (2 * (received - warmUp)) / seconds;
 }
 
-console.log(`\n## Split ring with the device in a worker thread (net loopback, 64-byte frames, 2 descriptors a frame)`);
-for (const batch of [1, 32, 256]) {
-  const frames = batch === 1 ? 20_000 : 400_000;
-  console.log(`batch ${String(batch).padStart(3)}: ${((await workerRate(batch, frames)) / 1e6).toFixed(2)} M descriptors/s`);
+/** The worker-thread table, polling and not. */
+async function workerThread(): Promise<void> {
+  console.log(
+    `\n## Split ring with the device in a worker thread (net loopback, 64-byte frames, 2 descriptors a frame, M descriptors/s)`,
+  );
+  console.log(
+    `Each side polls its counter for up to ${WORKER_POLL_US} µs before it sleeps (the default); "no polling" sleeps at once.`,
+  );
+  row(['batch', `polling ${WORKER_POLL_US} µs`, 'no polling']);
+  row(Array(3).fill('---'));
+  for (const batch of [1, 32, 256]) {
+    const frames = batch === 1 ? 100_000 : 400_000;
+    const polled = await workerRate(batch, frames, WORKER_POLL_US);
+    const slept = await workerRate(batch, batch === 1 ? frames / 5 : frames, 0);
+    row([String(batch), (polled / 1e6).toFixed(2), (slept / 1e6).toFixed(2)]);
+  }
 }
+
+// `rings.js [thread|worker]`: one part alone; both by default.
+const PARTS = ['thread', 'worker'];
+const asked = process.argv.slice(2);
+const unknown = asked.filter((p) => !PARTS.includes(p));
+if (unknown.length > 0) {
+  console.error(`rings.js: unknown part ${unknown.join(', ')}; the parts are ${PARTS.join(', ')}`);
+  process.exit(2);
+}
+const wants = (part: string) => asked.length === 0 || asked.includes(part);
+if (wants('thread')) sameThread();
+if (wants('worker')) await workerThread();
