@@ -21,6 +21,8 @@ export class ThreadedDevice {
   static start(kind: DeviceWorkerData['kind'], opts: StartOptions): Promise<ThreadedDevice> {
     const control = newControl();
     const workerData: DeviceWorkerData = { features: 0n, capacitySectors: 0n, id: '', pollMicros: WORKER_POLL_US, ...opts, kind, control };
+    // A time that is not a finite number would poll forever, on both threads.
+    if (!(Number.isFinite(workerData.pollMicros) && workerData.pollMicros >= 0)) return Promise.reject(new RangeError(`pollMicros ${workerData.pollMicros}: a finite number of microseconds, 0 or more`));
     const worker = new Worker(new URL('./device-worker.js', import.meta.url), { workerData });
     return new Promise((resolve, reject) => {
       worker.once('error', reject);
@@ -49,8 +51,9 @@ export class ThreadedDevice {
    * moved. It polls first (blocking this thread for up to pollMicros), then sleeps without blocking.
    */
   async waitInterrupt(queue: number, seen: number, timeoutMs: number): Promise<boolean> {
-    if (pollWhile(this.control, irqSlot(queue), seen, this.pollMicros)) return true;
-    const r = Atomics.waitAsync(this.control, irqSlot(queue), seen, timeoutMs);
+    const at = irqSlot(queue);
+    if (pollWhile(this.control, at, seen, this.pollMicros)) return true;
+    const r = Atomics.waitAsync(this.control, at, seen, timeoutMs);
     return (r.async ? await r.value : r.value) !== 'timed-out';
   }
 

@@ -18,6 +18,7 @@ t('a word that never moves answers false when the time is up, not never', () => 
   assert.not.ok(pollWhile(words, 0, 0, 0));
   assert.not.ok(pollWhile(words, 0, 0, 2000));
   assert.not.ok(pollWhile(words, 0, 0, -1), 'a negative time polls not at all');
+  assert.not.ok(pollWhile(words, 0, 0, NaN), 'nor does a time that is not a number');
 });
 
 t("another thread's store is seen while this one polls", async () => {

@@ -131,4 +131,15 @@ for (const [name, pollMicros] of [['polling', WORKER_POLL_US], ['sleeping at onc
   t(`block RAM disk in a worker thread: 2,000 random writes read back byte-identical (${name})`, () => blocksThroughWorker(pollMicros));
 }
 
+t('a poll time that is not a finite number of microseconds is refused before a thread starts', async () => {
+  const arena = new DmaArena(1 << 16);
+  for (const pollMicros of [NaN, -1, Infinity]) {
+    const started = ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx: false, capacitySectors: 8n, rings: [], budget: 8, pollMicros });
+    await started.then(
+      () => assert.unreachable(`pollMicros ${pollMicros} was taken`),
+      (e: unknown) => assert.ok(e instanceof RangeError && e.message.includes(`pollMicros ${pollMicros}`), String(e)),
+    );
+  }
+});
+
 t.run();
