@@ -262,10 +262,16 @@ export class SplitQueueDriver<T = unknown> {
     return (this.used.getUint16(USED_FLAGS, true) & VRING_USED_F_NO_NOTIFY) === 0;
   }
 
-  /** Asks for interrupts (or not): the flag without event idx, used_event with it. */
-  setInterrupts(enabled: boolean): void {
+  /**
+   * Asks for interrupts (or not): the flag without event idx, used_event with it. With event
+   * idx, `after` delays the interrupt until that many used entries past the last collected are
+   * there (1, the default: the next one), as Linux's virtqueue_enable_cb_delayed does; a driver
+   * that waits for a whole batch is then interrupted once, not on its first entry.
+   */
+  setInterrupts(enabled: boolean, after = 1): void {
+    if (!(Number.isInteger(after) && after >= 1 && after <= this.num)) throw new RangeError(`an interrupt after ${after} used entries on a ring of ${this.num}`);
     if (this.eventIdx) {
-      if (enabled) this.avail.setUint16(this.events.usedEvent, this.lastUsed, true);
+      if (enabled) this.avail.setUint16(this.events.usedEvent, (this.lastUsed + after - 1) & INDEX_MASK, true);
     } else this.avail.setUint16(AVAIL_FLAGS, enabled ? 0 : VRING_AVAIL_F_NO_INTERRUPT, true);
   }
 
@@ -273,6 +279,14 @@ export class SplitQueueDriver<T = unknown> {
   getUsed(): { head: number; length: number; token: T | undefined } | undefined {
     const head = this.popUsed();
     return head < 0 ? undefined : { head, length: this.usedLength, token: this.usedToken };
+  }
+
+  /**
+   * Used entries the device has published that popUsed has not collected yet, read from the
+   * used index as it stands (unchecked: popUsed is where a jump past the ring is refused).
+   */
+  usedWaiting(): number {
+    return (this.used.getUint16(USED_IDX, true) - this.lastUsed) & INDEX_MASK;
   }
 
   /** Length and token of the chain popUsed() last returned. */

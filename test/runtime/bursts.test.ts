@@ -129,6 +129,28 @@ b("a hostile entry ends the device's burst: the chains before it stand and the q
   assert.is(r.device.pushBurst(r.heads, r.lengths, 2), 0, 'nor takes used entries');
 });
 
+b('usedWaiting counts what the device pushed and the driver has not collected, across the index wrap', () => {
+  const r = ring(8);
+  const written = new Uint32Array(8);
+  let total = 0;
+  for (let round = 0; round < 16_000; round++) {
+    const n = 1 + (round % 8);
+    total += n;
+    r.driver.addBurst(r.buffers(n, 16), true);
+    r.driver.publish();
+    assert.is(r.device.popBurst(r.heads), n);
+    assert.is(r.driver.usedWaiting(), 0, 'nothing before the device pushes');
+    r.device.pushBurst(r.heads, written, n);
+    assert.is(r.driver.usedWaiting(), n);
+    const half = n >> 1;
+    r.driver.popUsedBurst(r.heads, r.lengths, undefined, half);
+    assert.is(r.driver.usedWaiting(), n - half);
+    r.driver.popUsedBurst(r.heads, r.lengths);
+    assert.is(r.driver.usedWaiting(), 0);
+  }
+  assert.ok(total > 65_535, `${total} chains: the 16-bit used index wrapped`);
+});
+
 b('pushBurst stops at a head past the ring and breaks the queue', () => {
   const r = ring(8);
   r.driver.addBurst(r.buffers(2, 8), false);

@@ -126,6 +126,26 @@ v('event idx: kicks and interrupts follow the spec\'s need-event rule', () => {
   assert.is(interrupts, 2, 'one for the first batch, one when the next used entry passes used_event');
 });
 
+v('event idx: an interrupt asked for after n entries comes once, when the n-th is pushed', () => {
+  const { driver, device, dataStart } = setup(16, true);
+  const add = () => driver.add([{ iova: BigInt(dataStart), length: 1 }], []);
+  for (const n of [1, 3, 8, 16]) {
+    for (let k = 0; k < 16; k++) add();
+    driver.publish();
+    driver.setInterrupts(true, n);
+    const at: number[] = [];
+    for (let pushed = 1, c = device.pop(); c; c = device.pop(), pushed++) {
+      device.push(c.head, 0);
+      if (device.needInterrupt()) at.push(pushed);
+    }
+    assert.equal(at, [n], `asked after ${n}`);
+    while (driver.getUsed());
+  }
+  assert.throws(() => driver.setInterrupts(true, 0), RangeError);
+  assert.throws(() => driver.setInterrupts(true, 17), RangeError);
+  assert.throws(() => driver.setInterrupts(true, 1.5), RangeError);
+});
+
 // ---- Hostile rings ---------------------------------------------------------------------------
 
 type Ring = ReturnType<typeof setup>;
