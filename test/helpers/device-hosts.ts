@@ -1,0 +1,110 @@
+// Where a datapath test's device side runs: in this thread, or in a worker thread that polls
+// before it sleeps, or sleeps at once. A rig gives the test its drivers and one call, `answer`,
+// that lets the device serve what the driver published; the test itself is the same for all
+// three, as the issue asks of the worker-thread mode.
+import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
+import { WORKER_POLL_US } from '../../runtime/policy.js';
+import { BlockRamDisk, type BlockStats } from '../../runtime/virtio/block.js';
+import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
+import { NetLoopback, type NetStats } from '../../runtime/virtio/net-loopback.js';
+import { splitSizes } from '../../runtime/virtio/split-layout.js';
+import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
+import { DmaArena } from './rings.js';
+
+export interface Host {
+  name: string;
+  /** Absent: the device runs in this thread. */
+  pollMicros?: number;
+}
+
+export const HOSTS: readonly Host[] = [
+  { name: 'in process' },
+  { name: 'worker thread, polling', pollMicros: WORKER_POLL_US },
+  { name: 'worker thread, sleeping at once', pollMicros: 0 },
+];
+
+/** How long a worker-thread rig waits for the device to answer before it calls the device stalled. */
+const STALL_MS = 5000;
+const WAIT_SLICE_MS = 50;
+
+export interface Rig<S> {
+  arena: DmaArena;
+  /** The drivers, queue 0 first (net: RX then TX). */
+  drivers: SplitQueueDriver<number>[];
+  /**
+   * Lets the device serve what the drivers published, up to `count` chains, and resolves once
+   * `drivers[queue]` has `count` used entries waiting; throws when the device stalls.
+   */
+  answer(queue: number, count: number): Promise<void>;
+  /** Stops the device: its statistics, and each queue it found broken. */
+  finish(): Promise<{ stats: S; broken: (string | undefined)[] }>;
+}
+
+function rings(arena: DmaArena, num: number, queues: number) {
+  const s = splitSizes(num);
+  return Array.from({ length: queues }, () => ({ desc: arena.alloc(s.desc), avail: arena.alloc(s.avail), used: arena.alloc(s.used) }));
+}
+
+/** A net loopback, RX as queue 0 and TX as queue 1, with the features given (VERSION_1 by default). */
+export async function netRig(host: Host, num: number, memory: number, features = 1n << BigInt(VIRTIO_F_VERSION_1)): Promise<Rig<NetStats>> {
+  const arena = new DmaArena(memory);
+  if (host.pollMicros === undefined) {
+    const rx = arena.queue<number>(num, true);
+    const tx = arena.queue<number>(num, true);
+    const net = new NetLoopback(rx.device, tx.device, features);
+    return inProcess(arena, [rx.driver, tx.driver], (budget) => net.run(budget), () => ({ stats: net.stats, broken: [rx.device, tx.device].map((d) => d.broken?.message) }));
+  }
+  const r = rings(arena, num, 2);
+  return inWorker(arena, num, r, await ThreadedDevice.start('net', { memory: arena.mem.buffer as SharedArrayBuffer, num, eventIdx: true, features, rings: r.map(addresses), budget: num, pollMicros: host.pollMicros }));
+}
+
+/** A block RAM disk of `capacitySectors`, its one queue as queue 0. */
+export async function blockRig(host: Host, num: number, memory: number, capacitySectors: bigint, id: string): Promise<Rig<BlockStats>> {
+  const arena = new DmaArena(memory);
+  if (host.pollMicros === undefined) {
+    const q = arena.queue<number>(num, true);
+    const disk = new BlockRamDisk(q.device, capacitySectors, id);
+    return inProcess(arena, [q.driver], (budget) => disk.run(budget), () => ({ stats: disk.stats, broken: [q.device.broken?.message] }));
+  }
+  const r = rings(arena, num, 1);
+  return inWorker(arena, num, r, await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num, eventIdx: true, capacitySectors, id, rings: r.map(addresses), budget: num, pollMicros: host.pollMicros }));
+}
+
+const addresses = (r: { desc: { iova: bigint }; avail: { iova: bigint }; used: { iova: bigint } }) => ({ desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova });
+
+function inProcess<S>(arena: DmaArena, drivers: SplitQueueDriver<number>[], run: (budget: number) => number, end: () => { stats: S; broken: (string | undefined)[] }): Rig<S> {
+  return {
+    arena,
+    drivers,
+    answer: async (queue, count) => {
+      run(count);
+      const waiting = drivers[queue].usedWaiting();
+      if (waiting < count) throw new Error(`the device answered ${waiting} of ${count} on queue ${queue}`);
+    },
+    finish: async () => end(),
+  };
+}
+
+function inWorker<S>(arena: DmaArena, num: number, r: ReturnType<typeof rings>, device: ThreadedDevice): Rig<S> {
+  const drivers = r.map((q) => new SplitQueueDriver<number>(num, q, true));
+  return {
+    arena,
+    drivers,
+    answer: async (queue, count) => {
+      // Each driver decides by the event-idx rule whether its news is worth a kick.
+      if (drivers.some((d) => d.shouldKick())) device.kick();
+      const driver = drivers[queue];
+      for (let waited = 0; driver.usedWaiting() < count; ) {
+        // The test collects the entries after answer(): the interrupt is asked for at the last one
+        // it waits for, and the count read again after asking, for an entry pushed meanwhile.
+        const seen = device.interrupts(queue);
+        driver.setInterrupts(true, count);
+        if (driver.usedWaiting() >= count) break;
+        if (!(await device.waitInterrupt(queue, seen, WAIT_SLICE_MS)) && (waited += WAIT_SLICE_MS) >= STALL_MS) {
+          throw new Error(`the device thread answered ${driver.usedWaiting()} of ${count} on queue ${queue} in ${STALL_MS} ms`);
+        }
+      }
+    },
+    finish: () => device.stop<S>(),
+  };
+}
