@@ -6,6 +6,7 @@ import { u32, u64 } from '../codegen-v1.js';
 import * as ring from '../../generated/virtio_ring.js';
 import { BITS_PER_BYTE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
 import { Chain } from './chain.js';
+import { ringWords, type RingOrdering, type RingWords } from './ring-words.js';
 import { ALIGN, AVAIL, DESC, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, needEvent, splitSizes, USED } from './split-layout.js';
 
 // The layout as module-local constants. In the engine's optimised code a field of an imported
@@ -93,6 +94,8 @@ export class SplitQueueDevice {
   private inFlight = 0;
   /** One view over all of the DMA memory; the rings and tables are offsets in it. */
   private readonly mem: DataView;
+  /** The same memory's 16-bit words, for the ones the driver reads and writes too (through Atomics). */
+  private readonly words: RingWords;
   private desc = 0;
   private avail = 0;
   private used = 0;
@@ -111,10 +114,13 @@ export class SplitQueueDevice {
     readonly eventIdx: boolean,
     /** Where the driver's avail index starts (SET_VRING_BASE). */
     base = 0,
+    /** Where the driver runs: 'shared' (another thread, or anywhere) or 'same-thread' (ring-words.ts). */
+    ordering: RingOrdering = 'shared',
   ) {
     this.events = eventOffsets(num);
     this.slotMask = num - 1;
     this.mem = new DataView(dma.memory.buffer, dma.memory.byteOffset, dma.memory.byteLength);
+    this.words = ringWords(dma.memory, ordering);
     this.chains = new Array(isPowerOfTwo(num) ? num : 0).fill(undefined);
     this.lastAvail = base & INDEX_MASK;
     this.usedIdx = base & INDEX_MASK;
@@ -134,7 +140,11 @@ export class SplitQueueDevice {
       this.used = dma.translate(Number(addrs.used), sizes.used, true);
     } catch (e) {
       this.failWith('ring-not-ready', `the rings are not mapped: ${(e as Error).message}`);
+      return;
     }
+    // The shared words are read as 16-bit words: an IOMMU that moved an aligned ring to an odd
+    // byte of the memory would have them read from the wrong place.
+    if (this.avail % ALIGN.avail || this.used % ALIGN.used) this.failWith('ring-not-ready', `the rings translate to offsets ${this.avail} and ${this.used}, not aligned in DMA memory`);
   }
 
   /**
@@ -178,7 +188,7 @@ export class SplitQueueDevice {
     const avail = this.avail;
     let lastAvail = this.lastAvail;
     let inFlight = this.inFlight;
-    const pending = (mem.getUint16(avail + AVAIL_IDX, true) - lastAvail) & INDEX_MASK;
+    const pending = (this.words.load(avail + AVAIL_IDX) - lastAvail) & INDEX_MASK;
     if (pending > num) {
       this.fail('avail-index-jump', pending);
       return 0;
@@ -246,7 +256,7 @@ export class SplitQueueDevice {
     }
     this.lastAvail = lastAvail;
     this.inFlight = inFlight;
-    if (got > 0 && this.eventIdx) mem.setUint16(this.used + this.events.availEvent, lastAvail, true);
+    if (got > 0 && this.eventIdx) this.words.store(this.used + this.events.availEvent, lastAvail);
     return got;
   }
 
@@ -321,7 +331,7 @@ export class SplitQueueDevice {
     }
     this.usedIdx = usedIdx;
     this.inFlight = inFlight;
-    if (k > 0) mem.setUint16(used + USED_IDX, usedIdx, true);
+    if (k > 0) this.words.store(used + USED_IDX, usedIdx);
     return k;
   }
 
@@ -331,8 +341,8 @@ export class SplitQueueDevice {
     const old = this.signalledAt;
     this.signalledAt = this.usedIdx;
     if (old === this.usedIdx) return false;
-    if (this.eventIdx) return needEvent(this.mem.getUint16(this.avail + this.events.usedEvent, true), this.usedIdx, old);
-    return (this.mem.getUint16(this.avail + AVAIL_FLAGS, true) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
+    if (this.eventIdx) return needEvent(this.words.load(this.avail + this.events.usedEvent), this.usedIdx, old);
+    return (this.words.load(this.avail + AVAIL_FLAGS) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
   }
 
   /** The driver's next avail index as the device has consumed it (GET_VRING_BASE). */

@@ -6,6 +6,7 @@
 import * as ring from '../../generated/virtio_ring.js';
 import { u32, u64 } from '../codegen-v1.js';
 import { BITS_PER_BYTE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
+import { ringWords, type RingOrdering, type RingWords } from './ring-words.js';
 import { AVAIL, DESC, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, needEvent, USED } from './split-layout.js';
 
 // The layout as module-local constants. In the engine's optimised code a field of an imported
@@ -71,6 +72,9 @@ export class SplitQueueDriver<T = unknown> {
   private readonly desc: DataView;
   private readonly avail: DataView;
   private readonly used: DataView;
+  /** The words the device reads and writes too (indexes, events, flags), through Atomics. */
+  private readonly availWords: RingWords;
+  private readonly usedWords: RingWords;
   private readonly events: { usedEvent: number; availEvent: number };
   /** Free descriptors, linked through shadowNext; the device never sees this list. */
   private readonly shadowNext: Uint16Array;
@@ -94,12 +98,16 @@ export class SplitQueueDriver<T = unknown> {
     readonly num: number,
     readonly rings: { desc: DmaSpan; avail: DmaSpan; used: DmaSpan },
     readonly eventIdx: boolean,
+    /** Where the device runs: 'shared' (another thread, the kernel, hardware) or 'same-thread' (ring-words.ts). */
+    ordering: RingOrdering = 'shared',
   ) {
     if (num <= 0 || num > VIRTQUEUE_MAX_SIZE || (num & (num - 1)) !== 0) throw new RangeError(`ring size ${num} is not a power of two up to ${VIRTQUEUE_MAX_SIZE}`);
     this.slotMask = num - 1;
     this.desc = view(rings.desc.bytes);
     this.avail = view(rings.avail.bytes);
     this.used = view(rings.used.bytes);
+    this.availWords = ringWords(rings.avail.bytes, ordering);
+    this.usedWords = ringWords(rings.used.bytes, ordering);
     this.events = eventOffsets(num);
     this.shadowNext = new Uint16Array(num);
     for (let i = 0; i < num - 1; i++) this.shadowNext[i] = i + 1;
@@ -250,7 +258,7 @@ export class SplitQueueDriver<T = unknown> {
 
   /** Makes every added chain visible to the device. */
   publish(): void {
-    this.avail.setUint16(AVAIL_IDX, this.availIdx, true);
+    this.availWords.store(AVAIL_IDX, this.availIdx);
   }
 
   /** Whether the device wants a kick for what was published since the last kick. */
@@ -258,8 +266,8 @@ export class SplitQueueDriver<T = unknown> {
     const old = this.kickedAt;
     this.kickedAt = this.availIdx;
     if (old === this.availIdx) return false;
-    if (this.eventIdx) return needEvent(this.used.getUint16(this.events.availEvent, true), this.availIdx, old);
-    return (this.used.getUint16(USED_FLAGS, true) & VRING_USED_F_NO_NOTIFY) === 0;
+    if (this.eventIdx) return needEvent(this.usedWords.load(this.events.availEvent), this.availIdx, old);
+    return (this.usedWords.load(USED_FLAGS) & VRING_USED_F_NO_NOTIFY) === 0;
   }
 
   /**
@@ -271,8 +279,8 @@ export class SplitQueueDriver<T = unknown> {
   setInterrupts(enabled: boolean, after = 1): void {
     if (!(Number.isInteger(after) && after >= 1 && after <= this.num)) throw new RangeError(`an interrupt after ${after} used entries on a ring of ${this.num}`);
     if (this.eventIdx) {
-      if (enabled) this.avail.setUint16(this.events.usedEvent, (this.lastUsed + after - 1) & INDEX_MASK, true);
-    } else this.avail.setUint16(AVAIL_FLAGS, enabled ? 0 : VRING_AVAIL_F_NO_INTERRUPT, true);
+      if (enabled) this.availWords.store(this.events.usedEvent, (this.lastUsed + after - 1) & INDEX_MASK);
+    } else this.availWords.store(AVAIL_FLAGS, enabled ? 0 : VRING_AVAIL_F_NO_INTERRUPT);
   }
 
   /** The next used chain, with the bytes the device wrote, or undefined when none (allocates the answer). */
@@ -286,7 +294,7 @@ export class SplitQueueDriver<T = unknown> {
    * used index as it stands (unchecked: popUsed is where a jump past the ring is refused).
    */
   usedWaiting(): number {
-    return (this.used.getUint16(USED_IDX, true) - this.lastUsed) & INDEX_MASK;
+    return (this.usedWords.load(USED_IDX) - this.lastUsed) & INDEX_MASK;
   }
 
   /** Length and token of the chain popUsed() last returned. */
@@ -316,7 +324,7 @@ export class SplitQueueDriver<T = unknown> {
     let lastUsed = this.lastUsed;
     let freeHead = this.freeHead;
     let numFree = this.numFree;
-    const pending = (used.getUint16(USED_IDX, true) - lastUsed) & INDEX_MASK;
+    const pending = (this.usedWords.load(USED_IDX) - lastUsed) & INDEX_MASK;
     if (pending > num) throw usedFault('used-index-jump', pending, num);
     const wanted = pending < max ? pending : max;
     let got = 0;
@@ -347,7 +355,7 @@ export class SplitQueueDriver<T = unknown> {
     this.lastUsed = lastUsed;
     this.freeHead = freeHead;
     this.numFree = numFree;
-    if (got > 0 && this.eventIdx) this.avail.setUint16(this.events.usedEvent, lastUsed, true);
+    if (got > 0 && this.eventIdx) this.availWords.store(this.events.usedEvent, lastUsed);
     return got;
   }
 }

@@ -1,8 +1,8 @@
 // The words two threads share to run a virtqueue device in a worker: a kick counter the driver
-// bumps (the doorbell), a stop flag, and one interrupt counter per queue the device bumps.
-// Ring contents are plain memory; these Atomics are what orders them: the driver publishes
-// before it kicks, the device pushes before it interrupts, and each side reads the ring only
-// after it has seen the other's counter move.
+// bumps (the doorbell), a stop flag, and one interrupt counter per queue the device bumps. They
+// wake the other side; what orders the ring's contents is the ring's own index words, which
+// both sides read and write through Atomics (ring-words.ts), as a CPU and a device order them
+// with barriers, not with the doorbell.
 //
 // The indexes are constants, not looked up by name: both sides read them in their polling
 // loops, where a name built per call was a string allocated per poll.

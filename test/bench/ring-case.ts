@@ -15,8 +15,9 @@ import { DmaArena } from '../helpers/rings.js';
 import { floorRate, WARM_UP } from './ring-floor.js';
 import type { BufferRef, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import type { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
+import type { RingOrdering } from '../../runtime/virtio/ring-words.js';
 
-export const RING_CASES = ['bursts', 'one-a-call', 'one-a-call-bigint', 'one-loop', 'floor'] as const;
+export const RING_CASES = ['bursts', 'bursts-shared', 'one-a-call', 'one-a-call-bigint', 'one-loop', 'floor'] as const;
 export type RingCase = (typeof RING_CASES)[number];
 /** Bytes in each descriptor's buffer, as in ring.c. */
 export const BUFFER = 64;
@@ -32,9 +33,13 @@ interface Queue {
   lengths: Uint32Array;
 }
 
-function queue(num: number, batch: number, iovaAs: 'number' | 'bigint'): Queue {
+/**
+ * Driver and device in this thread: 'same-thread' ordering, plain accesses to the shared words,
+ * as a same-thread user would choose; `bursts-shared` measures the default, Atomics, beside it.
+ */
+function queue(num: number, batch: number, iovaAs: 'number' | 'bigint', ordering: RingOrdering): Queue {
   const arena = new DmaArena(1 << 20);
-  const { driver, device } = arena.queue<number>(num);
+  const { driver, device } = arena.queue<number>(num, false, ordering);
   const buf = arena.alloc(BUFFER);
   const iova = iovaAs === 'number' ? Number(buf.iova) : buf.iova;
   return {
@@ -112,8 +117,8 @@ async function measure(which: RingCase, num: number, batch: number, total: numbe
     const { result, gcs } = await withGcCount(() => floorRate(num, batch, total, which === 'floor' ? 'minimal' : 'checked'));
     return { rate: result, gcs };
   }
-  const q = queue(num, batch, which === 'one-a-call-bigint' ? 'bigint' : 'number');
-  const loop = which === 'bursts' ? bursts : oneACall;
+  const q = queue(num, batch, which === 'one-a-call-bigint' ? 'bigint' : 'number', which === 'bursts-shared' ? 'shared' : 'same-thread');
+  const loop = which === 'bursts' || which === 'bursts-shared' ? bursts : oneACall;
   for (let k = 0; k < WARM_UP.calls; k++) loop(q, WARM_UP.descriptors);
   global.gc?.();
   const { result, gcs } = await withGcCount(() => {

@@ -82,13 +82,10 @@ function sameThread(): void {
   console.log(
     `\n## Split ring, driver and device in one thread (queue ${QUEUE}, one-descriptor chains, M descriptors/s)`,
   );
-  console.log(
-    'bursts: addBurst, popBurst, pushBurst and popUsedBurst, once a round each; one a call: add, pop, push and',
-  );
-  console.log(
-    'popUsed per chain, IOVAs as numbers (as bigints in brackets). JS one loop: the same checks and bookkeeping as',
-  );
-  console.log('one function (test/bench/ring-floor.ts). C: test/bench/ring.c, built with gcc -O2.');
+  console.log('The rings with same-thread ordering (plain accesses to the shared words; with the default, Atomics,');
+  console.log('in brackets after bursts). bursts: addBurst, popBurst, pushBurst and popUsedBurst, once a round each;');
+  console.log('one a call: add, pop, push and popUsed per chain, IOVAs as numbers (as bigints in brackets). JS one loop:');
+  console.log('the same checks and bookkeeping as one function (test/bench/ring-floor.ts). C: test/bench/ring.c, gcc -O2.');
   console.log(
     `Each figure is the best of ${RUNS} runs, each run a fresh process, the cases in turn. Target: runtime / C checked at least 0.5.`,
   );
@@ -96,6 +93,7 @@ function sameThread(): void {
   const cases: { key: string; run: (batch: number) => Figure | undefined }[] = [
     { key: 'C checked', run: (batch) => c?.run('checked', batch, TOTAL * 5) },
     { key: 'bursts', run: (batch) => jsFigure('bursts', batch, TOTAL) },
+    { key: 'bursts, shared', run: (batch) => jsFigure('bursts-shared', batch, TOTAL) },
     { key: 'one a call', run: (batch) => jsFigure('one-a-call', batch, TOTAL) },
     { key: 'one a call, bigint', run: (batch) => jsFigure('one-a-call-bigint', batch, TOTAL) },
     { key: 'one loop', run: (batch) => jsFigure('one-loop', batch, TOTAL * 5) },
@@ -127,7 +125,7 @@ function sameThread(): void {
     const cChecked = f.get('C checked');
     row([
       String(batch),
-      withRatio(f.get('bursts'), cChecked),
+      `${withRatio(f.get('bursts'), cChecked)} [${M(f.get('bursts, shared'))}]`,
       `${withRatio(f.get('one a call'), cChecked)} [${M(f.get('one a call, bigint'))}]`,
       M(cChecked),
       withRatio(f.get('one loop'), cChecked),

@@ -2,6 +2,7 @@
 import { DmaView, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { splitSizes } from '../../runtime/virtio/split-layout.js';
+import type { RingOrdering } from '../../runtime/virtio/ring-words.js';
 
 export class DmaArena {
   readonly mem: Uint8Array;
@@ -28,14 +29,15 @@ export class DmaArena {
     return { iova: BigInt(at), bytes: this.mem.subarray(at, at + size) };
   }
 
-  queue<T>(num: number, eventIdx = false): { driver: SplitQueueDriver<T>; device: SplitQueueDevice; rings: { desc: number; avail: number; used: number } } {
+  /** A driver and a device on one ring; both in this thread, so 'same-thread' ordering is as correct as the default. */
+  queue<T>(num: number, eventIdx = false, ordering: RingOrdering = 'shared'): { driver: SplitQueueDriver<T>; device: SplitQueueDevice; rings: { desc: number; avail: number; used: number } } {
     const s = splitSizes(num);
     const desc = this.alloc(s.desc);
     const avail = this.alloc(s.avail);
     const used = this.alloc(s.used);
     return {
-      driver: new SplitQueueDriver<T>(num, { desc, avail, used }, eventIdx),
-      device: new SplitQueueDevice(num, { desc: desc.iova, avail: avail.iova, used: used.iova }, this.dma, eventIdx),
+      driver: new SplitQueueDriver<T>(num, { desc, avail, used }, eventIdx, ordering),
+      device: new SplitQueueDevice(num, { desc: desc.iova, avail: avail.iova, used: used.iova }, this.dma, eventIdx, 0, ordering),
       rings: { desc: Number(desc.iova), avail: Number(avail.iova), used: Number(used.iova) },
     };
   }

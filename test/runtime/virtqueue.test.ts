@@ -249,6 +249,11 @@ v('hostile ring: sizes and addresses the device refuses before use', () => {
   assert.is(new SplitQueueDevice(6, { desc: 0n, avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
   assert.is(new SplitQueueDevice(8, { desc: 8n, avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
   assert.is(new SplitQueueDevice(8, { desc: BigInt(MEM), avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
+  // Aligned IOVAs that an IOMMU moves to an odd byte: the shared 16-bit words would be misread.
+  const odd: DmaView = { memory: r.mem, translate: (iova) => iova + 1 };
+  const moved = new SplitQueueDevice(8, { desc: 0n, avail: 4096n, used: 8192n }, odd, false);
+  assert.is(moved.broken?.fault, 'ring-not-ready');
+  assert.match(moved.broken!.message, /not aligned in DMA memory/);
 });
 
 v('the driver writes an IOVA given as a number or a bigint, below and above 4 GiB, and refuses what is not one', () => {
