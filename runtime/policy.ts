@@ -31,8 +31,11 @@ export const MICROSECONDS_PER_MILLISECOND = 1000;
 /** A poll reads the clock once every this many reads of its counter: a clock read costs more than a poll. */
 export const POLLS_PER_CLOCK_READ = 64;
 
-/** Queues a worker-thread device has at most (net has RX and TX, block one): one interrupt counter each. */
-export const MAX_THREADED_QUEUES = 2;
+/** Queues each worker-thread device has: the net loopback RX and TX, the block RAM disk one. */
+export const THREADED_DEVICE_QUEUES = { net: 2, block: 1 } as const;
+
+/** Queues a worker-thread device has at most: one interrupt counter each. */
+export const MAX_THREADED_QUEUES = Math.max(...Object.values(THREADED_DEVICE_QUEUES));
 
 /** "No file": the fd mmap takes for anonymous memory, and the one NET_SET_BACKEND takes to detach. */
 export const NO_FILE = -1;

@@ -3,11 +3,27 @@
 // shared memory, kicks and interrupts cross threads through Atomics (thread-control.ts).
 import { Worker } from 'node:worker_threads';
 import type { DeviceWorkerData } from './device-worker.js';
-import { WORKER_POLL_US } from '../policy.js';
+import { THREADED_DEVICE_QUEUES, WORKER_POLL_US } from '../policy.js';
 import { pollWhile } from './poll.js';
 import { irqSlot, KICK_SLOT, newControl, STOP_SLOT } from './thread-control.js';
 
 type StartOptions = Omit<DeviceWorkerData, 'control' | 'kind' | 'features' | 'capacitySectors' | 'id' | 'pollMicros'> & Partial<Pick<DeviceWorkerData, 'features' | 'capacitySectors' | 'id' | 'pollMicros'>>;
+
+const QUEUES_OF: Record<DeviceWorkerData['kind'], number> = THREADED_DEVICE_QUEUES;
+
+/**
+ * What is wrong with the options, before a thread starts, or undefined. A wrong kind or ring
+ * count would fail inside the thread as a stack trace; a budget of 0 would move nothing and a
+ * poll time that is not a finite number would spin forever, both without a word.
+ */
+function badOptions(d: DeviceWorkerData): string | undefined {
+  if (!Object.hasOwn(QUEUES_OF, d.kind)) return `kind ${String(d.kind)}: ${Object.keys(QUEUES_OF).join(' or ')}`;
+  if (!Array.isArray(d.rings) || d.rings.length !== QUEUES_OF[d.kind]) return `rings: a ${d.kind} device has ${QUEUES_OF[d.kind]}, not ${Array.isArray(d.rings) ? d.rings.length : String(d.rings)}`;
+  if (!(d.memory instanceof SharedArrayBuffer)) return 'memory: a SharedArrayBuffer, which both threads see';
+  if (!(Number.isInteger(d.budget) && d.budget >= 1)) return `budget ${d.budget}: a whole number of chains, 1 or more`;
+  if (!(Number.isFinite(d.pollMicros) && d.pollMicros >= 0)) return `pollMicros ${d.pollMicros}: a finite number of microseconds, 0 or more`;
+  return undefined;
+}
 
 export class ThreadedDevice {
   private constructor(
@@ -21,8 +37,8 @@ export class ThreadedDevice {
   static start(kind: DeviceWorkerData['kind'], opts: StartOptions): Promise<ThreadedDevice> {
     const control = newControl();
     const workerData: DeviceWorkerData = { features: 0n, capacitySectors: 0n, id: '', pollMicros: WORKER_POLL_US, ...opts, kind, control };
-    // A time that is not a finite number would poll forever, on both threads.
-    if (!(Number.isFinite(workerData.pollMicros) && workerData.pollMicros >= 0)) return Promise.reject(new RangeError(`pollMicros ${workerData.pollMicros}: a finite number of microseconds, 0 or more`));
+    const refused = badOptions(workerData);
+    if (refused) return Promise.reject(new RangeError(`ThreadedDevice.start: ${refused}`));
     const worker = new Worker(new URL('./device-worker.js', import.meta.url), { workerData });
     return new Promise((resolve, reject) => {
       worker.once('error', reject);

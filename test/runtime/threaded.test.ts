@@ -20,15 +20,33 @@ t('a ring the device refuses ends start() with its reason', async () => {
   );
 });
 
-t('a poll time that is not a finite number of microseconds is refused before a thread starts', async () => {
+t('options that would fail in the thread, move nothing or spin forever are refused before a thread starts', async () => {
   const arena = new DmaArena(1 << 16);
-  for (const pollMicros of [NaN, -1, Infinity]) {
-    const started = ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx: false, capacitySectors: 8n, rings: [], budget: 8, pollMicros });
-    await started.then(
-      () => assert.unreachable(`pollMicros ${pollMicros} was taken`),
-      (e: unknown) => assert.ok(e instanceof RangeError && e.message.includes(`pollMicros ${pollMicros}`), String(e)),
+  const s = splitSizes(8);
+  const ring = { desc: arena.alloc(s.desc).iova, avail: arena.alloc(s.avail).iova, used: arena.alloc(s.used).iova };
+  const good = { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx: false, capacitySectors: 8n, rings: [ring], budget: 8 };
+  const cases: [string, () => Promise<ThreadedDevice>, RegExp][] = [
+    ['a kind that is neither', () => ThreadedDevice.start('disk' as 'block', good), /kind disk: net or block/],
+    ['a net device with one ring', () => ThreadedDevice.start('net', good), /rings: a net device has 2, not 1/],
+    ['a block device with no ring', () => ThreadedDevice.start('block', { ...good, rings: [] }), /rings: a block device has 1, not 0/],
+    ['memory not shared', () => ThreadedDevice.start('block', { ...good, memory: new ArrayBuffer(16) as unknown as SharedArrayBuffer }), /memory: a SharedArrayBuffer/],
+    ['a budget of 0', () => ThreadedDevice.start('block', { ...good, budget: 0 }), /budget 0: a whole number of chains/],
+    ['a fractional budget', () => ThreadedDevice.start('block', { ...good, budget: 1.5 }), /budget 1.5/],
+    ...[NaN, -1, Infinity].map((pollMicros): [string, () => Promise<ThreadedDevice>, RegExp] => [`pollMicros ${pollMicros}`, () => ThreadedDevice.start('block', { ...good, pollMicros }), new RegExp(`pollMicros ${pollMicros}: a finite number`)]),
+  ];
+  for (const [what, start, message] of cases) {
+    await start().then(
+      () => assert.unreachable(`${what} was taken`),
+      (e: unknown) => {
+        assert.ok(e instanceof RangeError, `${what}: ${String(e)}`);
+        assert.match((e as Error).message, /^ThreadedDevice\.start: /);
+        assert.match((e as Error).message, message, what);
+      },
     );
   }
+  // The same options, corrected, start a device.
+  const device = await ThreadedDevice.start('block', good);
+  assert.equal((await device.stop()).broken, [undefined]);
 });
 
 t.run();
