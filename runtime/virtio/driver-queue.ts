@@ -7,7 +7,7 @@ import * as ring from '../../generated/virtio_ring.js';
 import { u32, u64 } from '../codegen-v1.js';
 import { BITS_PER_BYTE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
 import { ringWords, type RingOrdering, type RingWords } from './ring-words.js';
-import { AVAIL, DESC, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, needEvent, USED } from './split-layout.js';
+import { AVAIL, DESC, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, needEvent, splitSizes, USED } from './split-layout.js';
 
 // The layout as module-local constants. In the engine's optimised code a field of an imported
 // object costs, at every use, a load of the binding, a check of the object's shape and a load
@@ -102,6 +102,11 @@ export class SplitQueueDriver<T = unknown> {
     ordering: RingOrdering = 'shared',
   ) {
     if (num <= 0 || num > VIRTQUEUE_MAX_SIZE || (num & (num - 1)) !== 0) throw new RangeError(`ring size ${num} is not a power of two up to ${VIRTQUEUE_MAX_SIZE}`);
+    // A span short of its part would fail later, at some add, as a DataView's bounds error.
+    const sizes = splitSizes(num);
+    for (const part of ['desc', 'avail', 'used'] as const) {
+      if (rings[part].bytes.length < sizes[part]) throw new RangeError(`the ${part} span holds ${rings[part].bytes.length} bytes; a ring of ${num} needs ${sizes[part]}`);
+    }
     this.slotMask = num - 1;
     this.desc = view(rings.desc.bytes);
     this.avail = view(rings.avail.bytes);

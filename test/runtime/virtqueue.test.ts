@@ -256,6 +256,18 @@ v('hostile ring: sizes and addresses the device refuses before use', () => {
   assert.match(moved.broken!.message, /not aligned in DMA memory/);
 });
 
+v('the driver refuses a ring size that is not a power of two, and spans short of the ring', () => {
+  const r = setup(8);
+  const sizes = splitSizes(8);
+  const spans = { desc: r.span(r.at.desc, sizes.desc), avail: r.span(r.at.avail, sizes.avail), used: r.span(r.at.used, sizes.used) };
+  assert.throws(() => new SplitQueueDriver(6, spans, false), /ring size 6 is not a power of two/);
+  for (const part of ['desc', 'avail', 'used'] as const) {
+    const short = { ...spans, [part]: r.span(r.at[part], sizes[part] - 1) };
+    assert.throws(() => new SplitQueueDriver(8, short, false), new RegExp(`the ${part} span holds ${sizes[part] - 1} bytes; a ring of 8 needs ${sizes[part]}`));
+  }
+  assert.not.throws(() => new SplitQueueDriver(8, spans, false));
+});
+
 v('the driver writes an IOVA given as a number or a bigint, below and above 4 GiB, and refuses what is not one', () => {
   const r = setup(8);
   const addrOf = (head: number) => r.dv.getBigUint64(r.at.desc + head * DESC.size + DESC.addr, true);
