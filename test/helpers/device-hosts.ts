@@ -91,8 +91,11 @@ function inWorker<S>(arena: DmaArena, num: number, r: ReturnType<typeof rings>, 
     arena,
     drivers,
     answer: async (queue, count) => {
-      // Each driver decides by the event-idx rule whether its news is worth a kick.
-      if (drivers.some((d) => d.shouldKick())) device.kick();
+      // Each driver decides by the event-idx rule whether its news is worth a kick; each is asked,
+      // as asking records what it was asked about, and one kick wakes the device for all.
+      let kick = false;
+      for (const d of drivers) kick = d.shouldKick() || kick;
+      if (kick) device.kick();
       const driver = drivers[queue];
       for (let waited = 0; driver.usedWaiting() < count; ) {
         // The test collects the entries after answer(): the interrupt is asked for at the last one
