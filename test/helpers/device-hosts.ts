@@ -7,7 +7,6 @@ import { WORKER_POLL_US } from '../../runtime/policy.js';
 import { BlockRamDisk, type BlockStats } from '../../runtime/virtio/block.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { NetLoopback, type NetStats } from '../../runtime/virtio/net-loopback.js';
-import { splitSizes } from '../../runtime/virtio/split-layout.js';
 import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
 import { DmaArena } from './rings.js';
 
@@ -41,8 +40,7 @@ export interface Rig<S> {
 }
 
 function rings(arena: DmaArena, num: number, queues: number) {
-  const s = splitSizes(num);
-  return Array.from({ length: queues }, () => ({ desc: arena.alloc(s.desc), avail: arena.alloc(s.avail), used: arena.alloc(s.used) }));
+  return Array.from({ length: queues }, () => arena.rings(num));
 }
 
 /** A net loopback, RX as queue 0 and TX as queue 1, with the features given (VERSION_1 by default). */

@@ -4,6 +4,12 @@ import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { splitSizes } from '../../runtime/virtio/split-layout.js';
 import type { RingOrdering } from '../../runtime/virtio/ring-words.js';
 
+/** A piece of the arena: its IOVA (its offset) and its bytes. */
+export interface ArenaSpan {
+  iova: bigint;
+  bytes: Uint8Array;
+}
+
 export class DmaArena {
   readonly mem: Uint8Array;
   private next = 0;
@@ -22,19 +28,22 @@ export class DmaArena {
     this.mem = new Uint8Array(new SharedArrayBuffer(size));
   }
 
-  alloc(size: number, align = 4096): { iova: bigint; bytes: Uint8Array } {
+  alloc(size: number, align = 4096): ArenaSpan {
     const at = Math.ceil(this.next / align) * align;
     this.next = at + size;
     if (this.next > this.mem.length) throw new RangeError('arena full');
     return { iova: BigInt(at), bytes: this.mem.subarray(at, at + size) };
   }
 
+  /** The three parts of a ring of `num`, each on a page of its own. */
+  rings(num: number): { desc: ArenaSpan; avail: ArenaSpan; used: ArenaSpan } {
+    const s = splitSizes(num);
+    return { desc: this.alloc(s.desc), avail: this.alloc(s.avail), used: this.alloc(s.used) };
+  }
+
   /** A driver and a device on one ring; both in this thread, so 'same-thread' ordering is as correct as the default. */
   queue<T>(num: number, eventIdx = false, ordering: RingOrdering = 'shared'): { driver: SplitQueueDriver<T>; device: SplitQueueDevice; rings: { desc: number; avail: number; used: number } } {
-    const s = splitSizes(num);
-    const desc = this.alloc(s.desc);
-    const avail = this.alloc(s.avail);
-    const used = this.alloc(s.used);
+    const { desc, avail, used } = this.rings(num);
     return {
       driver: new SplitQueueDriver<T>(num, { desc, avail, used }, eventIdx, ordering),
       device: new SplitQueueDevice(num, { desc: desc.iova, avail: avail.iova, used: used.iova }, this.dma, eventIdx, 0, ordering),
