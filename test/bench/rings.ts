@@ -18,7 +18,6 @@ import type { RingCase } from './ring-case.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { splitSizes } from '../../runtime/virtio/split-layout.js';
 import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
 import { WORKER_POLL_US } from '../../runtime/policy.js';
 
@@ -149,8 +148,7 @@ function sameThread(): void {
 /** Frames through the loopback with the device in a worker: each frame is a TX and an RX descriptor. */
 async function workerRate(batch: number, frames: number, pollMicros: number): Promise<number> {
   const arena = new DmaArena(8 << 20);
-  const s = splitSizes(QUEUE);
-  const ring = () => ({ desc: arena.alloc(s.desc), avail: arena.alloc(s.avail), used: arena.alloc(s.used) });
+  const ring = () => arena.rings(QUEUE);
   const rxRing = ring();
   const txRing = ring();
   const rx = new SplitQueueDriver<number>(QUEUE, rxRing, true);

@@ -3,7 +3,6 @@
 // same tests as in this thread: test/runtime/datapath.test.ts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { splitSizes } from '../../runtime/virtio/split-layout.js';
 import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
 import { DmaArena } from '../helpers/rings.js';
 
@@ -11,8 +10,7 @@ const t = suite('worker-thread device');
 
 t('a ring the device refuses ends start() with its reason', async () => {
   const arena = new DmaArena(1 << 16);
-  const s = splitSizes(8);
-  const ring = { desc: arena.alloc(s.desc), avail: arena.alloc(s.avail), used: arena.alloc(s.used) };
+  const ring = arena.rings(8);
   const misaligned = { desc: ring.desc.iova + 2n, avail: ring.avail.iova, used: ring.used.iova };
   await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx: false, capacitySectors: 8n, rings: [misaligned], budget: 8 }).then(
     () => assert.unreachable('a misaligned descriptor table was taken'),
@@ -22,8 +20,8 @@ t('a ring the device refuses ends start() with its reason', async () => {
 
 t('options that would fail in the thread, move nothing or spin forever are refused before a thread starts', async () => {
   const arena = new DmaArena(1 << 16);
-  const s = splitSizes(8);
-  const ring = { desc: arena.alloc(s.desc).iova, avail: arena.alloc(s.avail).iova, used: arena.alloc(s.used).iova };
+  const r = arena.rings(8);
+  const ring = { desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova };
   const good = { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx: false, capacitySectors: 8n, rings: [ring], budget: 8 };
   const cases: [string, () => Promise<ThreadedDevice>, RegExp][] = [
     ['a kind that is neither', () => ThreadedDevice.start('disk' as 'block', good), /kind disk: net or block/],
