@@ -21,3 +21,15 @@ export type { DmaMapper, DmaPiece } from './dma-pool.js';
 export { LinuxBackend, LinuxBackendUnavailable } from './linux/backend.js';
 export { openTap } from './linux/tap.js';
 export { VhostKernelTransport } from './vhost/kernel-transport.js';
+// Virtqueues: both ends of the split ring, the devices the runtime simulates, and a device in a worker thread.
+export { SplitQueueDriver, DriverRingError, QueueFullError } from './virtio/driver-queue.js';
+export type { BufferRef, DmaSpan, Iova } from './virtio/driver-queue.js';
+export { SplitQueueDevice, RingError, Chain } from './virtio/device-queue.js';
+export type { DmaView, RingFault } from './virtio/device-queue.js';
+export type { RingOrdering } from './virtio/ring-words.js';
+export { splitSizes, needEvent } from './virtio/split-layout.js';
+export { NetLoopback } from './virtio/net-loopback.js';
+export type { NetStats } from './virtio/net-loopback.js';
+export { BlockRamDisk } from './virtio/block.js';
+export type { BlockStats } from './virtio/block.js';
+export { ThreadedDevice } from './virtio/threaded-device.js';
