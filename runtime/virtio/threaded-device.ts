@@ -9,16 +9,15 @@ import { irqSlot, KICK_SLOT, newControl, STOP_SLOT } from './thread-control.js';
 
 type StartOptions = Omit<DeviceWorkerData, 'control' | 'kind' | 'features' | 'capacitySectors' | 'id' | 'pollMicros'> & Partial<Pick<DeviceWorkerData, 'features' | 'capacitySectors' | 'id' | 'pollMicros'>>;
 
-const QUEUES_OF: Record<DeviceWorkerData['kind'], number> = THREADED_DEVICE_QUEUES;
-
 /**
  * What is wrong with the options, before a thread starts, or undefined. A wrong kind or ring
  * count would fail inside the thread as a stack trace; a budget of 0 would move nothing and a
  * poll time that is not a finite number would spin forever, both without a word.
  */
 function badOptions(d: DeviceWorkerData): string | undefined {
-  if (!Object.hasOwn(QUEUES_OF, d.kind)) return `kind ${String(d.kind)}: ${Object.keys(QUEUES_OF).join(' or ')}`;
-  if (!Array.isArray(d.rings) || d.rings.length !== QUEUES_OF[d.kind]) return `rings: a ${d.kind} device has ${QUEUES_OF[d.kind]}, not ${Array.isArray(d.rings) ? d.rings.length : String(d.rings)}`;
+  if (!Object.hasOwn(THREADED_DEVICE_QUEUES, d.kind)) return `kind ${String(d.kind)}: ${Object.keys(THREADED_DEVICE_QUEUES).join(' or ')}`;
+  const queues = THREADED_DEVICE_QUEUES[d.kind];
+  if (!Array.isArray(d.rings) || d.rings.length !== queues) return `rings: a ${d.kind} device has ${queues}, not ${Array.isArray(d.rings) ? d.rings.length : String(d.rings)}`;
   if (!(d.memory instanceof SharedArrayBuffer)) return 'memory: a SharedArrayBuffer, which both threads see';
   if (!(Number.isInteger(d.budget) && d.budget >= 1)) return `budget ${d.budget}: a whole number of chains, 1 or more`;
   if (!(Number.isFinite(d.pollMicros) && d.pollMicros >= 0)) return `pollMicros ${d.pollMicros}: a finite number of microseconds, 0 or more`;

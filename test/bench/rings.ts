@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DmaArena } from '../helpers/rings.js';
+import { DmaArena, ringIovas } from '../helpers/rings.js';
 import type { RingCase } from './ring-case.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
@@ -158,7 +158,7 @@ async function workerRate(batch: number, frames: number, pollMicros: number): Pr
     num: QUEUE,
     eventIdx: true,
     features: 1n << BigInt(VIRTIO_F_VERSION_1),
-    rings: [rxRing, txRing].map((r) => ({ desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova })),
+    rings: [rxRing, txRing].map(ringIovas),
     budget: QUEUE,
     pollMicros,
   });

@@ -3,12 +3,12 @@
 // that lets the device serve what the driver published; the test itself is the same for all
 // three, as the issue asks of the worker-thread mode.
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
-import { WORKER_POLL_US } from '../../runtime/policy.js';
+import { THREADED_DEVICE_QUEUES, WORKER_POLL_US } from '../../runtime/policy.js';
 import { BlockRamDisk, type BlockStats } from '../../runtime/virtio/block.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { NetLoopback, type NetStats } from '../../runtime/virtio/net-loopback.js';
 import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
-import { DmaArena } from './rings.js';
+import { DmaArena, ringIovas } from './rings.js';
 
 export interface Host {
   name: string;
@@ -39,10 +39,6 @@ export interface Rig<S> {
   finish(): Promise<{ stats: S; broken: (string | undefined)[] }>;
 }
 
-function rings(arena: DmaArena, num: number, queues: number) {
-  return Array.from({ length: queues }, () => arena.rings(num));
-}
-
 /** A net loopback, RX as queue 0 and TX as queue 1, with the features given (VERSION_1 by default). */
 export async function netRig(host: Host, num: number, memory: number, features = 1n << BigInt(VIRTIO_F_VERSION_1)): Promise<Rig<NetStats>> {
   const arena = new DmaArena(memory);
@@ -52,8 +48,7 @@ export async function netRig(host: Host, num: number, memory: number, features =
     const net = new NetLoopback(rx.device, tx.device, features);
     return inProcess(arena, [rx.driver, tx.driver], (budget) => net.run(budget), () => ({ stats: net.stats, broken: [rx.device, tx.device].map((d) => d.broken?.message) }));
   }
-  const r = rings(arena, num, 2);
-  return inWorker(arena, num, r, await ThreadedDevice.start('net', { memory: arena.mem.buffer as SharedArrayBuffer, num, eventIdx: true, features, rings: r.map(addresses), budget: num, pollMicros: host.pollMicros }));
+  return inWorker(arena, num, 'net', { features }, host.pollMicros);
 }
 
 /** A block RAM disk of `capacitySectors`, its one queue as queue 0. */
@@ -64,11 +59,8 @@ export async function blockRig(host: Host, num: number, memory: number, capacity
     const disk = new BlockRamDisk(q.device, capacitySectors, id);
     return inProcess(arena, [q.driver], (budget) => disk.run(budget), () => ({ stats: disk.stats, broken: [q.device.broken?.message] }));
   }
-  const r = rings(arena, num, 1);
-  return inWorker(arena, num, r, await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num, eventIdx: true, capacitySectors, id, rings: r.map(addresses), budget: num, pollMicros: host.pollMicros }));
+  return inWorker(arena, num, 'block', { capacitySectors, id }, host.pollMicros);
 }
-
-const addresses = (r: { desc: { iova: bigint }; avail: { iova: bigint }; used: { iova: bigint } }) => ({ desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova });
 
 function inProcess<S>(arena: DmaArena, drivers: SplitQueueDriver<number>[], run: (budget: number) => number, end: () => { stats: S; broken: (string | undefined)[] }): Rig<S> {
   return {
@@ -83,8 +75,11 @@ function inProcess<S>(arena: DmaArena, drivers: SplitQueueDriver<number>[], run:
   };
 }
 
-function inWorker<S>(arena: DmaArena, num: number, r: ReturnType<typeof rings>, device: ThreadedDevice): Rig<S> {
-  const drivers = r.map((q) => new SplitQueueDriver<number>(num, q, true));
+/** The device of `kind` in a worker thread, with as many rings as the kind has queues. */
+async function inWorker<S>(arena: DmaArena, num: number, kind: keyof typeof THREADED_DEVICE_QUEUES, model: { features?: bigint; capacitySectors?: bigint; id?: string }, pollMicros: number): Promise<Rig<S>> {
+  const rings = Array.from({ length: THREADED_DEVICE_QUEUES[kind] }, () => arena.rings(num));
+  const device = await ThreadedDevice.start(kind, { memory: arena.mem.buffer as SharedArrayBuffer, num, eventIdx: true, rings: rings.map(ringIovas), budget: num, pollMicros, ...model });
+  const drivers = rings.map((r) => new SplitQueueDriver<number>(num, r, true));
   return {
     arena,
     drivers,

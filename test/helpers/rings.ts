@@ -10,6 +10,11 @@ export interface ArenaSpan {
   bytes: Uint8Array;
 }
 
+/** A ring's three parts as the device is told them: their IOVAs. */
+export function ringIovas(r: { desc: ArenaSpan; avail: ArenaSpan; used: ArenaSpan }): { desc: bigint; avail: bigint; used: bigint } {
+  return { desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova };
+}
+
 export class DmaArena {
   readonly mem: Uint8Array;
   private next = 0;
@@ -43,11 +48,12 @@ export class DmaArena {
 
   /** A driver and a device on one ring; both in this thread, so 'same-thread' ordering is as correct as the default. */
   queue<T>(num: number, eventIdx = false, ordering: RingOrdering = 'shared'): { driver: SplitQueueDriver<T>; device: SplitQueueDevice; rings: { desc: number; avail: number; used: number } } {
-    const { desc, avail, used } = this.rings(num);
+    const spans = this.rings(num);
+    const { desc, avail, used } = ringIovas(spans);
     return {
-      driver: new SplitQueueDriver<T>(num, { desc, avail, used }, eventIdx, ordering),
-      device: new SplitQueueDevice(num, { desc: desc.iova, avail: avail.iova, used: used.iova }, this.dma, eventIdx, 0, ordering),
-      rings: { desc: Number(desc.iova), avail: Number(avail.iova), used: Number(used.iova) },
+      driver: new SplitQueueDriver<T>(num, spans, eventIdx, ordering),
+      device: new SplitQueueDevice(num, { desc, avail, used }, this.dma, eventIdx, 0, ordering),
+      rings: { desc: Number(desc), avail: Number(avail), used: Number(used) },
     };
   }
 }

@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
-import { DmaArena } from '../helpers/rings.js';
+import { DmaArena, ringIovas } from '../helpers/rings.js';
 
 const t = suite('worker-thread device');
 
@@ -20,8 +20,7 @@ t('a ring the device refuses ends start() with its reason', async () => {
 
 t('options that would fail in the thread, move nothing or spin forever are refused before a thread starts', async () => {
   const arena = new DmaArena(1 << 16);
-  const r = arena.rings(8);
-  const ring = { desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova };
+  const ring = ringIovas(arena.rings(8));
   const good = { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx: false, capacitySectors: 8n, rings: [ring], budget: 8 };
   const cases: [string, () => Promise<ThreadedDevice>, RegExp][] = [
     ['a kind that is neither', () => ThreadedDevice.start('disk' as 'block', good), /kind disk: net or block/],
