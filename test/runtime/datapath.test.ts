@@ -10,7 +10,7 @@ import { VIRTIO_BLK_ID_BYTES, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_
 import { VIRTIO_BLK_SECTOR_SIZE } from '../../runtime/policy.js';
 import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
 import { DmaArena } from '../helpers/rings.js';
-import { blockRig, HOSTS, netRig } from '../helpers/device-hosts.js';
+import { blockRig, HOSTS, netRig, type Host } from '../helpers/device-hosts.js';
 
 const p = suite('datapath');
 
@@ -76,7 +76,7 @@ p(`net loopback (${host.name}): 100,000 frames of random sizes arrive byte-ident
   assert.equal(end.broken, [undefined, undefined]);
 });
 
-async function blockSetup(host: (typeof HOSTS)[number]) {
+async function blockSetup(host: Host) {
   const capacity = 2048n;
   const rig = await blockRig(host, 128, 16 << 20, capacity, 'uapigen-ramdisk');
   const [q] = rig.drivers;
