@@ -68,7 +68,7 @@ export function lex(file: SourceFile, diags: Diagnostics): LexedFile {
   let lastTokenLine = 0;
 
   const push = (kind: TokenKind, start: number, startLine: number, startCol: number) => {
-    tokens.push({ kind, text: s.slice(start, i), file, offset: start, line: startLine, col: startCol, space, bol });
+    tokens.push({ kind, text: s.slice(start, i), file, offset: start, line: startLine, col: startCol, space, bol, hide: undefined, noexpand: false });
     lastTokenLine = startLine;
     bol = false;
     space = false;

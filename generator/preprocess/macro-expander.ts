@@ -143,7 +143,12 @@ export class MacroExpander {
     return { args, close };
   }
 
-  /** The body with arguments substituted, `#` and `##` applied, the hide set added. */
+  /**
+   * The body with arguments substituted, `#` and `##` applied, the hide set added. Body and
+   * argument tokens are gathered as they are (shared, never changed) and each is copied once,
+   * at the end, into a token of one shape: copying with object spread at every step made most
+   * of the time and garbage of reading kvm.h, whose ioctl macros nest five deep.
+   */
   private substitute(m: Macro, args: Token[][], hide: ReadonlySet<string>, site: Token): Token[] {
     const params = m.params ?? [];
     const paramIndex = (t: Token | undefined) => (t && t.kind === 'ident' ? params.indexOf(t.text) : -1);
@@ -153,7 +158,7 @@ export class MacroExpander {
     for (let k = 0; k < body.length; k++) {
       const t = body[k];
       if (m.params && t.text === '#' && t.kind === 'punct' && paramIndex(body[k + 1]) >= 0) {
-        out.push({ ...site, kind: 'string', text: stringize(args[paramIndex(body[k + 1])]), space: t.space, hide: undefined, noexpand: false, bol: false });
+        out.push(madeAt(site, 'string', stringize(args[paramIndex(body[k + 1])]), t.space));
         k++;
         continue;
       }
@@ -165,31 +170,31 @@ export class MacroExpander {
         // GNU: `, ## __VA_ARGS__` drops the comma when the variadic argument is empty.
         if (idx === params.length - 1 && m.variadic && left.text === ',' && left.kind === 'punct') {
           if (right.length === 0) out.pop();
-          else out.push(...right.map((r) => ({ ...r })));
+          else for (const r of right) out.push(r);
           continue;
         }
         if (right.length === 0) continue;
         out.pop();
-        out.push(...this.paste(left, right[0], site), ...right.slice(1).map((r) => ({ ...r })));
+        out.push(...this.paste(left, right[0], site));
+        for (let j = 1; j < right.length; j++) out.push(right[j]);
         continue;
       }
       const idx = paramIndex(t);
       if (idx >= 0) {
         const raw = args[idx];
-        const beforePaste = body[k + 1]?.text === '##';
         let replacement: Token[];
-        if (beforePaste) {
-          replacement = raw.length ? raw.map((r) => ({ ...r })) : [{ ...site, kind: 'placemarker', text: '', hide: undefined }];
-        } else {
+        if (body[k + 1]?.text === '##') replacement = raw.length ? raw : [madeAt(site, 'placemarker', '', site.space)];
+        else {
           let e = expandedArgs.get(idx);
           if (!e) expandedArgs.set(idx, (e = this.expand(raw)));
-          replacement = e.map((r) => ({ ...r }));
+          replacement = e;
         }
-        if (replacement.length) replacement[0].space = t.space;
-        out.push(...replacement);
+        // The argument takes the spacing of the parameter it replaces.
+        if (replacement.length) out.push(replacement[0].space === t.space ? replacement[0] : { ...replacement[0], space: t.space });
+        for (let j = 1; j < replacement.length; j++) out.push(replacement[j]);
         continue;
       }
-      out.push({ ...t });
+      out.push(t);
     }
     const result: Token[] = [];
     // The tokens of one expansion share few distinct hide sets: merge each once.
@@ -198,29 +203,38 @@ export class MacroExpander {
       if (r.kind === 'placemarker') continue;
       let h = merged.get(r.hide);
       if (!h) merged.set(r.hide, (h = mergeHide(r.hide, hide)));
-      r.file = site.file;
-      r.offset = site.offset;
-      r.line = site.line;
-      r.col = site.col;
-      r.bol = false;
-      r.hide = h;
-      result.push(r);
+      result.push({
+        kind: r.kind,
+        text: r.text,
+        file: site.file,
+        offset: site.offset,
+        line: site.line,
+        col: site.col,
+        space: result.length === 0 ? site.space : r.space,
+        bol: false,
+        hide: h,
+        noexpand: r.noexpand,
+      });
     }
-    if (result.length) result[0].space = site.space;
     return result;
   }
 
   private paste(left: Token, right: Token, site: Token): Token[] {
-    if (left.kind === 'placemarker') return [{ ...right }];
-    if (right.kind === 'placemarker') return [{ ...left }];
+    if (left.kind === 'placemarker') return [right];
+    if (right.kind === 'placemarker') return [left];
     const text = left.text + right.text;
     const relexed = lex(new SourceFile(site.file.path, site.file.displayPath, text), new Diagnostics()).tokens;
     if (relexed.length !== 1) {
       this.diags.error('UG106', `pasting "${left.text}" and "${right.text}" does not give a valid preprocessing token`, site);
-      return [{ ...left }, { ...right }];
+      return [left, right];
     }
     return [{ ...left, kind: relexed[0].kind, text, hide: mergeHide(left.hide, right.hide ?? EMPTY) }];
   }
+}
+
+/** A token the expansion makes (a stringized argument, a placemarker), placed at the macro use. */
+function madeAt(site: Token, kind: Token['kind'], text: string, space: boolean): Token {
+  return { kind, text, file: site.file, offset: site.offset, line: site.line, col: site.col, space, bol: false, hide: undefined, noexpand: false };
 }
 
 function stringize(arg: Token[]): string {
