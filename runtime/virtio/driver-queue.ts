@@ -197,7 +197,8 @@ export class SplitQueueDriver<T = unknown> {
    * again, one per descriptor, and the burst would run at half its rate.
    */
   addBurst(buffers: readonly BufferRef[], write: boolean, tokens?: readonly T[], count = buffers.length): number {
-    if (count > buffers.length || (tokens !== undefined && count > tokens.length)) throw badBurst(count, buffers.length, tokens?.length);
+    // Written so that NaN is refused too: it would pass `count > length` and add a whole ring.
+    if (!(count <= buffers.length) || (tokens !== undefined && !(count <= tokens.length))) throw badBurst(count, buffers.length, tokens?.length);
     const n = count < this.numFree ? count : this.numFree;
     const flags = write ? VRING_DESC_F_WRITE : 0;
     const desc = this.desc;

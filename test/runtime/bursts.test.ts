@@ -187,6 +187,8 @@ b('addBurst: a bad IOVA ends the burst before it, or throws when it is the first
   assert.is(r.driver.free, 6, 'a refused burst takes no descriptor');
   assert.throws(() => r.driver.addBurst([good], false, undefined, 2), RangeError);
   assert.throws(() => r.driver.addBurst([good, good], false, [1]), RangeError);
+  assert.throws(() => r.driver.addBurst([good], false, undefined, NaN), RangeError);
+  assert.is(r.driver.free, 6, 'a NaN count adds nothing');
   // Bursts larger than the caller's arrays are refused: typed arrays would drop the extra entries.
   assert.throws(() => r.device.popBurst(new Uint16Array(1), 2), RangeError);
   assert.throws(() => r.device.pushBurst(new Uint16Array(2), new Uint32Array(1), 2), RangeError);
