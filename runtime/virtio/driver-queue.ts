@@ -66,6 +66,8 @@ const USED_FAULT_MESSAGES = {
 } satisfies Record<DriverRingError['fault'], (a: number, b: number) => string>;
 const badBurst = (count: number, buffers: number, tokens: number | undefined) => new RangeError(`a burst of ${count} from ${buffers} buffers and ${tokens ?? 'no'} tokens`);
 const badArrays = (count: number, room: number) => new RangeError(`a burst of ${count} into arrays of ${room}`);
+/** A descriptor's length is a 32-bit field: anything else would be written wrapped or as 0. */
+const badLength = (length: number) => new RangeError(`buffer length ${length} is not an integer from 0 to 2^32-1`);
 const usedFault = (fault: DriverRingError['fault'], a: number, b: number) => new DriverRingError(fault, USED_FAULT_MESSAGES[fault](a, b));
 
 export class SplitQueueDriver<T = unknown> {
@@ -157,6 +159,8 @@ export class SplitQueueDriver<T = unknown> {
   /**
    * Adds a chain (readable buffers first, then writable ones) and makes it available, unpublished.
    * With `indirect`, the chain goes in that table (DMA memory of the caller's) and takes one ring slot.
+   * A buffer whose IOVA is not an address, or whose length does not fit 32 bits, is refused
+   * with a RangeError, and nothing is added.
    */
   add(readable: BufferRef[], writable: BufferRef[], token?: T, indirect?: DmaSpan): number {
     const nReadable = readable.length;
@@ -166,7 +170,12 @@ export class SplitQueueDriver<T = unknown> {
     if (slots > this.numFree) throw queueFull(slots, this.numFree);
     const head = this.freeHead;
     let writableBytes = 0;
-    for (let k = 0; k < writable.length; k++) writableBytes += writable[k].length;
+    for (let k = 0; k < nReadable; k++) if (readable[k].length >>> 0 !== readable[k].length) throw badLength(readable[k].length);
+    for (let k = 0; k < writable.length; k++) {
+      const length = writable[k].length;
+      if (length >>> 0 !== length) throw badLength(length);
+      writableBytes += length;
+    }
     if (indirect) this.fillIndirect(readable, writable, indirect, head);
     else {
       const desc = this.desc;
@@ -190,7 +199,8 @@ export class SplitQueueDriver<T = unknown> {
    * `write`, writable, `tokens[k]` the token of the k-th: an RX refill, or TX frames of one
    * buffer each, in one call that keeps the ring's state in locals. Adds as many as there are
    * free descriptors for and returns how many, unpublished. A buffer whose IOVA is not an
-   * address ends the burst before it; when it is the first, the call throws.
+   * address, or whose length does not fit 32 bits, ends the burst before it; when it is the
+   * first, the call throws.
    *
    * The loop holds the whole path of a descriptor (writeDesc's and offer's lines again): when a
    * caller's loop inlines this method, helpers past the engine's inlining budget would be calls
@@ -209,6 +219,11 @@ export class SplitQueueDriver<T = unknown> {
     let k = 0;
     for (; k < n; k++) {
       const b = buffers[k];
+      const length = b.length;
+      if (length >>> 0 !== length) {
+        if (k > 0) break;
+        throw badLength(length);
+      }
       const at = head * DESC_SIZE;
       const iova = b.iova;
       const addr = typeof iova === 'number' ? iova : Number(iova);
@@ -223,11 +238,11 @@ export class SplitQueueDriver<T = unknown> {
           throw e;
         }
       }
-      desc.setUint32(at + DESC_LEN, b.length, true);
+      desc.setUint32(at + DESC_LEN, length, true);
       desc.setUint16(at + DESC_FLAGS, flags, true);
       desc.setUint16(at + DESC_NEXT, 0, true);
       this.chainLength[head] = 1;
-      this.writable[head] = write ? b.length : 0;
+      this.writable[head] = write ? length : 0;
       this.tokens[head] = tokens === undefined ? undefined : tokens[k];
       avail.setUint16(AVAIL_RING + AVAIL_ENTRY * (availIdx & slotMask), head, true);
       availIdx = (availIdx + 1) & INDEX_MASK;

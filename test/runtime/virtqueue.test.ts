@@ -289,6 +289,19 @@ v('the driver writes an IOVA given as a number or a bigint, below and above 4 Gi
   assert.is(r.driver.free, free, 'a refused chain takes no descriptor');
 });
 
+v('the driver refuses a buffer length that does not fit the 32-bit field, in a chain and in a burst', () => {
+  const r = setup(8);
+  const good = { iova: 4096, length: 64 };
+  for (const length of [-1, 2 ** 32, 1.5, NaN]) {
+    assert.throws(() => r.driver.add([{ iova: 4096, length }], []), RangeError, `readable length ${length}`);
+    assert.throws(() => r.driver.add([good], [{ iova: 8192, length }]), RangeError, `writable length ${length}`);
+    assert.throws(() => r.driver.addBurst([{ iova: 4096, length }, good], true), RangeError, `burst length ${length}`);
+  }
+  assert.is(r.driver.free, 8, 'a refused buffer takes no descriptor');
+  assert.is(r.driver.addBurst([good, good, { iova: 4096, length: -1 }, good], false), 2, 'a burst stops before the bad length');
+  assert.is(r.driver.add([{ iova: 4096, length: 2 ** 32 - 1 }], []), 2, 'the largest length is taken');
+});
+
 v('the driver refuses used entries it never made available, or that claim too much', () => {
   const r = setup(8);
   r.driver.add([], [{ iova: BigInt(r.dataStart), length: 4 }], 'x');
