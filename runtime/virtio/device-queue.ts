@@ -299,6 +299,9 @@ export class SplitQueueDevice {
 
   /** Returns a chain as used, with how many bytes the device wrote into it: pushBurst of one. */
   push(head: number, written: number): void {
+    // The typed arrays below would keep the low bits of anything else without a word: head
+    // 65539 as 3, -1 bytes as 2^32-1. A head is a 16-bit word, as the ring's indexes are.
+    if ((head & INDEX_MASK) !== head || written >>> 0 !== written) throw new RangeError(`push of head ${head} with ${written} bytes written: a 16-bit head and a 32-bit count`);
     this.one[0] = head;
     this.oneWritten[0] = written;
     this.pushBurst(this.one, this.oneWritten, 1);

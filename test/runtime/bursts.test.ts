@@ -162,6 +162,20 @@ b('pushBurst stops at a head past the ring and breaks the queue', () => {
   assert.is(r.dv.getUint16(r.rings.used + USED.idx, true), 1, 'the entry before it is published');
 });
 
+b('push refuses a head or a byte count its typed arrays would wrap, and breaks the queue on a head past the ring', () => {
+  const r = ring(8);
+  r.driver.addBurst(r.buffers(1, 8), false);
+  r.driver.publish();
+  const chain = r.device.pop()!;
+  for (const [head, written] of [[chain.head + 65_536, 0], [-1, 0], [0.5, 0], [chain.head, -1], [chain.head, 2 ** 32], [chain.head, NaN]]) {
+    assert.throws(() => r.device.push(head, written), RangeError, `push(${head}, ${written})`);
+  }
+  assert.is(r.device.broken, undefined, 'a refused call leaves the queue as it was');
+  assert.is(r.dv.getUint16(r.rings.used + USED.idx, true), 0, 'and publishes nothing');
+  r.device.push(8, 0);
+  assert.is(r.device.broken?.fault, 'bad-push');
+});
+
 b("the driver's burst stops before a bad used entry, and the call that starts there throws it", () => {
   const r = ring(8);
   r.driver.addBurst(r.buffers(3, 8), true, [7, 8, 9]);
