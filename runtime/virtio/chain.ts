@@ -3,6 +3,14 @@
 // pool has grown to the chains' sizes. A consumer must not keep a chain after pushing it.
 import { BYTE_LOOP_MAX } from '../policy.js';
 
+/**
+ * A position or count passed to the copies below. A negative one would reach the bytes before
+ * a buffer (another chain's, or the rings), so it is refused, not clamped.
+ */
+function checkPosition(what: string, value: number): void {
+  if (!(Number.isInteger(value) && value >= 0)) throw new RangeError(`Chain: ${what} ${value} is not a non-negative integer`);
+}
+
 export class Chain {
   head = 0;
   /** Buffers in the chain; the first `writableFrom` are readable. */
@@ -62,6 +70,9 @@ export class Chain {
    * both in the same memory (copyWithin: no allocation). Returns the count copied.
    */
   copyReadableTo(target: Chain, skip: number, at: number, length: number): number {
+    checkPosition('skip', skip);
+    checkPosition('at', at);
+    checkPosition('length', length);
     let copied = 0;
     let r = 0;
     let rPos = skip;
@@ -88,6 +99,7 @@ export class Chain {
 
   /** Copies readable bytes from `skip` on into `out` (up to its length); returns the count copied. */
   readInto(skip: number, out: Uint8Array): number {
+    checkPosition('skip', skip);
     let copied = 0;
     let pos = skip;
     for (let r = 0; r < this.writableFrom && copied < out.length; r++) {
@@ -105,6 +117,7 @@ export class Chain {
 
   /** Writes bytes into the writable buffers from `at` on; returns the count written. */
   writeBytes(data: Uint8Array, at: number): number {
+    checkPosition('at', at);
     let written = 0;
     let w = this.writableFrom;
     let pos = at;

@@ -162,6 +162,27 @@ b('pushBurst stops at a head past the ring and breaks the queue', () => {
   assert.is(r.dv.getUint16(r.rings.used + USED.idx, true), 1, 'the entry before it is published');
 });
 
+b("a chain's copies refuse a negative or fractional position instead of reaching the bytes before a buffer", () => {
+  const r = ring(8);
+  const [readable, writable, other] = r.buffers(3, 16);
+  r.arena.mem.fill(0xaa, readable.iova, readable.iova + 16);
+  r.driver.add([readable], [writable]);
+  r.driver.add([other], [writable]);
+  r.driver.publish();
+  const chain = r.device.pop()!;
+  const target = r.device.pop()!;
+  const before = r.arena.mem.slice(readable.iova - 16, other.iova + 16);
+  for (const bad of [-1, 0.5, NaN]) {
+    assert.throws(() => chain.writeBytes(Uint8Array.of(1, 2, 3), bad), RangeError, `writeBytes at ${bad}`);
+    assert.throws(() => chain.readInto(bad, new Uint8Array(4)), RangeError, `readInto from ${bad}`);
+    assert.throws(() => chain.copyReadableTo(target, bad, 0, 4), RangeError, `copyReadableTo skip ${bad}`);
+    assert.throws(() => chain.copyReadableTo(target, 0, bad, 4), RangeError, `copyReadableTo at ${bad}`);
+    assert.throws(() => chain.copyReadableTo(target, 0, 0, bad), RangeError, `copyReadableTo length ${bad}`);
+  }
+  assert.equal(r.arena.mem.slice(readable.iova - 16, other.iova + 16), before, 'no byte moved');
+  assert.is(chain.writeBytes(Uint8Array.of(1, 2, 3), 14), 2, 'a good position still writes, up to the end of the buffer');
+});
+
 b('push refuses a head or a byte count its typed arrays would wrap, and breaks the queue on a head past the ring', () => {
   const r = ring(8);
   r.driver.addBurst(r.buffers(1, 8), false);
