@@ -4,7 +4,7 @@
 import { Diagnostics, Loc } from '../diagnostics.js';
 import { lastAtOrBefore } from '../source.js';
 import { Token } from '../preprocess/lexer.js';
-import { parse as peggyParse, SyntaxError as PeggySyntaxError } from './c-parser.js';
+import { parse as peggyParse, SyntaxError as PeggySyntaxError, type PeggyExpectation } from './c-parser.js';
 import { Expr, ExternalDeclaration, TypeName } from './ast.js';
 
 type StartRule = 'TranslationUnit' | 'ExpressionOnly' | 'TypeNameOnly';
@@ -75,9 +75,28 @@ function endOf(t: Token): Loc {
   return { file: t.file, line: t.line, col: t.col + (t.hide ? 0 : t.text.length) };
 }
 
+/**
+ * What one expectation reads as in a message. peggy folds alternatives of single characters
+ * (`"~" / "!"`) into a character class, which would otherwise read as the word "class".
+ */
+function describeOne(x: PeggyExpectation): string[] {
+  switch (x.type) {
+    case 'other':
+      return [x.description];
+    case 'literal':
+      return [`'${x.text}'`];
+    case 'class':
+      return x.inverted ? ['another character'] : x.parts.map((p) => (typeof p === 'string' ? `'${p}'` : `'${p[0]}' to '${p[1]}'`));
+    case 'end':
+      return ['end of input'];
+    case 'any':
+      return ['any character'];
+  }
+}
+
 function describeExpected(expected: PeggySyntaxError['expected']): string {
   if (!expected || expected.length === 0) return 'something else';
-  const names = [...new Set(expected.map((x) => x.description ?? (x.text !== undefined ? `'${x.text}'` : x.type)))]
+  const names = [...new Set(expected.flatMap(describeOne))]
     .filter((n) => n !== 'whitespace')
     .sort();
   if (names.length === 0) return 'something else';

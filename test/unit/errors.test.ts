@@ -23,6 +23,15 @@ errors('syntax error points at the offending token', () => {
   assert.match(text, /3 \|\s+int b c;\n\s+\|\s+\^/);
 });
 
+errors('syntax error says what would do there in words: a type name, the characters of an operator', () => {
+  const member = first({ 'test.h': 'struct s {\n\tint a;\n\t( b;\n};\n' });
+  assert.is(member.where, 'test.h:3:2');
+  assert.match(member.d.message, /expected .*'\}' or type name before '\('/);
+  const operand = first({ 'test.h': 'int x[(int)];\n' });
+  assert.match(operand.d.message, /expected '!', .*'~', .* before '\]'/);
+  assert.not.match(operand.d.message, /\bclass\b/, 'no peggy-internal words');
+});
+
 errors('missing include names the header and the #include line', () => {
   const { d, where } = first({ 'test.h': '#define A 1\n#include <no/such/header.h>\n' });
   assert.is(d.code, 'UG101');
