@@ -10,8 +10,8 @@
 // is compiled with its captured variables as constants (the driver and device objects known
 // at compile time), which a loop made twice is not; the first run in a process was up to
 // half again as fast as the next. A module function is compiled the same way every time.
-import { PerformanceObserver } from 'node:perf_hooks';
 import { DmaArena } from '../helpers/rings.js';
+import { withGcCount } from './gc-count.js';
 import { floorRate, WARM_UP } from './ring-floor.js';
 import type { BufferRef, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import type { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
@@ -98,17 +98,6 @@ function oneACall(q: Queue, n: number): number {
 function checked(count: number, short: number): number {
   if (short !== 0) throw new Error(`${count} descriptors read ${short} bytes short of ${BUFFER} each`);
   return count;
-}
-
-/** Garbage collections while `f` runs: none means the loop allocated nothing worth collecting. */
-async function withGcCount<R>(f: () => R): Promise<{ result: R; gcs: number }> {
-  let gcs = 0;
-  const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length));
-  obs.observe({ entryTypes: ['gc'] });
-  const result = f();
-  await new Promise((r) => setTimeout(r, 50)); // let the observer deliver
-  obs.disconnect();
-  return { result, gcs };
 }
 
 async function measure(which: RingCase, num: number, batch: number, total: number): Promise<{ rate: number; gcs: number }> {
