@@ -20,6 +20,15 @@ export class NetLoopback {
   readonly stats: NetStats = { frames: 0, bytes: 0, truncated: 0 };
   private waiting: Chain | undefined;
   private readonly header: Uint8Array;
+  /**
+   * Used entries gathered over a run and pushed as one burst a queue: each push publishes the
+   * used index, a shared store the driver's thread must see, and two a frame cost more than
+   * the frame's copy. A ring's size bounds what can be in flight, so it bounds these too.
+   */
+  private readonly txHeads: Uint16Array;
+  private readonly txWritten: Uint32Array;
+  private readonly rxHeads: Uint16Array;
+  private readonly rxWritten: Uint32Array;
 
   constructor(
     readonly rx: SplitQueueDevice,
@@ -30,11 +39,17 @@ export class NetLoopback {
     this.headerSize = mrg ? virtio_net_hdr_mrg_rxbuf.size : virtio_net_hdr.size;
     const h = { flags: 0, gso_type: 0, hdr_len: 0, gso_size: 0, csum_start: 0, csum_offset: 0 };
     this.header = mrg ? virtio_net_hdr_mrg_rxbuf.toBytes({ hdr: h, num_buffers: 1 }) : virtio_net_hdr.toBytes(h);
+    this.txHeads = new Uint16Array(tx.num);
+    this.txWritten = new Uint32Array(tx.num);
+    this.rxHeads = new Uint16Array(rx.num);
+    this.rxWritten = new Uint32Array(rx.num);
   }
 
-  /** Moves up to `budget` frames; returns how many moved. */
+  /** Moves up to `budget` frames; returns how many moved. Their used entries are published before it returns. */
   run(budget: number): number {
     let moved = 0;
+    let pending = 0;
+    const room = Math.min(this.txHeads.length, this.rxHeads.length);
     while (moved < budget) {
       const tx = this.waiting ?? this.tx.pop();
       if (!tx) break;
@@ -49,12 +64,25 @@ export class NetLoopback {
       const wroteHeader = rx.writeBytes(this.header, 0);
       const wrote = tx.copyReadableTo(rx, this.headerSize, wroteHeader, frameLength);
       if (wroteHeader < this.header.length || wrote < frameLength) this.stats.truncated++;
-      this.tx.push(tx.head, 0);
-      this.rx.push(rx.head, wroteHeader + wrote);
+      this.txHeads[pending] = tx.head;
+      this.txWritten[pending] = 0;
+      this.rxHeads[pending] = rx.head;
+      this.rxWritten[pending] = wroteHeader + wrote;
+      if (++pending === room) pending = this.flush(pending);
       this.stats.frames++;
       this.stats.bytes += wrote;
       moved++;
     }
+    this.flush(pending);
     return moved;
+  }
+
+  /** Pushes the gathered entries, TX before RX (a driver that sees a frame arrive finds it sent); returns 0. */
+  private flush(pending: number): number {
+    if (pending > 0) {
+      this.tx.pushBurst(this.txHeads, this.txWritten, pending);
+      this.rx.pushBurst(this.rxHeads, this.rxWritten, pending);
+    }
+    return 0;
   }
 }
