@@ -68,6 +68,11 @@ const badBurst = (count: number, buffers: number, tokens: number | undefined) =>
 const badArrays = (count: number, room: number) => new RangeError(`a burst of ${count} into arrays of ${room}`);
 /** A descriptor's length is a 32-bit field: anything else would be written wrapped or as 0. */
 const badLength = (length: number) => new RangeError(`buffer length ${length} is not an integer from 0 to 2^32-1`);
+/** `length`, when it fits a descriptor's length field; a RangeError otherwise. */
+function descriptorLength(length: number): number {
+  if (length >>> 0 !== length) throw badLength(length);
+  return length;
+}
 const usedFault = (fault: DriverRingError['fault'], a: number, b: number) => new DriverRingError(fault, USED_FAULT_MESSAGES[fault](a, b));
 
 export class SplitQueueDriver<T = unknown> {
@@ -170,12 +175,8 @@ export class SplitQueueDriver<T = unknown> {
     if (slots > this.numFree) throw queueFull(slots, this.numFree);
     const head = this.freeHead;
     let writableBytes = 0;
-    for (let k = 0; k < nReadable; k++) if (readable[k].length >>> 0 !== readable[k].length) throw badLength(readable[k].length);
-    for (let k = 0; k < writable.length; k++) {
-      const length = writable[k].length;
-      if (length >>> 0 !== length) throw badLength(length);
-      writableBytes += length;
-    }
+    for (let k = 0; k < nReadable; k++) descriptorLength(readable[k].length);
+    for (let k = 0; k < writable.length; k++) writableBytes += descriptorLength(writable[k].length);
     if (indirect) this.fillIndirect(readable, writable, indirect, head);
     else {
       const desc = this.desc;
