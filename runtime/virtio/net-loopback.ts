@@ -68,7 +68,10 @@ export class NetLoopback {
       this.txWritten[pending] = 0;
       this.rxHeads[pending] = rx.head;
       this.rxWritten[pending] = wroteHeader + wrote;
-      if (++pending === room) pending = this.flush(pending);
+      if (++pending === room) {
+        this.flush(pending);
+        pending = 0;
+      }
       this.stats.frames++;
       this.stats.bytes += wrote;
       moved++;
@@ -77,12 +80,10 @@ export class NetLoopback {
     return moved;
   }
 
-  /** Pushes the gathered entries, TX before RX (a driver that sees a frame arrive finds it sent); returns 0. */
-  private flush(pending: number): number {
-    if (pending > 0) {
-      this.tx.pushBurst(this.txHeads, this.txWritten, pending);
-      this.rx.pushBurst(this.rxHeads, this.rxWritten, pending);
-    }
-    return 0;
+  /** Pushes the gathered entries, TX before RX (a driver that sees a frame arrive finds it sent). */
+  private flush(pending: number): void {
+    if (pending === 0) return;
+    this.tx.pushBurst(this.txHeads, this.txWritten, pending);
+    this.rx.pushBurst(this.rxHeads, this.rxWritten, pending);
   }
 }
