@@ -33,12 +33,6 @@ function holdsPattern(bytes: Uint8Array, n: number): boolean {
   return true;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function queueMemory(pool: DmaPool, num: number) {
   const s = splitSizes(num);
   return { desc: pool.alloc(s.desc, ALIGN.desc), avail: pool.alloc(s.avail, ALIGN.avail), used: pool.alloc(s.used, ALIGN.used) };
@@ -166,7 +160,7 @@ for (let k = 0; k < S.BLOCK_WRITES; k++) {
   data.bytes.set(expect);
   if (timed(VIRTIO_BLK_T_OUT, sector, bytes) !== VIRTIO_BLK_S_OK) blockErrors++;
   data.bytes.fill(0);
-  if (timed(VIRTIO_BLK_T_IN, sector, bytes) !== VIRTIO_BLK_S_OK || !sameBytes(data.bytes.subarray(0, bytes), expect)) blockErrors++;
+  if (timed(VIRTIO_BLK_T_IN, sector, bytes) !== VIRTIO_BLK_S_OK || Buffer.compare(data.bytes.subarray(0, bytes), expect) !== 0) blockErrors++;
   movedBytes += 2 * bytes;
 }
 const requestSeconds = requestMs / 1000;
