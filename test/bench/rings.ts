@@ -73,7 +73,7 @@ function buildC():
   };
 }
 
-const M = (f: Figure | undefined) => (f === undefined ? 'n/a' : (f.rate / 1e6).toFixed(1));
+const M = (f: Figure | undefined, digits = 1) => (f === undefined ? 'n/a' : (f.rate / 1e6).toFixed(digits));
 const ratio = (js: Figure | undefined, c: Figure | undefined) =>
   js === undefined || c === undefined ? 'n/a' : (js.rate / c.rate).toFixed(2);
 const withRatio = (js: Figure | undefined, c: Figure | undefined) =>
@@ -207,13 +207,13 @@ async function loopbackRate(batch: number, frames: number, host: LoopbackHost): 
   const lengths = new Uint32Array(QUEUE);
   // The first tenth warms both threads' code up and is not timed.
   const warmUp = Math.ceil(frames / 10 / batch) * batch;
-  let t0 = performance.now();
-  let gcs = countGcs();
+  // Both start when the warm-up ends (received passes warmUp exactly: both are whole batches).
+  let t0 = 0;
+  let gcs: ReturnType<typeof countGcs> | undefined;
   let received = 0;
   while (received < frames + warmUp) {
     if (received === warmUp) {
       t0 = performance.now();
-      void gcs.stop();
       gcs = countGcs();
     }
     rx.addBurst(rxRefs, true, rxTokens);
@@ -232,7 +232,7 @@ async function loopbackRate(batch: number, frames: number, host: LoopbackHost): 
     received += batch;
   }
   const seconds = (performance.now() - t0) / 1000;
-  const collections = await gcs.stop();
+  const collections = (await gcs?.stop()) ?? NaN;
   await dev.stop();
   return { rate: (2 * (received - warmUp)) / seconds, gcs: collections };
 }
@@ -250,7 +250,6 @@ async function workerThread(): Promise<void> {
   row(['batch', 'in this thread', `worker, polling ${WORKER_POLL_US} µs`, 'worker, sleeping at once', 'GCs']);
   row(Array(5).fill('---'));
   const better = (a: Figure | undefined, b: Figure) => (a === undefined || b.rate > a.rate ? b : a);
-  const m2 = (f: Figure | undefined) => (f === undefined ? 'n/a' : (f.rate / 1e6).toFixed(2));
   // Over a million descriptors in this thread; fewer where a frame is a round trip between threads.
   const FRAMES_HERE = 600_000;
   for (const batch of [1, 32, 256]) {
@@ -263,7 +262,7 @@ async function workerThread(): Promise<void> {
       polled = better(polled, await loopbackRate(batch, inWorker, { pollMicros: WORKER_POLL_US }));
       slept = better(slept, await loopbackRate(batch, batch === 1 ? inWorker / 5 : inWorker, { pollMicros: 0 }));
     }
-    row([String(batch), m2(here), `${m2(polled)} (${ratio(polled, here)})`, m2(slept), `${gcsOf(here)} over ${(2 * FRAMES_HERE).toLocaleString('en')}`]);
+    row([String(batch), M(here, 2), `${M(polled, 2)} (${ratio(polled, here)})`, M(slept, 2), `${gcsOf(here)} over ${(2 * FRAMES_HERE).toLocaleString('en')}`]);
   }
 }
 
