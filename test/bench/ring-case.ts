@@ -17,7 +17,7 @@ import type { BufferRef, SplitQueueDriver } from '../../runtime/virtio/driver-qu
 import type { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import type { RingOrdering } from '../../runtime/virtio/ring-words.js';
 
-export const RING_CASES = ['bursts', 'bursts-shared', 'one-a-call', 'one-a-call-bigint', 'one-loop', 'floor'] as const;
+export const RING_CASES = ['bursts', 'bursts-shared', 'one-a-call', 'one-a-call-bigint', 'one-loop', 'split', 'floor'] as const;
 export type RingCase = (typeof RING_CASES)[number];
 /** Bytes in each descriptor's buffer, as in ring.c. */
 export const BUFFER = 64;
@@ -101,9 +101,10 @@ function checked(count: number, short: number): number {
 }
 
 async function measure(which: RingCase, num: number, batch: number, total: number): Promise<{ rate: number; gcs: number }> {
-  if (which === 'one-loop' || which === 'floor') {
+  if (which === 'one-loop' || which === 'split' || which === 'floor') {
     // floorRate warms its loop up and times it; it keeps no state between calls worth collecting.
-    const { result, gcs } = await withGcCount(() => floorRate(num, batch, total, which === 'floor' ? 'minimal' : 'checked'));
+    const work = which === 'floor' ? 'minimal' : which === 'split' ? 'split' : 'checked';
+    const { result, gcs } = await withGcCount(() => floorRate(num, batch, total, work));
     return { rate: result, gcs };
   }
   const q = queue(num, batch, which === 'one-a-call-bigint' ? 'bigint' : 'number', which === 'bursts-shared' ? 'shared' : 'same-thread');
