@@ -13,14 +13,10 @@
 import { DmaArena } from '../helpers/rings.js';
 import { withGcCount } from './gc-count.js';
 import { floorRate, WARM_UP } from './ring-floor.js';
+import { BUFFER, RING_CASES, type RingCase } from './ring-cases.js';
 import type { BufferRef, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import type { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import type { RingOrdering } from '../../runtime/virtio/ring-words.js';
-
-export const RING_CASES = ['bursts', 'bursts-shared', 'one-a-call', 'one-a-call-bigint', 'one-loop', 'split', 'floor'] as const;
-export type RingCase = (typeof RING_CASES)[number];
-/** Bytes in each descriptor's buffer, as in ring.c. */
-export const BUFFER = 64;
 
 interface Queue {
   driver: SplitQueueDriver<number>;

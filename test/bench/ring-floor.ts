@@ -18,6 +18,7 @@
 // Each measurement compiles a fresh copy: one shared function carried the engine's feedback
 // from one batch size to the next, and its rate swung twofold from run to run.
 import * as ring from '../../generated/virtio_ring.js';
+import { BUFFER } from './ring-cases.js';
 import { BITS_PER_BYTE } from '../../runtime/policy.js';
 import { AVAIL, DESC, INDEX_MASK as IMPORTED_INDEX_MASK, USED, splitSizes } from '../../runtime/virtio/split-layout.js';
 
@@ -26,7 +27,7 @@ const { idx: AVAIL_IDX, ring: AVAIL_RING, entry: AVAIL_ENTRY } = AVAIL;
 const { idx: USED_IDX, ring: USED_RING, elem: USED_ELEM, id: USED_ID, len: USED_LEN } = USED;
 const INDEX_MASK = IMPORTED_INDEX_MASK;
 const { VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE } = ring;
-const BUFFER_LENGTH = 64;
+const BUFFER_LENGTH = BUFFER;
 const PAGE = 4096;
 /** The high word of a descriptor's address is this far past the low one. */
 const U32_BYTES = Uint32Array.BYTES_PER_ELEMENT;

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DmaArena, ringIovas } from '../helpers/rings.js';
-import type { RingCase } from './ring-case.js';
+import type { RingCase } from './ring-cases.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';

@@ -1,0 +1,58 @@
+// The ring bench's own parts, run small: `npm run bench` is not part of `npm test`, so a case
+// that broke, or a C reference that stopped moving every descriptor, would otherwise be found
+// only by the next person to read its figures. Rates are not asserted (tests never time
+// anything); that each part runs, moves every descriptor and reports a figure is.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BUFFER, RING_CASES } from '../bench/ring-cases.js';
+
+const b = suite('ring bench parts');
+const here = dirname(fileURLToPath(import.meta.url));
+const CASE_SCRIPT = join(here, '..', 'bench', 'ring-case.js');
+const RING_C = join(here, '..', '..', '..', 'test', 'bench', 'ring.c');
+const QUEUE = 256;
+const DESCRIPTORS = 10_000;
+
+b('every JS case runs at batch 1 and 32 and prints a rate and a GC count', () => {
+  for (const which of RING_CASES)
+    for (const batch of [1, 32]) {
+      const r = spawnSync(process.execPath, ['--expose-gc', CASE_SCRIPT, which, String(QUEUE), String(batch), String(DESCRIPTORS)], { encoding: 'utf8', timeout: 60_000 });
+      // Each case checks its own work (the runtime's chains read whole, the loops' checksums) and exits non-zero when it lost any.
+      assert.is(r.status, 0, `${which} at batch ${batch}: exit ${r.status}: ${r.stderr}`);
+      assert.match(r.stdout, /^[1-9]\d* \d+\n$/, `${which} at batch ${batch} printed ${JSON.stringify(r.stdout)}`);
+    }
+});
+
+b('a case run with bad arguments says how to run it and exits 2', () => {
+  const r = spawnSync(process.execPath, [CASE_SCRIPT, 'fastest', String(QUEUE), '1', '10'], { encoding: 'utf8' });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /usage: ring-case\.js bursts\|/);
+});
+
+b('ring.c builds with gcc -O2 and both its devices see every descriptor whole', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uapigen-ring-test-'));
+  try {
+    const exe = join(dir, 'ring');
+    const cc = spawnSync('gcc', ['-O2', '-Wall', '-Werror', '-o', exe, RING_C], { encoding: 'utf8' });
+    assert.is(cc.status, 0, `gcc: ${cc.stderr}`);
+    for (const mode of ['checked', 'minimal'])
+      for (const batch of [1, 32, 256]) {
+        const r = spawnSync(exe, [mode, String(QUEUE), String(batch), String(DESCRIPTORS)], { encoding: 'utf8' });
+        assert.is(r.status, 0, `ring ${mode} at batch ${batch}: exit ${r.status}`);
+        const [rate, checksum] = r.stdout.trim().split(' ').map(Number);
+        assert.ok(rate > 0, `ring ${mode} at batch ${batch} printed ${r.stdout}`);
+        // Whole rounds of `batch`, each descriptor a BUFFER-byte buffer read by the device.
+        assert.is(checksum, Math.ceil(DESCRIPTORS / batch) * batch * BUFFER, `ring ${mode} at batch ${batch}`);
+      }
+    assert.is(spawnSync(exe, ['checked', '0', '1', '1']).status, 1, 'a queue size of 0 is refused');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+b.run();
