@@ -18,8 +18,11 @@ export class Chain {
   writableFrom = 0;
   readableLength = 0;
   writableLength = 0;
-  offsets = new Int32Array(1);
-  lengths = new Int32Array(1);
+  // Offsets are any safe integer and lengths any 32-bit count: DMA memory may be larger than
+  // 2 GiB, and Int32Arrays here once turned an offset past it negative, which copyWithin then
+  // counts from the end of memory.
+  offsets = new Float64Array(1);
+  lengths = new Uint32Array(1);
 
   constructor(readonly memory: Uint8Array) {}
 
@@ -35,8 +38,8 @@ export class Chain {
   add(offset: number, length: number, write: boolean): void {
     if (this.count === this.offsets.length) {
       const grown = this.count + this.count;
-      const o = new Int32Array(grown);
-      const l = new Int32Array(grown);
+      const o = new Float64Array(grown);
+      const l = new Uint32Array(grown);
       o.set(this.offsets);
       l.set(this.lengths);
       this.offsets = o;
