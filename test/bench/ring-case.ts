@@ -97,9 +97,9 @@ function checked(count: number, short: number): number {
 }
 
 async function measure(which: RingCase, num: number, batch: number, total: number): Promise<{ rate: number; gcs: number }> {
-  if (which === 'one-loop' || which === 'split' || which === 'floor') {
+  if (which === 'one-loop' || which === 'four-calls' || which === 'floor') {
     // floorRate warms its loop up and times it; it keeps no state between calls worth collecting.
-    const work = which === 'floor' ? 'minimal' : which === 'split' ? 'split' : 'checked';
+    const work = which === 'floor' ? 'minimal' : which === 'four-calls' ? 'four-calls' : 'checked';
     const { result, gcs } = await withGcCount(() => floorRate(num, batch, total, work));
     return { rate: result, gcs };
   }

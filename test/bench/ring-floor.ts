@@ -1,4 +1,4 @@
-// The split-ring protocol as single JavaScript functions, for `npm run bench` to set beside the
+// The split-ring protocol as plain JavaScript loops, for `npm run bench` to set beside the
 // runtime and the C reference (test/bench/ring.c):
 // - `run` does what `ring.c minimal` does, line for line: the fastest JS we could write for the
 //   protocol itself, with no checks beyond the C loop's, no translation and no chain objects;
@@ -7,13 +7,14 @@
 //   writable, overflow and translation, the 4 GiB limit) and chain bookkeeping, and the driver's
 //   free list with per-head length, writable bytes and token, and the used entry checked
 //   against them. It is the runtime's work with none of its structure.
-// - `runSplit` is runChecked cut where the runtime is cut: the driver's add, the device's pop
+// - `runFourCalls` is runChecked cut where the runtime is cut: the driver's add, the device's pop
 //   and push, and the driver's collect, each a function called once a round with its state in
 //   an object, as the runtime's bursts are methods with theirs in `this`. Its figure is what
 //   that cut alone costs, with none of the runtime's other structure (Chain objects, the
 //   DmaView's translate, tokens of the caller's): a ceiling for any driver and device that are
-//   called separately.
-// Neither is a device anyone should ship. Both read and write the rings through a DataView, as
+//   called separately. Its four functions repeat runChecked's lines on purpose: the figure is
+//   the same code in the other shape, and code shared between them would be calls in one.
+// None is a device anyone should ship. All read and write the rings through a DataView, as
 // the runtime does, with the layout numbers from the generated virtio_ring model as consts.
 // Each measurement compiles a fresh copy: one shared function carried the engine's feedback
 // from one batch size to the next, and its rate swung twofold from run to run.
@@ -63,7 +64,7 @@ interface Ring {
   chainLength: Uint16Array;
   writable: Float64Array;
   tokens: unknown[];
-  /** runSplit's burst arrays: heads popped, bytes written, and each popped chain's readable bytes by head. */
+  /** runFourCalls's burst arrays: heads popped, bytes written, and each popped chain's readable bytes by head. */
   popped: Uint16Array;
   written: Uint32Array;
   readable: Float64Array;
@@ -230,7 +231,7 @@ function runChecked(r: Ring, count: number): number {
 }
 
 /** runChecked's driver half that adds: `r.batch` one-buffer chains, made available, unpublished. */
-function splitAdd(r: Ring): void {
+function driverAdd(r: Ring): void {
   const { mem, desc, buffer, nextFree, chainLength, writable, tokens } = r;
   const mask = r.num - 1;
   const availRingAt = r.avail + AVAIL_RING;
@@ -259,7 +260,7 @@ function splitAdd(r: Ring): void {
 }
 
 /** runChecked's device half that pops: every available chain walked and checked, its head to `r.popped`. */
-function splitPop(r: Ring): number {
+function devicePop(r: Ring): number {
   const { num, mem, desc, size, chainOffsets, chainLengths, chainCount, readable, popped } = r;
   const mask = num - 1;
   const availRingAt = r.avail + AVAIL_RING;
@@ -316,7 +317,7 @@ function splitPop(r: Ring): number {
 }
 
 /** runChecked's device half that pushes: `count` popped heads used, the used index published once. */
-function splitPush(r: Ring, count: number): void {
+function devicePush(r: Ring, count: number): void {
   const { num, mem, used, popped, written } = r;
   const mask = num - 1;
   let { usedIdx, inFlight } = r;
@@ -335,7 +336,7 @@ function splitPush(r: Ring, count: number): void {
 }
 
 /** runChecked's driver half that collects: every used entry checked against what is in flight, its chain freed. */
-function splitCollect(r: Ring): number {
+function driverCollect(r: Ring): number {
   const { num, mem, used, nextFree, chainLength, writable, tokens } = r;
   const mask = num - 1;
   let { lastUsed, freeHead, numFree } = r;
@@ -366,16 +367,16 @@ function splitCollect(r: Ring): number {
 }
 
 /** runChecked's work through the four functions above, a round calling each once (as ring-case.ts's bursts do the runtime's). */
-function runSplit(r: Ring, count: number): number {
+function runFourCalls(r: Ring, count: number): number {
   let checksum = r.checksum;
   let done = 0;
   while (done < count) {
-    splitAdd(r);
+    driverAdd(r);
     r.mem.setUint16(r.avail + AVAIL_IDX, r.availIdx, true);
-    const got = splitPop(r);
+    const got = devicePop(r);
     for (let k = 0; k < got; k++) checksum = (checksum + r.readable[r.popped[k]]) | 0;
-    splitPush(r, got);
-    done += splitCollect(r);
+    devicePush(r, got);
+    done += driverCollect(r);
   }
   r.checksum = checksum;
   return done;
@@ -395,16 +396,16 @@ function freshCopy(loop: typeof run, calls: readonly ((...args: never[]) => unkn
 }
 
 /** The loops floorRate measures: ring.c minimal's work, ring.c checked's in one function, and the same cut in four. */
-export type FloorWork = 'minimal' | 'checked' | 'split';
+export type FloorWork = 'minimal' | 'checked' | 'four-calls';
 
-/** Descriptors per second through `run` (what ring.c minimal does), or `runChecked` or `runSplit` (what ring.c checked does). */
+/** Descriptors per second through `run` (what ring.c minimal does), or `runChecked` or `runFourCalls` (what ring.c checked does). */
 export function floorRate(num: number, batch: number, total: number, work: FloorWork): number {
   const loop =
     work === 'minimal'
       ? freshCopy(run)
       : work === 'checked'
         ? freshCopy(runChecked)
-        : freshCopy(runSplit, [splitAdd, splitPop, splitPush, splitCollect]);
+        : freshCopy(runFourCalls, [driverAdd, devicePop, devicePush, driverCollect]);
   const s = splitSizes(num);
   const pages = (n: number) => Math.ceil(n / PAGE) * PAGE;
   const desc = 0;

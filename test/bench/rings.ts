@@ -3,8 +3,8 @@
 // protocol (test/bench/ring.c, compiled with gcc -O2 here) in the same run: the runtime
 // through its bursts and one chain a call, against C doing the same checks; the same work as
 // one JS function, and cut into four as the runtime is; the fastest JS loop against C's
-// minimal loop; the ratios JS/C; and garbage
-// collections over the timed run of two million descriptors. Figures are printed, never asserted.
+// minimal loop; the ratios JS/C; and garbage collections over the timed run of two million
+// descriptors. Figures are printed, never asserted.
 //
 // Every figure, JS or C, is a process of its own (test/bench/ring-case.ts for JS), and the
 // cases take turns, so a slow spell of this shared host falls on all of them alike; each
@@ -106,7 +106,7 @@ function sameThread(): void {
     { key: 'one a call', run: (batch) => jsFigure('one-a-call', batch, TOTAL) },
     { key: 'one a call, bigint', run: (batch) => jsFigure('one-a-call-bigint', batch, TOTAL) },
     { key: 'one loop', run: (batch) => jsFigure('one-loop', batch, TOTAL * 5) },
-    { key: 'four calls', run: (batch) => jsFigure('split', batch, TOTAL * 5) },
+    { key: 'four calls', run: (batch) => jsFigure('four-calls', batch, TOTAL * 5) },
     { key: 'C minimal', run: (batch) => c?.run('minimal', batch, TOTAL * 10) },
     { key: 'floor', run: (batch) => jsFigure('floor', batch, TOTAL * 5) },
   ];
