@@ -12,7 +12,7 @@
 // half again as fast as the next. A module function is compiled the same way every time.
 import { DmaArena } from '../helpers/rings.js';
 import { withGcCount } from './gc-count.js';
-import { floorRate, WARM_UP } from './ring-floor.js';
+import { floorRate, WARM_UP, type FloorWork } from './ring-floor.js';
 import { BUFFER, RING_CASES, type RingCase } from './ring-cases.js';
 import type { BufferRef, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import type { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
@@ -96,10 +96,13 @@ function checked(count: number, short: number): number {
   return count;
 }
 
+/** The cases that are ring-floor.ts's loops, and which loop each is. */
+const FLOOR_WORK: Partial<Record<RingCase, FloorWork>> = { 'one-loop': 'checked', 'four-calls': 'four-calls', floor: 'minimal' };
+
 async function measure(which: RingCase, num: number, batch: number, total: number): Promise<{ rate: number; gcs: number }> {
-  if (which === 'one-loop' || which === 'four-calls' || which === 'floor') {
+  const work = FLOOR_WORK[which];
+  if (work !== undefined) {
     // floorRate warms its loop up and times it; it keeps no state between calls worth collecting.
-    const work = which === 'floor' ? 'minimal' : which === 'four-calls' ? 'four-calls' : 'checked';
     const { result, gcs } = await withGcCount(() => floorRate(num, batch, total, work));
     return { rate: result, gcs };
   }

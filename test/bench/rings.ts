@@ -10,8 +10,6 @@
 // cases take turns, so a slow spell of this shared host falls on all of them alike; each
 // figure is the best of RUNS.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DmaArena, ringIovas } from '../helpers/rings.js';
@@ -24,6 +22,7 @@ import { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
 import { WORKER_POLL_US } from '../../runtime/policy.js';
 import { countGcs } from './gc-count.js';
+import { buildRingC, type RingCMode } from './ring-c.js';
 
 const QUEUE = 256;
 const TOTAL = 2_000_000;
@@ -53,24 +52,21 @@ function jsFigure(which: RingCase, batch: number, total: number): Figure | undef
   return { rate, gcs };
 }
 
-/** The C reference, built once with gcc -O2 (test/bench/ring.c); undefined when gcc is missing. */
+/** The C reference (ring-c.ts), with its runs as figures; undefined, and why said, when it could not be built. */
 function buildC():
-  | { run: (mode: 'minimal' | 'checked', batch: number, total: number) => Figure | undefined; done: () => void }
+  | { run: (mode: RingCMode, batch: number, total: number) => Figure | undefined; done: () => void }
   | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'uapigen-ring-'));
-  const exe = join(dir, 'ring');
-  const cc = spawnSync('gcc', ['-O2', '-o', exe, join(process.cwd(), 'test', 'bench', 'ring.c')], { encoding: 'utf8' });
-  if (cc.status !== 0) {
-    console.log(`C reference not built: ${cc.stderr || cc.error?.message}`);
-    rmSync(dir, { recursive: true, force: true });
+  const c = buildRingC();
+  if ('error' in c) {
+    console.log(`C reference not built: ${c.error}`);
     return undefined;
   }
   return {
     run: (mode, batch, total) => {
-      const r = spawnSync(exe, [mode, String(QUEUE), String(batch), String(total)], { encoding: 'utf8' });
-      return r.status === 0 ? { rate: Number(r.stdout.split(' ')[0]), gcs: 0 } : undefined;
+      const r = c.run(mode, QUEUE, batch, total);
+      return r === undefined ? undefined : { rate: r.rate, gcs: 0 };
     },
-    done: () => rmSync(dir, { recursive: true, force: true }),
+    done: c.done,
   };
 }
 

@@ -3,18 +3,16 @@
 // only by the next person to read its figures. Rates are not asserted (tests never time
 // anything); that each part runs, moves every descriptor and reports a figure is.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { buildRingC } from '../bench/ring-c.js';
 import { BUFFER, RING_CASES } from '../bench/ring-cases.js';
 
 const b = suite('ring bench parts');
 const here = dirname(fileURLToPath(import.meta.url));
 const CASE_SCRIPT = join(here, '..', 'bench', 'ring-case.js');
-const RING_C = join(here, '..', '..', '..', 'test', 'bench', 'ring.c');
 const QUEUE = 256;
 const DESCRIPTORS = 10_000;
 
@@ -34,24 +32,20 @@ b('a case run with bad arguments says how to run it and exits 2', () => {
   assert.match(r.stderr, /usage: ring-case\.js bursts\|/);
 });
 
-b('ring.c builds with gcc -O2 and both its devices see every descriptor whole', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'uapigen-ring-test-'));
+b('ring.c builds with gcc -O2 -Wall -Werror and both its devices see every descriptor whole', () => {
+  const c = buildRingC();
+  if ('error' in c) return assert.unreachable(`gcc: ${c.error}`);
   try {
-    const exe = join(dir, 'ring');
-    const cc = spawnSync('gcc', ['-O2', '-Wall', '-Werror', '-o', exe, RING_C], { encoding: 'utf8' });
-    assert.is(cc.status, 0, `gcc: ${cc.stderr}`);
-    for (const mode of ['checked', 'minimal'])
+    for (const mode of ['checked', 'minimal'] as const)
       for (const batch of [1, 32, 256]) {
-        const r = spawnSync(exe, [mode, String(QUEUE), String(batch), String(DESCRIPTORS)], { encoding: 'utf8' });
-        assert.is(r.status, 0, `ring ${mode} at batch ${batch}: exit ${r.status}`);
-        const [rate, checksum] = r.stdout.trim().split(' ').map(Number);
-        assert.ok(rate > 0, `ring ${mode} at batch ${batch} printed ${r.stdout}`);
+        const r = c.run(mode, QUEUE, batch, DESCRIPTORS);
+        assert.ok(r !== undefined, `ring ${mode} at batch ${batch} failed`);
         // Whole rounds of `batch`, each descriptor a BUFFER-byte buffer read by the device.
-        assert.is(checksum, Math.ceil(DESCRIPTORS / batch) * batch * BUFFER, `ring ${mode} at batch ${batch}`);
+        assert.is(r.checksum, Math.ceil(DESCRIPTORS / batch) * batch * BUFFER, `ring ${mode} at batch ${batch}`);
       }
-    assert.is(spawnSync(exe, ['checked', '0', '1', '1']).status, 1, 'a queue size of 0 is refused');
+    assert.is(spawnSync(c.exe, ['checked', '0', '1', '1']).status, 1, 'a queue size of 0 is refused');
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    c.done();
   }
 });
 
