@@ -42,25 +42,26 @@ struct chain {
 	uint16_t head;
 	uint32_t count, writable_from, capacity;
 	uint64_t readable_length, writable_length;
-	int32_t *offsets;
-	int32_t *lengths;
+	/* Any offset in DMA memory and any 32-bit length, as chain.ts keeps them. */
+	uint64_t *offsets;
+	uint32_t *lengths;
 };
 
-static void chain_add(struct chain *c, int32_t offset, int32_t length, int write)
+static void chain_add(struct chain *c, uint64_t offset, uint32_t length, int write)
 {
 	if (c->count == c->capacity) {
 		c->capacity = c->capacity ? 2 * c->capacity : 1;
-		c->offsets = realloc(c->offsets, c->capacity * sizeof(int32_t));
-		c->lengths = realloc(c->lengths, c->capacity * sizeof(int32_t));
+		c->offsets = realloc(c->offsets, c->capacity * sizeof(*c->offsets));
+		c->lengths = realloc(c->lengths, c->capacity * sizeof(*c->lengths));
 	}
 	c->offsets[c->count] = offset;
 	c->lengths[c->count] = length;
 	c->count++;
 	if (write)
-		c->writable_length += (uint32_t)length;
+		c->writable_length += length;
 	else {
 		c->writable_from = c->count;
-		c->readable_length += (uint32_t)length;
+		c->readable_length += length;
 	}
 }
 
@@ -136,7 +137,7 @@ static struct chain *walk(struct device *d, uint16_t head)
 		int64_t at = map(d, addr, len);
 		if (at < 0)
 			return NULL;
-		chain_add(c, (int32_t)at, (int32_t)len, write);
+		chain_add(c, (uint64_t)at, len, write);
 		if (c->readable_length + c->writable_length >= (1ull << 32))
 			return fail(d, 12);
 		if (!(flags & VRING_DESC_F_NEXT))
