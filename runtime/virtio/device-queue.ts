@@ -7,7 +7,7 @@ import * as ring from '../../generated/virtio_ring.js';
 import { BITS_PER_BYTE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
 import { Chain } from './chain.js';
 import { ringWords, type RingOrdering, type RingWords } from './ring-words.js';
-import { ALIGN, AVAIL, DESC, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, needEvent, splitSizes, USED } from './split-layout.js';
+import { ALIGN, AVAIL, DESC, EVENT_NOT_NOW, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, needEvent, splitSizes, USED } from './split-layout.js';
 
 // The layout as module-local constants. In the engine's optimised code a field of an imported
 // object costs, at every use, a load of the binding, a check of the object's shape and a load
@@ -15,11 +15,11 @@ import { ALIGN, AVAIL, DESC, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, need
 // more descriptors per second.
 const { size: DESC_SIZE, addr: DESC_ADDR, len: DESC_LEN, flags: DESC_FLAGS, next: DESC_NEXT } = DESC;
 const { ring: AVAIL_RING, entry: AVAIL_ENTRY, idx: AVAIL_IDX, flags: AVAIL_FLAGS } = AVAIL;
-const { ring: USED_RING, elem: USED_ELEM, idx: USED_IDX, id: USED_ID, len: USED_LEN } = USED;
+const { ring: USED_RING, elem: USED_ELEM, idx: USED_IDX, id: USED_ID, len: USED_LEN, flags: USED_FLAGS } = USED;
 const INDEX_MASK = LAYOUT_INDEX_MASK;
 /** The high word of a descriptor's address. */
 const DESC_ADDR_HIGH = DESC_ADDR + u32.size;
-const { VRING_AVAIL_F_NO_INTERRUPT, VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE } = ring;
+const { VRING_AVAIL_F_NO_INTERRUPT, VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE, VRING_USED_F_NO_NOTIFY } = ring;
 
 export type RingFault =
   | 'ring-not-ready'
@@ -92,6 +92,11 @@ export class SplitQueueDevice {
   private usedIdx = 0;
   private signalledAt = 0;
   private inFlight = 0;
+  /**
+   * What setNotifications last asked, as avail_event's distance past lastAvail under event idx:
+   * 0 for a kick at the next chain, EVENT_NOT_NOW for none. popBurst moves avail_event on by it.
+   */
+  private availEventAhead = 0;
   /** One view over all of the DMA memory; the rings and tables are offsets in it. */
   private readonly mem: DataView;
   /** The same memory's 16-bit words, for the ones the driver reads and writes too (through Atomics). */
@@ -256,7 +261,7 @@ export class SplitQueueDevice {
     }
     this.lastAvail = lastAvail;
     this.inFlight = inFlight;
-    if (got > 0 && this.eventIdx) this.words.store(this.used + this.events.availEvent, lastAvail);
+    if (got > 0 && this.eventIdx) this.words.store(this.used + this.events.availEvent, (lastAvail + this.availEventAhead) & INDEX_MASK);
     return got;
   }
 
@@ -336,6 +341,33 @@ export class SplitQueueDevice {
     this.inFlight = inFlight;
     if (k > 0) this.words.store(used + USED_IDX, usedIdx);
     return k;
+  }
+
+  /**
+   * Asks the driver to kick, or not to, when it makes chains available: VRING_USED_F_NO_NOTIFY
+   * without event idx; avail_event with it, put where the avail index does not reach for "not".
+   * A device that polls the ring turns kicks off while it polls, and on before it sleeps, as
+   * vhost does. Turning them on answers whether chains are waiting already: one made available
+   * while they were off had no kick, and a device that slept without looking would miss it.
+   * With 'shared' ordering the request is stored before the avail index is read (Atomics), the
+   * barrier the driver's side of the handshake (publish, then read the request) pairs with.
+   */
+  setNotifications(enabled: boolean): boolean {
+    if (this.broken) return false;
+    if (this.eventIdx) {
+      this.availEventAhead = enabled ? 0 : EVENT_NOT_NOW;
+      this.words.store(this.used + this.events.availEvent, (this.lastAvail + this.availEventAhead) & INDEX_MASK);
+    } else this.words.store(this.used + USED_FLAGS, enabled ? 0 : VRING_USED_F_NO_NOTIFY);
+    return enabled && this.availWaiting() > 0;
+  }
+
+  /**
+   * Chains the driver has made available that popBurst has not taken yet, from the avail index
+   * as it stands (unchecked: popBurst is where a jump past the ring breaks the queue).
+   */
+  availWaiting(): number {
+    if (this.broken) return 0;
+    return (this.words.load(this.avail + AVAIL_IDX) - this.lastAvail) & INDEX_MASK;
   }
 
   /** Whether the driver wants an interrupt for what was pushed since the last one (event idx or flags). */

@@ -7,7 +7,7 @@ import * as ring from '../../generated/virtio_ring.js';
 import { u32, u64 } from '../codegen-v1.js';
 import { BITS_PER_BYTE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
 import { ringWords, type RingOrdering, type RingWords } from './ring-words.js';
-import { AVAIL, DESC, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, needEvent, splitSizes, USED } from './split-layout.js';
+import { AVAIL, DESC, EVENT_NOT_NOW, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, needEvent, splitSizes, USED } from './split-layout.js';
 
 // The layout as module-local constants. In the engine's optimised code a field of an imported
 // object costs, at every use, a load of the binding, a check of the object's shape and a load
@@ -96,6 +96,11 @@ export class SplitQueueDriver<T = unknown> {
   private availIdx = 0;
   private kickedAt = 0;
   private lastUsed = 0;
+  /**
+   * What setInterrupts last asked, as used_event's distance past lastUsed under event idx: 0
+   * for the next entry, EVENT_NOT_NOW for none. popUsedBurst moves used_event on by it.
+   */
+  private usedEventAhead = 0;
   /** The burst's arguments for popUsed(), which is a burst of one. */
   private readonly oneHead = new Uint16Array(1);
   private readonly oneLength = new Uint32Array(1);
@@ -301,7 +306,10 @@ export class SplitQueueDriver<T = unknown> {
   setInterrupts(enabled: boolean, after = 1): void {
     if (!(Number.isInteger(after) && after >= 1 && after <= this.num)) throw new RangeError(`an interrupt after ${after} used entries on a ring of ${this.num}`);
     if (this.eventIdx) {
-      if (enabled) this.availWords.store(this.events.usedEvent, (this.lastUsed + after - 1) & INDEX_MASK);
+      // Event idx has no flag to say "none": the device ignores NO_INTERRUPT, so used_event is
+      // put where the used index does not reach, and popUsedBurst keeps it there.
+      this.usedEventAhead = enabled ? 0 : EVENT_NOT_NOW;
+      this.availWords.store(this.events.usedEvent, (this.lastUsed + (enabled ? after - 1 : EVENT_NOT_NOW)) & INDEX_MASK);
     } else this.availWords.store(AVAIL_FLAGS, enabled ? 0 : VRING_AVAIL_F_NO_INTERRUPT);
   }
 
@@ -377,7 +385,8 @@ export class SplitQueueDriver<T = unknown> {
     this.lastUsed = lastUsed;
     this.freeHead = freeHead;
     this.numFree = numFree;
-    if (got > 0 && this.eventIdx) this.availWords.store(this.events.usedEvent, lastUsed);
+    // The next entry, as Linux's virtqueue_get_buf asks; or still none, when interrupts are off.
+    if (got > 0 && this.eventIdx) this.availWords.store(this.events.usedEvent, (lastUsed + this.usedEventAhead) & INDEX_MASK);
     return got;
   }
 }

@@ -146,6 +146,78 @@ v('event idx: an interrupt asked for after n entries comes once, when the n-th i
   assert.throws(() => driver.setInterrupts(true, 1.5), RangeError);
 });
 
+v('interrupts turned off stay off, under event idx as under the flag, past index wrap-around', () => {
+  for (const eventIdx of [false, true]) {
+    const { driver, device, dataStart } = setup(16, eventIdx);
+    const add = () => driver.add([{ iova: BigInt(dataStart), length: 1 }], []);
+    driver.setInterrupts(false);
+    let interrupts = 0;
+    let pushed = 0;
+    // Past 65,536 used entries: used_event is carried round the whole index space and its wrap.
+    while (pushed < 70_000) {
+      for (let k = 0; k < 3; k++) add();
+      driver.publish();
+      for (let c = device.pop(); c; c = device.pop()) {
+        device.push(c.head, 0);
+        pushed++;
+        if (device.needInterrupt()) interrupts++;
+      }
+      while (driver.popUsed() >= 0);
+    }
+    // A whole ring pushed, then collected before the device asks: the driver's store of
+    // used_event comes after entries the device has not yet looked at (another thread's race).
+    for (let k = 0; k < 16; k++) add();
+    driver.publish();
+    for (let c = device.pop(); c; c = device.pop()) device.push(c.head, 0);
+    while (driver.popUsed() >= 0);
+    if (device.needInterrupt()) interrupts++;
+    assert.is(interrupts, 0, `event idx ${eventIdx}: interrupts while they were off`);
+    // On again: the next entry interrupts (and, under event idx, only that one).
+    driver.setInterrupts(true);
+    add();
+    add();
+    driver.publish();
+    const at: number[] = [];
+    for (let n = 1, c = device.pop(); c; c = device.pop(), n++) {
+      device.push(c.head, 0);
+      if (device.needInterrupt()) at.push(n);
+    }
+    assert.equal(at, eventIdx ? [1] : [1, 2], `event idx ${eventIdx}: interrupts once on again`);
+  }
+});
+
+v('kicks turned off by the device stay off; turned on, it learns of the chains it was not kicked for', () => {
+  for (const eventIdx of [false, true]) {
+    const { driver, device, dataStart } = setup(16, eventIdx);
+    const add = () => driver.add([{ iova: BigInt(dataStart), length: 1 }], []);
+    const drain = () => {
+      for (let c = device.pop(); c; c = device.pop()) device.push(c.head, 0);
+      while (driver.popUsed() >= 0);
+    };
+    assert.is(device.setNotifications(false), false);
+    let kicks = 0;
+    // Past 65,536 available entries, as the device would while it polls a busy ring.
+    for (let published = 0; published < 70_000; published += 2) {
+      add();
+      add();
+      driver.publish();
+      if (driver.shouldKick()) kicks++;
+      drain();
+    }
+    add();
+    driver.publish();
+    if (driver.shouldKick()) kicks++;
+    assert.is(kicks, 0, `event idx ${eventIdx}: kicks while they were off`);
+    assert.is(device.availWaiting(), 1);
+    assert.is(device.setNotifications(true), true, 'turned on: the chain that had no kick is waiting');
+    drain();
+    assert.is(device.setNotifications(true), false, 'turned on with nothing waiting');
+    add();
+    driver.publish();
+    assert.ok(driver.shouldKick(), `event idx ${eventIdx}: the next chain kicks`);
+  }
+});
+
 // ---- Hostile rings ---------------------------------------------------------------------------
 
 type Ring = ReturnType<typeof setup>;
