@@ -77,8 +77,7 @@ export class SimVhostNetDevice {
   private pendingReply: Uint8Array | undefined;
   /** While RUNNING: the datapath (queue 0 receives, queue 1 transmits) over the IOMMU. */
   datapath: { queues: SplitQueueDevice[]; net: NetLoopback } | undefined;
-  /** Frames moved per kick at most, so one queue cannot starve the others (vdpa_sim's budget). */
-  budget = QUEUES * MAX_QUEUE_SIZE;
+  private frameBudget = QUEUES * MAX_QUEUE_SIZE;
 
   constructor(
     readonly layout: SimLayout,
@@ -265,14 +264,37 @@ export class SimVhostNetDevice {
     this.process();
   }
 
-  /** Runs the loopback and signals each queue whose driver wants an interrupt. */
+  /**
+   * Frames a run of the loopback moves at most (vdpa_sim's budget): process() signals
+   * interrupts between runs. A whole number, 1 or more: with 0 a run would move nothing.
+   */
+  get budget(): number {
+    return this.frameBudget;
+  }
+
+  set budget(frames: number) {
+    if (!(Number.isInteger(frames) && frames >= 1)) throw new RangeError(`budget ${frames}: a whole number of frames, 1 or more`);
+    this.frameBudget = frames;
+  }
+
+  /**
+   * Runs the loopback a budget at a time, signalling each queue whose driver wants an interrupt
+   * after each run, until a run comes up short. vhost and vdpa_sim requeue their work when a
+   * run spends its budget: a driver that kicked once for all its frames sees them all, where
+   * one run a kick left the rest on the ring until some later kick. The loop ends: nothing
+   * adds to the rings while it runs, so each full run takes frames that are not there again.
+   */
   process(): number {
     if (!this.datapath) return 0;
-    const moved = this.datapath.net.run(this.budget);
-    this.datapath.queues.forEach((q, i) => {
-      if (q.needInterrupt()) this.signal(i);
-    });
-    return moved;
+    let moved = 0;
+    for (;;) {
+      const run = this.datapath.net.run(this.frameBudget);
+      moved += run;
+      this.datapath.queues.forEach((q, i) => {
+        if (q.needInterrupt()) this.signal(i);
+      });
+      if (run < this.frameBudget) return moved;
+    }
   }
 
   private startDatapath(): void {

@@ -24,6 +24,11 @@ import { describeDevices, describeVfioPciDevices } from '../../runtime/devices.j
 import { refuse } from '../../runtime/sim/uaccess.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
+import { DmaPool } from '../../runtime/dma-pool.js';
+import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
+import { ALIGN, splitSizes } from '../../runtime/virtio/split-layout.js';
+import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
+import { u64 } from '../../runtime/codegen-v1.js';
 
 const t = suite('vfio-vhost runtime on the simulated device');
 const io = vfio_ioctls;
@@ -287,6 +292,53 @@ t('waitReadable on a simulated eventfd: false on timeout, true when the device s
   assert.is(await waiting, true);
   assert.is(await kernel.waitReadable(fd, 0), true, 'still readable until read');
   assert.is(errnoOf(() => kernel.waitReadable(kernel.open('/dev/vfio/vfio'), 0)), EBADF);
+});
+
+t('a kick for more frames than the budget moves them all, a budget a run, interrupting after each run', () => {
+  const { kernel, dev } = open();
+  dev.vhost.setOwner();
+  dev.vhost.setFeatures(featureBit(VIRTIO_F_VERSION_1));
+  const num = 16;
+  const pool = new DmaPool(kernel, dev.container, 1 << 20, 1n << 32n);
+  const rings = [0, 1].map(() => {
+    const s = splitSizes(num);
+    return { desc: pool.alloc(s.desc, ALIGN.desc), avail: pool.alloc(s.avail, ALIGN.avail), used: pool.alloc(s.used, ALIGN.used) };
+  });
+  rings.forEach((r, q) => {
+    dev.vhost.setVringNum(q, num);
+    dev.vhost.setVringBase(q, 0);
+    dev.vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: r.desc.iova, avail_user_addr: r.avail.iova, used_user_addr: r.used.iova, log_guest_addr: 0n });
+  });
+  const calls = [kernel.eventfd(), kernel.eventfd()];
+  dev.attachCallEventfds(calls);
+  dev.vhost.setState(VHOST_DEVICE_S_RUNNING);
+  const [rx, tx] = rings.map((r) => new SplitQueueDriver<number>(num, r, false));
+  const frame = 64;
+  const hdr = virtio_net_hdr_mrg_rxbuf.size;
+  for (let k = 0; k < num; k++) {
+    const b = pool.alloc(hdr + frame);
+    rx.add([], [{ iova: b.iova, length: b.bytes.length }], k);
+  }
+  rx.publish();
+  const txBuf = pool.alloc(hdr + frame);
+  for (let k = 0; k < num; k++) tx.add([{ iova: txBuf.iova, length: txBuf.bytes.length }], [], k);
+  tx.publish();
+  assert.throws(() => (kernel.device.budget = 0), /budget 0: a whole number of frames/);
+  assert.throws(() => (kernel.device.budget = 2.5), /budget 2.5/);
+  kernel.device.budget = 4;
+  dev.kick(1);
+  let received = 0;
+  for (let u = rx.getUsed(); u; u = rx.getUsed()) {
+    assert.is(u.length, hdr + frame);
+    received++;
+  }
+  assert.is(received, num, 'one kick: every frame arrived, not only the first budget of them');
+  // Interrupts are counted by the eventfd: one after each run of 4.
+  const count = new Uint8Array(u64.size);
+  assert.is(kernel.read(calls[0], count), u64.size);
+  assert.is(new DataView(count.buffer).getBigUint64(0, true), BigInt(num / 4));
+  dev.vhost.setState(VHOST_DEVICE_S_STOPPED);
+  dev.close();
 });
 
 t('registers: each access is one load or store of its width, aligned and inside the mapping', () => {
