@@ -58,6 +58,7 @@ const ADDRESS_LIMIT = 1n << BigInt(u64.size * BITS_PER_BYTE);
 
 // Errors are made out of line: a template in a hot method is code that keeps it from being inlined.
 const emptyChain = () => new RangeError('a chain needs at least one buffer');
+const chainTooLong = (n: number, num: number) => new RangeError(`a chain of ${n} buffers on a ring of ${num}: no chain may be longer than the ring`);
 const queueFull = (needed: number, free: number) => new QueueFullError(`${needed} descriptors needed, ${free} free`);
 const USED_FAULT_MESSAGES = {
   'used-index-jump': (moved: number, num: number) => `used index moved by ${moved} on a ring of ${num}`,
@@ -176,6 +177,8 @@ export class SplitQueueDriver<T = unknown> {
     const nReadable = readable.length;
     const n = nReadable + writable.length;
     if (n === 0) throw emptyChain();
+    // Virtio forbids it (2.7.5.3.1), an indirect chain too; direct, it could never be added.
+    if (n > this.num) throw chainTooLong(n, this.num);
     const slots = indirect ? 1 : n;
     if (slots > this.numFree) throw queueFull(slots, this.numFree);
     const head = this.freeHead;

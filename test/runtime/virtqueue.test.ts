@@ -83,6 +83,11 @@ v('indirect chains round-trip, taking one ring slot', () => {
   device.push(c.head, 8);
   assert.is(driver.getUsed()!.token, 'ind');
   assert.is(driver.free, 4);
+  // No chain may be longer than the ring, through an indirect table neither: refused, nothing taken.
+  const five = Array.from({ length: 5 }, (_, k) => ({ iova: BigInt(dataStart + k), length: 1 }));
+  assert.throws(() => driver.add(five, [], 'long', span(dataStart + 4096, 5 * DESC.size)), /a chain of 5 buffers on a ring of 4/);
+  assert.throws(() => driver.add(five, []), /a chain of 5 buffers on a ring of 4/);
+  assert.is(driver.free, 4);
 });
 
 v('event idx: kicks and interrupts follow the spec\'s need-event rule', () => {
