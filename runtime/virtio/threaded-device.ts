@@ -25,12 +25,21 @@ function badOptions(d: DeviceWorkerData): string | undefined {
 }
 
 export class ThreadedDevice {
+  /** Why the thread ended before stop() asked it to, once it has: stop() answers with it, not a wait. */
+  private ended: Error | undefined;
+
   private constructor(
     private readonly worker: Worker,
     private readonly control: Int32Array,
     /** How long waitInterrupt polls before it sleeps (µs): the device thread's setting, mirrored. */
     private readonly pollMicros: number,
-  ) {}
+  ) {
+    // A thread that dies (an exception in it, or terminated) sends no statistics: without
+    // these, stop() would wait for them for ever, and an 'error' with no listener would end
+    // this process.
+    worker.on('error', (e) => (this.ended ??= e));
+    worker.on('exit', (code) => (this.ended ??= new Error(`the device thread exited (code ${code}) before stop()`)));
+  }
 
   /** Starts the device thread; `pollMicros` (both sides' poll before a sleep) defaults to WORKER_POLL_US. */
   static start(kind: DeviceWorkerData['kind'], opts: StartOptions): Promise<ThreadedDevice> {
@@ -72,11 +81,23 @@ export class ThreadedDevice {
     return (r.async ? await r.value : r.value) !== 'timed-out';
   }
 
-  /** Stops the device thread; answers its model's statistics and any queue it found broken. */
+  /**
+   * Stops the device thread; answers its model's statistics and any queue it found broken. A
+   * thread that ended already, or ends before it answers, rejects with why.
+   */
   async stop<S = Record<string, number>>(): Promise<{ stats: S; broken: (string | undefined)[] }> {
+    if (this.ended) throw this.ended;
     Atomics.store(this.control, STOP_SLOT, 1);
     this.kick();
-    const done = await new Promise<{ stats: S; broken: (string | undefined)[] }>((resolve) => this.worker.once('message', resolve));
+    const done = await new Promise<{ stats: S; broken: (string | undefined)[] }>((resolve, reject) => {
+      const ended = () => reject(this.ended);
+      this.worker.once('exit', ended);
+      this.worker.once('message', (m: { stats: S; broken: (string | undefined)[] }) => {
+        this.worker.off('exit', ended);
+        resolve(m);
+      });
+    });
+    this.ended = new Error('the device thread was stopped');
     await this.worker.terminate();
     return { stats: done.stats, broken: done.broken };
   }

@@ -46,4 +46,22 @@ t('options that would fail in the thread, move nothing or spin forever are refus
   assert.equal((await device.stop()).broken, [undefined]);
 });
 
+t('stop() answers, never waits for ever: a thread that ended already, and a second stop', async () => {
+  const arena = new DmaArena(1 << 16);
+  const good = { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx: false, capacitySectors: 8n, rings: [ringIovas(arena.rings(8))], budget: 8 };
+  // A thread that died on its own sends no statistics; here it is ended behind the device's back.
+  const died = await ThreadedDevice.start('block', good);
+  await (died as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  await died.stop().then(
+    () => assert.unreachable('stop() answered for a thread that was gone'),
+    (e: unknown) => assert.match(String(e), /the device thread exited \(code \d+\) before stop\(\)/),
+  );
+  const device = await ThreadedDevice.start('block', good);
+  assert.equal((await device.stop()).broken, [undefined]);
+  await device.stop().then(
+    () => assert.unreachable('a second stop() answered'),
+    (e: unknown) => assert.match(String(e), /was stopped/),
+  );
+});
+
 t.run();
