@@ -56,8 +56,9 @@ export const INDEX_MASK = (1 << (u16.size * BITS_PER_BYTE)) - 1;
 /**
  * How far past its own index a side puts an event field (used_event, avail_event) to say "not
  * now" under event idx, which has no flag for it: half the index space. The other side's index
- * runs at most a ring (2^15 entries) past this side's before this side writes the field again,
- * so it does not reach the event. (Linux writes 0 there, and takes a spurious notification each
- * time the index passes 0.)
+ * is at most a ring (2^15 entries at most) past this side's, and this side moves the event on
+ * as it catches up. Only on a ring of 2^15, filled whole while this side catches up, can the
+ * index reach the event first: one spurious notification, which both sides tolerate anyway.
+ * (Linux writes 0 there, and takes one each time the index passes 0.)
  */
 export const EVENT_NOT_NOW = (INDEX_MASK >>> 1) + 1;
