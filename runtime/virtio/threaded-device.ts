@@ -50,6 +50,8 @@ export class ThreadedDevice {
     const worker = new Worker(new URL('./device-worker.js', import.meta.url), { workerData });
     return new Promise((resolve, reject) => {
       worker.once('error', reject);
+      // A thread that exits without a word (not a throw: that is an 'error') would leave start() waiting.
+      worker.once('exit', (code) => reject(new Error(`the device thread exited (code ${code}) before it was ready`)));
       worker.once('message', (m: { ready?: boolean; error?: string }) => {
         if (m.ready) resolve(new ThreadedDevice(worker, control, workerData.pollMicros));
         else {
