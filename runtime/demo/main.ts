@@ -17,7 +17,7 @@ import { DEVICE_NAME, GROUP_ID, RX_QUEUE, TX_QUEUE } from '../sim/parameters.js'
 import { BlockRamDisk } from '../virtio/block.js';
 import { SplitQueueDevice } from '../virtio/device-queue.js';
 import { SplitQueueDriver } from '../virtio/driver-queue.js';
-import { ALIGN, splitSizes } from '../virtio/split-layout.js';
+import { ALIGN, allocSplitRing } from '../virtio/split-layout.js';
 import { decodeFeatures, featureBit } from '../vhost/features.js';
 import { VfioVhostDevice } from '../vhost/vfio-vhost-device.js';
 import * as S from './settings.js';
@@ -34,8 +34,7 @@ function holdsPattern(bytes: Uint8Array, n: number): boolean {
 }
 
 function queueMemory(pool: DmaPool, num: number) {
-  const s = splitSizes(num);
-  return { desc: pool.alloc(s.desc, ALIGN.desc), avail: pool.alloc(s.avail, ALIGN.avail), used: pool.alloc(s.used, ALIGN.used) };
+  return allocSplitRing(num, (size, align) => pool.alloc(size, align));
 }
 
 const kernel = new SimKernel();

@@ -40,6 +40,15 @@ export function splitSizes(num: number): { desc: number; avail: number; used: nu
   };
 }
 
+/**
+ * The three parts of a ring of `num` entries, each taken from `alloc` at the alignment virtio
+ * requires of it: `allocSplitRing(256, (size, align) => pool.alloc(size, align))` with a DmaPool.
+ */
+export function allocSplitRing<T>(num: number, alloc: (size: number, align: number) => T): { desc: T; avail: T; used: T } {
+  const s = splitSizes(num);
+  return { desc: alloc(s.desc, ALIGN.desc), avail: alloc(s.avail, ALIGN.avail), used: alloc(s.used, ALIGN.used) };
+}
+
 /** Offsets of used_event (in avail) and avail_event (in used), the event-idx fields. */
 export function eventOffsets(num: number): { usedEvent: number; availEvent: number } {
   return { usedEvent: AVAIL.ring + AVAIL.entry * num, availEvent: USED.ring + USED.elem * num };

@@ -35,7 +35,7 @@ import type { VhostTransport } from '../../runtime/vhost/transport.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
-import { ALIGN, splitSizes } from '../../runtime/virtio/split-layout.js';
+import { ALIGN, allocSplitRing, splitSizes } from '../../runtime/virtio/split-layout.js';
 import { EDU } from './edu.js';
 import { buildUdpFrame, ipv4, mac, parseUdpFrame } from './frames.js';
 import { VIRTIO_NET_MODERN_DEVICE, VIRTIO_PCI_VENDOR } from './virtio-pci-ids.js';
@@ -325,7 +325,7 @@ await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel
   const kicks: number[] = [];
   const calls: number[] = [];
   const drivers = [RX, TX].map((q) => {
-    const r = { desc: pool.alloc(s.desc, ALIGN.desc), avail: pool.alloc(s.avail, ALIGN.avail), used: pool.alloc(s.used, ALIGN.used) };
+    const r = allocSplitRing(num, (size, align) => pool.alloc(size, align));
     vhost.setVringNum(q, num);
     vhost.setVringBase(q, 0);
     vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: r.desc.vaddr, avail_user_addr: r.avail.vaddr, used_user_addr: r.used.vaddr, log_guest_addr: 0n });
@@ -448,7 +448,7 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
     return dev.negotiate(wanted);
   });
   expect('features', negotiated.every((f) => f === wanted), negotiated.map((f) => `0x${f.toString(16)}`).join(', '));
-  const rings = () => ({ desc: pool.alloc(s.desc, ALIGN.desc), avail: pool.alloc(s.avail, ALIGN.avail), used: pool.alloc(s.used, ALIGN.used) });
+  const rings = () => allocSplitRing(num, (size, align) => pool.alloc(size, align));
   const RXQ = 0;
   const TXQ = 1;
   const rxRings = rings();

@@ -26,7 +26,7 @@ import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
 import { DmaPool } from '../../runtime/dma-pool.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { ALIGN, splitSizes } from '../../runtime/virtio/split-layout.js';
+import { allocSplitRing } from '../../runtime/virtio/split-layout.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { u64 } from '../../runtime/codegen-v1.js';
 
@@ -300,10 +300,7 @@ t('a kick for more frames than the budget moves them all, a budget a run, interr
   dev.vhost.setFeatures(featureBit(VIRTIO_F_VERSION_1));
   const num = 16;
   const pool = new DmaPool(kernel, dev.container, 1 << 20, 1n << 32n);
-  const rings = [0, 1].map(() => {
-    const s = splitSizes(num);
-    return { desc: pool.alloc(s.desc, ALIGN.desc), avail: pool.alloc(s.avail, ALIGN.avail), used: pool.alloc(s.used, ALIGN.used) };
-  });
+  const rings = [0, 1].map(() => allocSplitRing(num, (size, align) => pool.alloc(size, align)));
   rings.forEach((r, q) => {
     dev.vhost.setVringNum(q, num);
     dev.vhost.setVringBase(q, 0);
