@@ -294,6 +294,20 @@ t('waitReadable on a simulated eventfd: false on timeout, true when the device s
   assert.is(errnoOf(() => kernel.waitReadable(kernel.open('/dev/vfio/vfio'), 0)), EBADF);
 });
 
+t('the DMA pool hands out aligned pieces and refuses a size or alignment it cannot honour', () => {
+  const { kernel, dev } = open();
+  const pool = new DmaPool(kernel, dev.container, 2 * PAGE_SIZE, 1n << 32n);
+  const a = pool.alloc(3);
+  const b = pool.alloc(100, 64);
+  assert.is(b.iova - a.iova, 64n, 'the next multiple of 64 past 3 bytes');
+  assert.is(b.vaddr - a.vaddr, 64n, 'the same offset in the process');
+  assert.is(b.bytes.length, 100);
+  for (const size of [NaN, 1.5, -1]) assert.throws(() => pool.alloc(size), new RegExp(`size ${size} is not a whole number`));
+  for (const align of [0, 3, 0.5, NaN]) assert.throws(() => pool.alloc(8, align), new RegExp(`alignment ${align} is not a power of two`));
+  assert.throws(() => pool.alloc(2 * PAGE_SIZE), /DMA pool: 8192 bytes do not fit \(8028 left\)/);
+  dev.close();
+});
+
 t('a kick for more frames than the budget moves them all, a budget a run, interrupting after each run', () => {
   const { kernel, dev } = open();
   dev.vhost.setOwner();
