@@ -5,6 +5,7 @@
 import { u32, u64 } from '../codegen-v1.js';
 import * as ring from '../../generated/virtio_ring.js';
 import { BITS_PER_BYTE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
+import { badBurstCount, fitsBurst } from './burst-count.js';
 import { Chain } from './chain.js';
 import { ringWords, type RingOrdering, type RingWords } from './ring-words.js';
 import { ALIGN, AVAIL, DESC, EVENT_NOT_NOW, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, needEvent, splitSizes, USED } from './split-layout.js';
@@ -81,8 +82,6 @@ const CHAIN_LIMIT = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 const INDIRECT_TABLE = -1;
-/** A burst larger than the caller's arrays would lose entries silently (typed arrays drop writes past their end). */
-const badArrays = (count: number, room: number) => new RangeError(`a burst of ${count} into arrays of ${room}`);
 const neverPopped = (head: number) => new RangeError(`no chain was ever popped with head ${head}`);
 const label = (index: number) => (index === INDIRECT_TABLE ? 'indirect table' : `descriptor ${index}`);
 
@@ -186,7 +185,7 @@ export class SplitQueueDevice {
    * left to run reloaded that state.
    */
   popBurst(heads: Uint16Array, max = heads.length): number {
-    if (max > heads.length) throw badArrays(max, heads.length);
+    if (!fitsBurst(max, heads.length)) throw badBurstCount(max, heads.length);
     if (this.broken) return 0;
     const mem = this.mem;
     const num = this.num;
@@ -318,7 +317,8 @@ export class SplitQueueDevice {
    * ends the burst; the entries before it stand. Returns how many were pushed.
    */
   pushBurst(heads: Uint16Array, written: Uint32Array, count = heads.length): number {
-    if (count > heads.length || count > written.length) throw badArrays(count, Math.min(heads.length, written.length));
+    const room = heads.length < written.length ? heads.length : written.length;
+    if (!fitsBurst(count, room)) throw badBurstCount(count, room);
     if (this.broken) return 0;
     const mem = this.mem;
     const used = this.used;

@@ -6,6 +6,7 @@
 import * as ring from '../../generated/virtio_ring.js';
 import { u32, u64 } from '../codegen-v1.js';
 import { BITS_PER_BYTE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
+import { badBurstCount, fitsBurst } from './burst-count.js';
 import { ringWords, type RingOrdering, type RingWords } from './ring-words.js';
 import { AVAIL, DESC, EVENT_NOT_NOW, eventOffsets, INDEX_MASK as LAYOUT_INDEX_MASK, needEvent, splitSizes, USED } from './split-layout.js';
 
@@ -66,7 +67,6 @@ const USED_FAULT_MESSAGES = {
   'used-length-too-long': (length: number, writable: number) => `used length ${length} for a chain with ${writable} writable bytes`,
 } satisfies Record<DriverRingError['fault'], (a: number, b: number) => string>;
 const badBurst = (count: number, buffers: number, tokens: number | undefined) => new RangeError(`a burst of ${count} from ${buffers} buffers and ${tokens ?? 'no'} tokens`);
-const badArrays = (count: number, room: number) => new RangeError(`a burst of ${count} into arrays of ${room}`);
 /** A descriptor's length is a 32-bit field: anything else would be written wrapped or as 0. */
 const badLength = (length: number) => new RangeError(`buffer length ${length} is not an integer from 0 to 2^32-1`);
 /** `length`, when it fits a descriptor's length field; a RangeError otherwise. */
@@ -216,8 +216,7 @@ export class SplitQueueDriver<T = unknown> {
    * again, one per descriptor, and the burst would run at half its rate.
    */
   addBurst(buffers: readonly BufferRef[], write: boolean, tokens?: readonly T[], count = buffers.length): number {
-    // Written so that NaN is refused too: it would pass `count > length` and add a whole ring.
-    if (!(count <= buffers.length) || (tokens !== undefined && !(count <= tokens.length))) throw badBurst(count, buffers.length, tokens?.length);
+    if (!fitsBurst(count, buffers.length) || (tokens !== undefined && !fitsBurst(count, tokens.length))) throw badBurst(count, buffers.length, tokens?.length);
     const n = count < this.numFree ? count : this.numFree;
     const flags = write ? VRING_DESC_F_WRITE : 0;
     const desc = this.desc;
@@ -351,7 +350,8 @@ export class SplitQueueDriver<T = unknown> {
    * holds the whole path of an entry, for the same reason.
    */
   popUsedBurst(heads: Uint16Array, lengths: Uint32Array, tokens?: (T | undefined)[], max = heads.length): number {
-    if (max > heads.length || max > lengths.length) throw badArrays(max, Math.min(heads.length, lengths.length));
+    const room = heads.length < lengths.length ? heads.length : lengths.length;
+    if (!fitsBurst(max, room)) throw badBurstCount(max, room);
     const used = this.used;
     const num = this.num;
     let lastUsed = this.lastUsed;

@@ -213,7 +213,7 @@ b("the driver's burst stops before a bad used entry, and the call that starts th
   assert.is(r.driver.free, 6, 'the refused entry is not taken');
 });
 
-b('addBurst: a bad IOVA ends the burst before it, or throws when it is the first; a count past the buffers is refused', () => {
+b('addBurst: a bad IOVA ends the burst before it, or throws when it is the first; a count past the buffers, fractional or negative is refused', () => {
   const r = ring(8);
   const [good] = r.buffers(1, 8);
   assert.is(r.driver.addBurst([good, good, { iova: -1, length: 8 }, good], false), 2);
@@ -228,6 +228,14 @@ b('addBurst: a bad IOVA ends the burst before it, or throws when it is the first
   assert.throws(() => r.device.popBurst(new Uint16Array(1), 2), RangeError);
   assert.throws(() => r.device.pushBurst(new Uint16Array(2), new Uint32Array(1), 2), RangeError);
   assert.throws(() => r.driver.popUsedBurst(new Uint16Array(2), new Uint32Array(1), undefined, 2), RangeError);
+  // A fraction would run a loop once more than asked (k < 1.5 for k = 0 and 1); a negative count not at all.
+  for (const count of [1.5, -1]) {
+    assert.throws(() => r.driver.addBurst([good, good], false, undefined, count), /a burst of/, `addBurst of ${count}`);
+    assert.throws(() => r.device.popBurst(r.heads, count), /a burst of/, `popBurst of ${count}`);
+    assert.throws(() => r.device.pushBurst(r.heads, new Uint32Array(8), count), /a burst of/, `pushBurst of ${count}`);
+    assert.throws(() => r.driver.popUsedBurst(r.heads, r.lengths, undefined, count), /a burst of/, `popUsedBurst of ${count}`);
+  }
+  assert.is(r.driver.free, 6, 'a refused count adds nothing');
   r.driver.publish();
   assert.is(r.device.popBurst(r.heads), 2, 'the two added before the bad one are available');
 });

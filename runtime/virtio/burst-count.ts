@@ -1,0 +1,12 @@
+// The count a burst method is given, checked alike on both sides of the ring. A fraction would
+// run a burst's loop once more than asked (k < 1.5 runs for k = 0 and 1), a negative count or
+// NaN would run it not at all without a word, and a count past the caller's arrays would lose
+// entries silently, as typed arrays drop writes past their end.
+
+/** Whether `count` is a whole number of entries, 0 to `room`. */
+export function fitsBurst(count: number, room: number): boolean {
+  return Number.isInteger(count) && count >= 0 && count <= room;
+}
+
+/** The error for a count fitsBurst refused; made out of line, as a template in a hot method keeps it from being inlined. */
+export const badBurstCount = (count: number, room: number) => new RangeError(`a burst of ${count} into arrays of ${room}`);
