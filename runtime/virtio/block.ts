@@ -7,6 +7,7 @@ import {
   VIRTIO_BLK_T_OUT, virtio_blk_outhdr,
 } from '../../generated/virtio_blk.js';
 import { VIRTIO_BLK_SECTOR_SIZE, VIRTQUEUE_MAX_SIZE } from '../policy.js';
+import { checkBudget } from './burst-count.js';
 import { Chain, SplitQueueDevice } from './device-queue.js';
 
 export interface BlockStats {
@@ -42,6 +43,7 @@ export class BlockRamDisk {
 
   /** Answers up to `budget` requests, popped and completed as one burst each way; returns how many. */
   run(budget: number): number {
+    checkBudget(budget);
     const n = this.queue.popBurst(this.heads, Math.min(budget, this.heads.length));
     for (let k = 0; k < n; k++) this.written[k] = this.request(this.queue.chainOf(this.heads[k]));
     this.queue.pushBurst(this.heads, this.written, n);

@@ -10,3 +10,11 @@ export function fitsBurst(count: number, room: number): boolean {
 
 /** The error for a count fitsBurst refused; made out of line, as a template in a hot method keeps it from being inlined. */
 export const badBurstCount = (count: number, room: number) => new RangeError(`a burst of ${count} into arrays of ${room}`);
+
+/**
+ * A device model's budget for one run (NetLoopback.run, BlockRamDisk.run): a whole number of
+ * chains, 0 or more. A fraction would move one more than asked; NaN would move nothing.
+ */
+export function checkBudget(budget: number): void {
+  if (!(Number.isInteger(budget) && budget >= 0)) throw new RangeError(`a run's budget of ${budget}: a whole number of chains, 0 or more`);
+}

@@ -4,6 +4,7 @@
 // queue cannot starve the others; a TX frame waits while RX has no buffer.
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { VIRTIO_NET_F_MRG_RXBUF, virtio_net_hdr, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
+import { checkBudget } from './burst-count.js';
 import { Chain, SplitQueueDevice } from './device-queue.js';
 
 const has = (features: bigint, bit: number) => ((features >> BigInt(bit)) & 1n) === 1n;
@@ -47,6 +48,7 @@ export class NetLoopback {
 
   /** Moves up to `budget` frames; returns how many moved. Their used entries are published before it returns. */
   run(budget: number): number {
+    checkBudget(budget);
     let moved = 0;
     let pending = 0;
     const room = Math.min(this.txHeads.length, this.rxHeads.length);

@@ -9,6 +9,7 @@ import { virtio_net_hdr, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio
 import { VIRTIO_BLK_ID_BYTES, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, virtio_blk_outhdr } from '../../generated/virtio_blk.js';
 import { VIRTIO_BLK_SECTOR_SIZE } from '../../runtime/policy.js';
 import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
+import { BlockRamDisk } from '../../runtime/virtio/block.js';
 import { DmaArena } from '../helpers/rings.js';
 import { blockRig, HOSTS, netRig, type Host } from '../helpers/device-hosts.js';
 
@@ -24,6 +25,18 @@ p('net loopback: the header is the one the features imply', () => {
   const tx = arena.queue<number>(8);
   assert.is(new NetLoopback(rx.device, tx.device, 1n << BigInt(VIRTIO_F_VERSION_1)).headerSize, virtio_net_hdr_mrg_rxbuf.size);
   assert.is(new NetLoopback(rx.device, tx.device, 0n).headerSize, virtio_net_hdr.size);
+});
+
+p("a device model's run takes a whole budget: a fraction would move one more, NaN nothing", () => {
+  const arena = new DmaArena(1 << 20);
+  const net = new NetLoopback(arena.queue<number>(8).device, arena.queue<number>(8).device, 0n);
+  const disk = new BlockRamDisk(arena.queue<number>(8).device, 8n, 'd');
+  for (const budget of [1.5, NaN, -1]) {
+    assert.throws(() => net.run(budget), new RegExp(`a run's budget of ${budget}: a whole number`), `net ${budget}`);
+    assert.throws(() => disk.run(budget), new RegExp(`a run's budget of ${budget}: a whole number`), `disk ${budget}`);
+  }
+  assert.is(net.run(0), 0);
+  assert.is(disk.run(4), 0, 'nothing on the ring');
 });
 
 for (const host of HOSTS)
