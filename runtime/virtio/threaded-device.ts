@@ -77,6 +77,8 @@ export class ThreadedDevice {
    * moved. It polls first (blocking this thread for up to pollMicros), then sleeps without blocking.
    */
   async waitInterrupt(queue: number, seen: number, timeoutMs: number): Promise<boolean> {
+    // Atomics waits for ever on a NaN or infinite timeout: a device thread that died would hang the caller.
+    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw new RangeError(`waitInterrupt: timeout ${timeoutMs} ms is not a finite number, 0 or more`);
     const at = irqSlot(queue);
     if (pollWhile(this.control, at, seen, this.pollMicros)) return true;
     const r = Atomics.waitAsync(this.control, at, seen, timeoutMs);

@@ -46,7 +46,7 @@ t('options that would fail in the thread, move nothing or spin forever are refus
   assert.equal((await device.stop()).broken, [undefined]);
 });
 
-t('stop() answers, never waits for ever: a thread that ended already, and a second stop', async () => {
+t('stop() and waitInterrupt answer, never wait for ever: a thread that ended already, a second stop, a timeout that is no time', async () => {
   const arena = new DmaArena(1 << 16);
   const good = { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx: false, capacitySectors: 8n, rings: [ringIovas(arena.rings(8))], budget: 8 };
   // A thread that died on its own sends no statistics; here it is ended behind the device's back.
@@ -57,6 +57,13 @@ t('stop() answers, never waits for ever: a thread that ended already, and a seco
     (e: unknown) => assert.match(String(e), /the device thread exited \(code \d+\) before stop\(\)/),
   );
   const device = await ThreadedDevice.start('block', good);
+  // Atomics would wait for ever on these.
+  for (const timeout of [NaN, Infinity, -1]) {
+    await device.waitInterrupt(0, device.interrupts(0), timeout).then(
+      () => assert.unreachable(`a timeout of ${timeout} was taken`),
+      (e: unknown) => assert.match(String(e), new RegExp(`timeout ${timeout} ms is not a finite number`)),
+    );
+  }
   assert.equal((await device.stop()).broken, [undefined]);
   await device.stop().then(
     () => assert.unreachable('a second stop() answered'),
