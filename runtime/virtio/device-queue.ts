@@ -345,7 +345,7 @@ export class SplitQueueDevice {
 
   /**
    * Asks the driver to kick, or not to, when it makes chains available: VRING_USED_F_NO_NOTIFY
-   * without event idx; avail_event with it, put where the avail index does not reach for "not".
+   * without event idx; with it, avail_event, which "not" puts where the avail index does not reach.
    * A device that polls the ring turns kicks off while it polls, and on before it sleeps, as
    * vhost does. Turning them on answers whether chains are waiting already: one made available
    * while they were off had no kick, and a device that slept without looking would miss it.
