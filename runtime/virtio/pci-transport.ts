@@ -169,7 +169,10 @@ export class VirtioPciDevice {
 
   /** Kicks queue `index`: its index written to its doorbell. */
   kick(index: number): void {
-    this.notify.regs.write16(this.notify.offset + this.notifyOffsets[index], index);
+    const at = this.notifyOffsets[index];
+    // Without setupQueue there is no doorbell offset: the write would go to offset NaN.
+    if (at === undefined) throw new VirtioPciError(`${this.device.name}: queue ${index} was kicked before setupQueue`);
+    this.notify.regs.write16(this.notify.offset + at, index);
   }
 
   /** Bytes of the device-specific configuration (virtio_net_config for a net device), read a byte at a time. */

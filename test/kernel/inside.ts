@@ -461,6 +461,13 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   sender.setupQueue(TXQ, num, txRings);
   receiver.driverOk();
   sender.driverOk();
+  let refused = '';
+  try {
+    sender.kick(RXQ); // the sender's RX queue was never set up
+  } catch (e) {
+    refused = String(e);
+  }
+  expect('a kick of a queue not set up', /queue 0 was kicked before setupQueue/.test(refused), refused || 'accepted');
   const rx = new SplitQueueDriver<number>(num, rxRings, false);
   rx.setInterrupts(true);
   const tx = new SplitQueueDriver<number>(num, txRings, false);
