@@ -39,16 +39,16 @@ function open(layout: 'typed' | 'fixed' = 'typed') {
 }
 
 
-/** Sets up both rings in DMA-mapped memory, as a driver does before RUNNING. */
-function setUpRings(kernel: SimKernel, dev: VfioVhostDevice) {
-  for (let q = 0; q < QUEUES; q++) {
-    const mem = kernel.allocDma(PAGE_SIZE * 4);
-    const iova = BigInt(q + 1) << 32n;
-    dev.container.mapDma(mem.vaddr, iova, BigInt(mem.bytes.length));
-    dev.vhost.setVringNum(q, 256);
+/** Sets up both rings in DMA-mapped memory, as a driver does before RUNNING; returns them and the pool they came from. */
+function setUpRings(kernel: SimKernel, dev: VfioVhostDevice, num = 256) {
+  const pool = new DmaPool(kernel, dev.container, 1 << 20, 1n << 32n);
+  const rings = Array.from({ length: QUEUES }, () => allocSplitRing(num, (size, align) => pool.alloc(size, align)));
+  rings.forEach((r, q) => {
+    dev.vhost.setVringNum(q, num);
     dev.vhost.setVringBase(q, 0);
-    dev.vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: iova, avail_user_addr: iova + BigInt(PAGE_SIZE), used_user_addr: iova + BigInt(2 * PAGE_SIZE), log_guest_addr: 0n });
-  }
+    dev.vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: r.desc.iova, avail_user_addr: r.avail.iova, used_user_addr: r.used.iova, log_guest_addr: 0n });
+  });
+  return { pool, rings };
 }
 
 for (const layout of ['typed', 'fixed'] as const) {
@@ -313,13 +313,7 @@ t('a kick for more frames than the budget moves them all, a budget a run, interr
   dev.vhost.setOwner();
   dev.vhost.setFeatures(featureBit(VIRTIO_F_VERSION_1));
   const num = 16;
-  const pool = new DmaPool(kernel, dev.container, 1 << 20, 1n << 32n);
-  const rings = [0, 1].map(() => allocSplitRing(num, (size, align) => pool.alloc(size, align)));
-  rings.forEach((r, q) => {
-    dev.vhost.setVringNum(q, num);
-    dev.vhost.setVringBase(q, 0);
-    dev.vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: r.desc.iova, avail_user_addr: r.avail.iova, used_user_addr: r.used.iova, log_guest_addr: 0n });
-  });
+  const { pool, rings } = setUpRings(kernel, dev, num);
   const calls = [kernel.eventfd(), kernel.eventfd()];
   dev.attachCallEventfds(calls);
   dev.vhost.setState(VHOST_DEVICE_S_RUNNING);
