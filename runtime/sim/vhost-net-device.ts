@@ -29,6 +29,7 @@ import { Codec, Flags, s32, u32, u64 } from '../codegen-v1.js';
 import { buildChain, CapBody } from './capability-chain.js';
 import { SplitQueueDevice } from '../virtio/device-queue.js';
 import { NetLoopback } from '../virtio/net-loopback.js';
+import { INDEX_MASK } from '../virtio/split-layout.js';
 import { argszRequest, refuse, userBuffer, writeStruct } from './uaccess.js';
 import { SimEventfd } from './eventfd.js';
 import { CONFIG_REGION_SIZE, MAX_QUEUE_SIZE, PAGE_SIZE, QUEUES, REGION_INDEX_SHIFT, RX_QUEUE, TX_QUEUE } from './parameters.js';
@@ -390,6 +391,8 @@ export class SimVhostNetDevice {
       case VHOST_SET_VRING_BASE: {
         owner('SET_VRING_BASE');
         const st = payload(vhost_vring_state, 'SET_VRING_BASE');
+        // A split ring's index is 16 bits: the kernel's vhost refuses more, and the ring would take its low bits.
+        if (st.num > INDEX_MASK) refuse('pwrite', EINVAL, `SET_VRING_BASE: ${st.num} is past a 16-bit ring index`);
         ring(st.index, 'SET_VRING_BASE').base = st.num;
         return;
       }

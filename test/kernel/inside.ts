@@ -281,6 +281,7 @@ await check('vhost requests: the kernel\'s vhost-net and the simulated vfio-vhos
       ['SET_OWNER again', (t) => t.setOwner(), 'EBUSY'],
       ['SET_VRING_NUM of a ring past the last', (t) => t.setVringNum(2, 256), 'ENOBUFS'],
       ['SET_VRING_NUM of 3 entries', (t) => t.setVringNum(0, 3), 'EINVAL'],
+      ['SET_VRING_BASE past the 16-bit index', (t) => t.setVringBase(0, 0x10000), 'EINVAL'],
     ];
     // A feature bit neither side offers.
     const offered = kernel.getFeatures() | sim.getFeatures();

@@ -224,6 +224,7 @@ t('vhost rules over the config region: owner, features, rings, states', () => {
   assert.is(errnoOf(() => dev.vhost.setFeatures(1n << 63n)), EOPNOTSUPP);
   assert.is(errnoOf(() => dev.vhost.setVringNum(0, 100)), EINVAL, 'not a power of two');
   assert.is(errnoOf(() => dev.vhost.setVringNum(0, 65536)), EINVAL, 'over 32768');
+  assert.is(errnoOf(() => dev.vhost.setVringBase(0, 65536)), EINVAL, 'a base past the 16-bit index');
   assert.is(errnoOf(() => dev.vhost.setVringNum(QUEUES, 256)), ENOBUFS, 'no such ring');
   assert.is(errnoOf(() => dev.vhost.setVringAddr({ index: 0, flags: 0 as never, desc_user_addr: 8n, avail_user_addr: 0n, used_user_addr: 0n, log_guest_addr: 0n })), EINVAL, 'descriptor table not 16-aligned');
   assert.is(errnoOf(() => dev.vhost.setState(VHOST_DEVICE_S_RUNNING)), EINVAL, 'RUNNING before features and rings');
