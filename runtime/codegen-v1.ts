@@ -30,7 +30,7 @@ function need(view: DataView, offset: number, size: number, what: string): void 
   }
 }
 
-function scalar<T>(size: number, align: number, get: (v: DataView, o: number) => T, set: (v: DataView, o: number, x: T) => void, what: string): Codec<T> {
+function scalar<T>(size: number, align: number, get: (v: DataView, o: number) => T, set: (v: DataView, o: number, x: T) => void, what: string, fits: (x: T) => boolean = () => true): Codec<T> {
   return {
     size,
     align,
@@ -40,30 +40,43 @@ function scalar<T>(size: number, align: number, get: (v: DataView, o: number) =>
     },
     encode: (value, view, offset) => {
       need(view, offset, size, what);
+      if (!fits(value)) throw new RangeError(`${what}: ${String(value)} does not fit`);
       set(view, offset, value);
     },
   };
 }
 
-export const u8 = scalar(1, 1, (v, o) => v.getUint8(o), (v, o, x: number) => v.setUint8(o, x), 'u8');
-export const s8 = scalar(1, 1, (v, o) => v.getInt8(o), (v, o, x: number) => v.setInt8(o, x), 's8');
-export const u16 = scalar(2, 2, (v, o) => v.getUint16(o, true), (v, o, x: number) => v.setUint16(o, x, true), 'u16');
-export const s16 = scalar(2, 2, (v, o) => v.getInt16(o, true), (v, o, x: number) => v.setInt16(o, x, true), 's16');
-export const u32 = scalar(4, 4, (v, o) => v.getUint32(o, true), (v, o, x: number) => v.setUint32(o, x, true), 'u32');
-export const s32 = scalar(4, 4, (v, o) => v.getInt32(o, true), (v, o, x: number) => v.setInt32(o, x, true), 's32');
+// An integer that does not fit its field is refused, not stored wrapped: DataView keeps the low
+// bits of 2^32 + 5 (5), of 1.5 (1) and of NaN (0), which would send the kernel another number
+// than the one given, without a word. Negative values go in signed fields only.
+const BITS = 8;
+function intFits(bytes: number, signed: boolean): (x: number) => boolean {
+  const bits = bytes * BITS;
+  const min = signed ? -(2 ** (bits - 1)) : 0;
+  const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  return (x) => Number.isInteger(x) && x >= min && x <= max;
+}
+const bigFits = (signed: boolean) => (x: bigint) => typeof x === 'bigint' && (signed ? BigInt.asIntN(64, x) : BigInt.asUintN(64, x)) === x;
+
+export const u8 = scalar(1, 1, (v, o) => v.getUint8(o), (v, o, x: number) => v.setUint8(o, x), 'u8', intFits(1, false));
+export const s8 = scalar(1, 1, (v, o) => v.getInt8(o), (v, o, x: number) => v.setInt8(o, x), 's8', intFits(1, true));
+export const u16 = scalar(2, 2, (v, o) => v.getUint16(o, true), (v, o, x: number) => v.setUint16(o, x, true), 'u16', intFits(2, false));
+export const s16 = scalar(2, 2, (v, o) => v.getInt16(o, true), (v, o, x: number) => v.setInt16(o, x, true), 's16', intFits(2, true));
+export const u32 = scalar(4, 4, (v, o) => v.getUint32(o, true), (v, o, x: number) => v.setUint32(o, x, true), 'u32', intFits(4, false));
+export const s32 = scalar(4, 4, (v, o) => v.getInt32(o, true), (v, o, x: number) => v.setInt32(o, x, true), 's32', intFits(4, true));
 export const f32 = scalar(4, 4, (v, o) => v.getFloat32(o, true), (v, o, x: number) => v.setFloat32(o, x, true), 'f32');
 /** `align` is the x86_64 one; a record's layout gives each field its real offset per ABI. */
-export const u64 = scalar(8, 8, (v, o) => v.getBigUint64(o, true), (v, o, x: bigint) => v.setBigUint64(o, BigInt.asUintN(64, x), true), 'u64');
-export const s64 = scalar(8, 8, (v, o) => v.getBigInt64(o, true), (v, o, x: bigint) => v.setBigInt64(o, BigInt.asIntN(64, x), true), 's64');
+export const u64 = scalar(8, 8, (v, o) => v.getBigUint64(o, true), (v, o, x: bigint) => v.setBigUint64(o, x, true), 'u64', bigFits(false));
+export const s64 = scalar(8, 8, (v, o) => v.getBigInt64(o, true), (v, o, x: bigint) => v.setBigInt64(o, x, true), 's64', bigFits(true));
 export const f64 = scalar(8, 8, (v, o) => v.getFloat64(o, true), (v, o, x: number) => v.setFloat64(o, x, true), 'f64');
 
 /**
  * Network byte order, for fields the header types `__be16`, `__be32` or `__be64` (sparse's
  * bitwise types): the value is the number itself, the bytes are big-endian.
  */
-export const u16be = scalar(2, 2, (v, o) => v.getUint16(o, false), (v, o, x: number) => v.setUint16(o, x, false), 'u16be');
-export const u32be = scalar(4, 4, (v, o) => v.getUint32(o, false), (v, o, x: number) => v.setUint32(o, x, false), 'u32be');
-export const u64be = scalar(8, 8, (v, o) => v.getBigUint64(o, false), (v, o, x: bigint) => v.setBigUint64(o, BigInt.asUintN(64, x), false), 'u64be');
+export const u16be = scalar(2, 2, (v, o) => v.getUint16(o, false), (v, o, x: number) => v.setUint16(o, x, false), 'u16be', intFits(2, false));
+export const u32be = scalar(4, 4, (v, o) => v.getUint32(o, false), (v, o, x: number) => v.setUint32(o, x, false), 'u32be', intFits(4, false));
+export const u64be = scalar(8, 8, (v, o) => v.getBigUint64(o, false), (v, o, x: bigint) => v.setBigUint64(o, x, false), 'u64be', bigFits(false));
 
 /** A fixed-length array; arrays of bytes decode to a Uint8Array copy. */
 export function array<T>(elem: Codec<T>, length: number): Codec<T[]> {
@@ -184,6 +197,12 @@ function readBits(view: DataView, bitOffset: number, width: number, signed: bool
   return Number(v);
 }
 
+/** Whether `value` is an integer a bit-field of `width` bits holds. */
+function bitsFit(value: number, width: number, signed: boolean): boolean {
+  if (!Number.isInteger(value)) return false;
+  return signed ? value >= -(2 ** (width - 1)) && value < 2 ** (width - 1) : value >= 0 && value < 2 ** width;
+}
+
 function writeBits(view: DataView, bitOffset: number, width: number, value: number): void {
   const first = Math.floor(bitOffset / 8);
   const last = Math.floor((bitOffset + width - 1) / 8);
@@ -254,9 +273,16 @@ export function defineRecord<T>(spec: { name: string; kind: 'struct' | 'union'; 
       entries.forEach(([name, f], i) => {
         const v = value[name as keyof T];
         if (v === undefined) return; // a union's other members; a struct's fields are all present
-        if (f.bitWidth !== undefined) writeBits(new DataView(view.buffer, view.byteOffset + offset), f.bitOffset!, f.bitWidth, v as number);
-        else if (f.flexible) (v as unknown[]).forEach((e, k) => f.codec.encode(e, view, offset + f.offset + k * f.codec.size));
-        else f.codec.encode(v, view, offset + f.offset);
+        try {
+          if (f.bitWidth !== undefined) {
+            if (!bitsFit(v as number, f.bitWidth, !!f.signed)) throw new RangeError(`${String(v)} does not fit ${f.bitWidth} ${f.signed ? 'signed' : 'unsigned'} bits`);
+            writeBits(new DataView(view.buffer, view.byteOffset + offset), f.bitOffset!, f.bitWidth, v as number);
+          } else if (f.flexible) (v as unknown[]).forEach((e, k) => f.codec.encode(e, view, offset + f.offset + k * f.codec.size));
+          else f.codec.encode(v, view, offset + f.offset);
+        } catch (e) {
+          // The field's name, before what the value did not fit: a record inside a record adds its own.
+          throw e instanceof RangeError ? new RangeError(`${spec.name}.${name}: ${e.message}`) : e;
+        }
         // Two members of one union were both given: each earlier one must still read back as given.
         for (const j of (given && clashes.get(i)) ?? []) {
           const [other, g] = entries[j];
