@@ -49,9 +49,9 @@ function scalar<T>(size: number, align: number, get: (v: DataView, o: number) =>
 // An integer that does not fit its field is refused, not stored wrapped: DataView keeps the low
 // bits of 2^32 + 5 (5), of 1.5 (1) and of NaN (0), which would send the kernel another number
 // than the one given, without a word. Negative values go in signed fields only.
-const BITS = 8;
+const BITS_PER_BYTE = 8;
 function intFits(bytes: number, signed: boolean): (x: number) => boolean {
-  const bits = bytes * BITS;
+  const bits = bytes * BITS_PER_BYTE;
   const min = signed ? -(2 ** (bits - 1)) : 0;
   const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
   return (x) => Number.isInteger(x) && x >= min && x <= max;
