@@ -17,7 +17,7 @@ import { DEVICE_NAME, GROUP_ID, RX_QUEUE, TX_QUEUE } from '../sim/parameters.js'
 import { BlockRamDisk } from '../virtio/block.js';
 import { SplitQueueDevice } from '../virtio/device-queue.js';
 import { SplitQueueDriver } from '../virtio/driver-queue.js';
-import { ALIGN, allocSplitRing } from '../virtio/split-layout.js';
+import { ALIGN, allocSplitRing, ringIovas } from '../virtio/split-layout.js';
 import { decodeFeatures, featureBit } from '../vhost/features.js';
 import { VfioVhostDevice } from '../vhost/vfio-vhost-device.js';
 import * as S from './settings.js';
@@ -122,7 +122,7 @@ console.log(`\n# Block RAM disk: ${S.BLOCK_WRITES} random writes, each read back
 const blockPool = new DmaPool(kernel, dev.container, S.DMA_POOL_SIZE, S.IOVA_BASE + BigInt(S.DMA_POOL_SIZE));
 const blockRing = queueMemory(blockPool, S.RING_SIZE);
 const container = kernel.containerOf(dev.container.fd, 'demo');
-const blockDevice = new SplitQueueDevice(S.RING_SIZE, { desc: blockRing.desc.iova, avail: blockRing.avail.iova, used: blockRing.used.iova }, container.dma, eventIdx);
+const blockDevice = new SplitQueueDevice(S.RING_SIZE, ringIovas(blockRing), container.dma, eventIdx);
 const disk = new BlockRamDisk(blockDevice, S.BLOCK_CAPACITY_SECTORS, 'uapigen-demo');
 const blk = new SplitQueueDriver<number>(S.RING_SIZE, blockRing, eventIdx);
 const header = blockPool.alloc(virtio_blk_outhdr.size, ALIGN.desc);

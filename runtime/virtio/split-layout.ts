@@ -49,6 +49,11 @@ export function allocSplitRing<T>(num: number, alloc: (size: number, align: numb
   return { desc: alloc(s.desc, ALIGN.desc), avail: alloc(s.avail, ALIGN.avail), used: alloc(s.used, ALIGN.used) };
 }
 
+/** A ring's three parts as a device is told them (SplitQueueDevice, SET_VRING_ADDR): their IOVAs. */
+export function ringIovas(r: { desc: { iova: bigint }; avail: { iova: bigint }; used: { iova: bigint } }): { desc: bigint; avail: bigint; used: bigint } {
+  return { desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova };
+}
+
 /** Offsets of used_event (in avail) and avail_event (in used), the event-idx fields. */
 export function eventOffsets(num: number): { usedEvent: number; availEvent: number } {
   return { usedEvent: AVAIL.ring + AVAIL.entry * num, availEvent: USED.ring + USED.elem * num };

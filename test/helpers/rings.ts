@@ -1,7 +1,7 @@
 // Queues in one block of "DMA memory" where IOVA = offset, for datapath tests.
 import { DmaView, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { splitSizes } from '../../runtime/virtio/split-layout.js';
+import { ringIovas, splitSizes } from '../../runtime/virtio/split-layout.js';
 import type { RingOrdering } from '../../runtime/virtio/ring-words.js';
 
 /** A piece of the arena: its IOVA (its offset) and its bytes. */
@@ -10,10 +10,8 @@ export interface ArenaSpan {
   bytes: Uint8Array;
 }
 
-/** A ring's three parts as the device is told them: their IOVAs. */
-export function ringIovas(r: { desc: ArenaSpan; avail: ArenaSpan; used: ArenaSpan }): { desc: bigint; avail: bigint; used: bigint } {
-  return { desc: r.desc.iova, avail: r.avail.iova, used: r.used.iova };
-}
+/** The runtime's, here beside the arena whose rings the tests hand it. */
+export { ringIovas };
 
 export class DmaArena {
   readonly mem: Uint8Array;
