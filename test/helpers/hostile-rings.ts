@@ -1,0 +1,199 @@
+// Hostile split rings as bytes: each case writes what a driver gets wrong into a ring's
+// descriptor table and available ring, for a device to find when it is kicked. The unit tests
+// hand them to SplitQueueDevice; the kernel test (test/kernel/inside.ts) writes the same bytes
+// for QEMU's virtio-net device and ours, and sets the two verdicts side by side.
+//
+// Every descriptor starts as a good one-buffer frame, so what a case changes is the only thing
+// wrong: a device that read past the fault would find a frame it can send, not a second fault.
+import { VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE } from '../../generated/virtio_ring.js';
+import type { RingFault } from '../../runtime/virtio/device-queue.js';
+import { AVAIL, DESC } from '../../runtime/virtio/split-layout.js';
+
+/** A ring in some memory, and what the cases need to know of its IOMMU. */
+export interface RingBytes {
+  /** The memory the rings and buffers are in. */
+  dv: DataView;
+  /** Where in `dv` the bytes of an IOVA are. */
+  at(iova: bigint): number;
+  num: number;
+  desc: bigint;
+  avail: bigint;
+  /** Two mapped pages, zeroed: buffers in the first, indirect tables in the second. */
+  data: bigint;
+  /** An IOVA that no mapping covers. */
+  unmapped: bigint;
+}
+
+/**
+ * The bytes of each buffer: enough for any virtio-net header and an Ethernet header, so a
+ * frame device has nothing of its own to refuse in a good chain.
+ */
+export const FRAME_BYTES = 64;
+const PAGE = 4096;
+
+export function writeDesc(r: RingBytes, table: bigint, i: number, addr: bigint, len: number, flags: number, next = 0): void {
+  const at = r.at(table) + i * DESC.size;
+  r.dv.setBigUint64(at + DESC.addr, addr, true);
+  r.dv.setUint32(at + DESC.len, len, true);
+  r.dv.setUint16(at + DESC.flags, flags, true);
+  r.dv.setUint16(at + DESC.next, next, true);
+}
+
+/** `heads` onto the available ring from slot 0, and the avail index set to `idx`. */
+export function offer(r: RingBytes, heads: number[], idx = heads.length): void {
+  const ring = r.at(r.avail) + AVAIL.ring;
+  heads.forEach((h, k) => r.dv.setUint16(ring + AVAIL.entry * k, h, true));
+  r.dv.setUint16(r.at(r.avail) + AVAIL.idx, idx, true);
+}
+
+/** Every descriptor a good readable frame, every avail slot head 0, nothing offered yet. */
+export function goodRing(r: RingBytes): void {
+  for (let i = 0; i < r.num; i++) writeDesc(r, r.desc, i, r.data, FRAME_BYTES, 0);
+  offer(r, new Array<number>(r.num).fill(0), 0);
+}
+
+export interface RingCase {
+  name: string;
+  /** The fault SplitQueueDevice must break with, or undefined for a good ring it must take. */
+  fault: RingFault | undefined;
+  /** Writes the case over goodRing's bytes and offers it. */
+  build(r: RingBytes): void;
+}
+
+const table = (r: RingBytes) => r.data + BigInt(PAGE);
+
+/** Good rings: what every device must take, the check that a harness is not refusing everything. */
+export const GOOD_RINGS: readonly RingCase[] = [
+  { name: 'one direct frame', fault: undefined, build: (r) => offer(r, [0]) },
+  {
+    name: 'one frame through an indirect table',
+    fault: undefined,
+    build: (r) => {
+      writeDesc(r, r.desc, 0, table(r), DESC.size, VRING_DESC_F_INDIRECT);
+      writeDesc(r, table(r), 0, r.data, FRAME_BYTES, 0);
+      offer(r, [0]);
+    },
+  },
+];
+
+/**
+ * The classes of hostile ring that one kick shows. Two classes need more than bytes and are
+ * tested where they can be (test/runtime/virtqueue.test.ts): chains of 4 GiB or more need 4 GiB
+ * of mapped buffers, and chains re-offered while in flight need the device to hold them.
+ */
+export const HOSTILE_RINGS: readonly RingCase[] = [
+  { name: 'avail index moved past the ring', fault: 'avail-index-jump', build: (r) => offer(r, new Array<number>(r.num).fill(0), r.num + 1) },
+  { name: 'head out of range', fault: 'head-out-of-range', build: (r) => offer(r, [r.num]) },
+  {
+    name: 'next out of range',
+    fault: 'next-out-of-range',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, r.data, FRAME_BYTES, VRING_DESC_F_NEXT, r.num);
+      offer(r, [0]);
+    },
+  },
+  {
+    name: 'a loop',
+    fault: 'chain-loop',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, r.data, FRAME_BYTES, VRING_DESC_F_NEXT, 1);
+      writeDesc(r, r.desc, 1, r.data, FRAME_BYTES, VRING_DESC_F_NEXT, 0);
+      offer(r, [0]);
+    },
+  },
+  {
+    name: 'indirect table of 17 bytes',
+    fault: 'indirect-bad-length',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, table(r), DESC.size + 1, VRING_DESC_F_INDIRECT);
+      writeDesc(r, table(r), 0, r.data, FRAME_BYTES, 0);
+      offer(r, [0]);
+    },
+  },
+  {
+    name: 'indirect table of 0 bytes',
+    fault: 'indirect-bad-length',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, table(r), 0, VRING_DESC_F_INDIRECT);
+      offer(r, [0]);
+    },
+  },
+  {
+    name: 'indirect inside an indirect table',
+    fault: 'indirect-nested',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, table(r), 2 * DESC.size, VRING_DESC_F_INDIRECT);
+      writeDesc(r, table(r), 0, table(r) + BigInt(2 * DESC.size), DESC.size, VRING_DESC_F_INDIRECT);
+      writeDesc(r, table(r), 2, r.data, FRAME_BYTES, 0);
+      offer(r, [0]);
+    },
+  },
+  {
+    name: 'INDIRECT together with NEXT',
+    fault: 'indirect-with-next',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, table(r), DESC.size, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
+      writeDesc(r, table(r), 0, r.data, FRAME_BYTES, 0);
+      offer(r, [0]);
+    },
+  },
+  {
+    name: 'an indirect chain beyond its table',
+    fault: 'next-out-of-range',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, table(r), 2 * DESC.size, VRING_DESC_F_INDIRECT);
+      writeDesc(r, table(r), 0, r.data, FRAME_BYTES, VRING_DESC_F_NEXT, 5);
+      writeDesc(r, table(r), 1, r.data, FRAME_BYTES, 0);
+      offer(r, [0]);
+    },
+  },
+  {
+    name: 'readable after writable',
+    fault: 'readable-after-writable',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, r.data, FRAME_BYTES, VRING_DESC_F_NEXT, 1);
+      writeDesc(r, r.desc, 1, r.data + BigInt(FRAME_BYTES), FRAME_BYTES, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+      writeDesc(r, r.desc, 2, r.data + BigInt(2 * FRAME_BYTES), FRAME_BYTES, 0);
+      offer(r, [0]);
+    },
+  },
+  {
+    name: 'address + length past 2^64',
+    fault: 'address-overflow',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, (1n << 64n) - 8n, FRAME_BYTES, 0);
+      offer(r, [0]);
+    },
+  },
+  {
+    name: 'a buffer nothing maps',
+    fault: 'unmapped',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, r.unmapped, FRAME_BYTES, 0);
+      offer(r, [0]);
+    },
+  },
+  {
+    name: 'an indirect table nothing maps',
+    fault: 'unmapped',
+    build: (r) => {
+      writeDesc(r, r.desc, 0, r.unmapped, DESC.size, VRING_DESC_F_INDIRECT);
+      offer(r, [0]);
+    },
+  },
+];
+
+/**
+ * Rings the virtio spec does not forbid and devices answer differently: SplitQueueDevice takes
+ * them (`fault` undefined); the kernel test shows what QEMU does with the same bytes.
+ */
+export const EDGE_RINGS: readonly RingCase[] = [
+  {
+    name: 'a zero-length buffer in a chain',
+    fault: undefined,
+    build: (r) => {
+      writeDesc(r, r.desc, 0, r.data, 0, VRING_DESC_F_NEXT, 1);
+      offer(r, [0]);
+    },
+  },
+];
