@@ -164,7 +164,16 @@ export class VirtioPciDevice {
   /** DRIVER_OK: the device may use its queues. A device that wants a reset says so here. */
   driverOk(): void {
     this.addStatus(VIRTIO_CONFIG_S_DRIVER_OK);
-    if (this.status & VIRTIO_CONFIG_S_NEEDS_RESET) throw new VirtioPciError(`${this.device.name}: the device needs a reset`);
+    if (this.needsReset) throw new VirtioPciError(`${this.device.name}: the device needs a reset`);
+  }
+
+  /**
+   * Whether the device has met an error it cannot go on from (NEEDS_RESET: a ring it refuses,
+   * say) and uses no queue until reset. A driver that sees its chains stop coming back asks this
+   * before it waits longer.
+   */
+  get needsReset(): boolean {
+    return (this.status & VIRTIO_CONFIG_S_NEEDS_RESET) !== 0;
   }
 
   /** Kicks queue `index`: its index written to its doorbell. */

@@ -16,6 +16,7 @@ import {
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VFIO_VHOST_NUM_REGIONS, VFIO_VHOST_VQ_IRQ_INDEX } from '../../generated/vfio_vhost.js';
 import { VHOST_NET_F_VIRTIO_NET_HDR } from '../../generated/vhost.js';
 import { VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
+import { VIRTIO_RING_F_INDIRECT_DESC } from '../../generated/virtio_ring.js';
 import { virtio_net_config, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { VIRTIO_MSI_NO_VECTOR } from '../../generated/virtio_pci.js';
 import { u32, u64 } from '../../runtime/codegen-v1.js';
@@ -33,9 +34,11 @@ import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
 import { VhostKernelTransport } from '../../runtime/vhost/kernel-transport.js';
 import type { VhostTransport } from '../../runtime/vhost/transport.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
+import { DmaView, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
-import { ALIGN, allocSplitRing, splitSizes } from '../../runtime/virtio/split-layout.js';
+import { ALIGN, allocSplitRing, AVAIL, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
+import { EDGE_RINGS, GOOD_RINGS, goodRing, HOSTILE_RINGS, type RingBytes, type RingCase } from '../helpers/hostile-rings.js';
 import { EDU } from './edu.js';
 import { buildUdpFrame, ipv4, mac, parseUdpFrame } from './frames.js';
 import { VIRTIO_NET_MODERN_DEVICE, VIRTIO_PCI_VENDOR } from './virtio-pci-ids.js';
@@ -45,6 +48,8 @@ let passed = 0;
 let failed = 0;
 // Generous: TCG on a loaded CI machine is slow, and a wait only lasts this long when a check fails.
 const WAIT_MS = 15000;
+/** How long QEMU has to answer a kicked ring, by NEEDS_RESET or used entries: it answers within milliseconds. */
+const VERDICT_MS = 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hex = (v: number | bigint) => `0x${v.toString(16)}`;
 
@@ -422,10 +427,19 @@ await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel
   }
 });
 
-await check('user-space virtio-net over VFIO: two virtio-net-pci functions on one QEMU hub, frames sent by one arrive at the other byte for byte', async () => {
+interface VirtioNets {
+  nets: string[];
+  container: Container;
+  sender: VirtioPciDevice;
+  receiver: VirtioPciDevice;
+}
+let virtioNetsBound: VirtioNets | undefined;
+
+/** The two virtio-net-pci functions, taken from the kernel's virtio-pci driver for vfio-pci (once), their groups in one container. */
+function virtioNets(): VirtioNets {
+  if (virtioNetsBound) return virtioNetsBound;
   const nets = readdirSync(pci).filter((d) => attr(d, 'vendor') === VIRTIO_PCI_VENDOR && attr(d, 'device') === VIRTIO_NET_MODERN_DEVICE);
   expect('virtio-net-pci functions', nets.length === 2, `found ${nets.length}: ${nets.join(' ')}`);
-  // The kernel's own virtio-pci driver has them: hand them to vfio-pci.
   for (const d of nets) {
     if (existsSync(`${pci}/${d}/driver`)) writeFileSync(`${pci}/${d}/driver/unbind`, d);
     writeFileSync(`${pci}/${d}/driver_override`, 'vfio-pci');
@@ -438,6 +452,12 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   container.setIommu(VFIO_TYPE1v2_IOMMU);
   groups[1].setContainer(container);
   const [sender, receiver] = nets.map((d, k) => new VirtioPciDevice(new Device(linux, groups[k].deviceFd(d), d)));
+  virtioNetsBound = { nets, container, sender, receiver };
+  return virtioNetsBound;
+}
+
+await check('user-space virtio-net over VFIO: two virtio-net-pci functions on one QEMU hub, frames sent by one arrive at the other byte for byte', async () => {
+  const { nets, container, sender, receiver } = virtioNets();
   const num = 256;
   const hdr = virtio_net_hdr_mrg_rxbuf.size; // VERSION_1: the 12-byte header on every buffer
   const bufSize = hdr + 2048;
@@ -524,6 +544,103 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   const hexMac = (m: Uint8Array) => [...m].map((x) => x.toString(16).padStart(2, '0')).join(':');
   [sender, receiver].forEach((d) => d.reset());
   return `${nets.join(' -> ')}: features VERSION_1 ACCESS_PLATFORM; ${frames} frames of 60-1459 bytes from ${hexMac(srcMac)} to ${hexMac(dstMac)} through QEMU's hub, all identical; the receiver woken by ${interrupts} MSI-X interrupts on an eventfd`;
+});
+
+await check('hostile rings: the bytes of each class kicked to QEMU\'s virtio-net over VFIO, and the same bytes popped by SplitQueueDevice', async () => {
+  const { container, sender, receiver } = virtioNets();
+  const PAGE = 4096;
+  const num = 8;
+  const RXQ = 0;
+  const TXQ = 1;
+  // Rings and two data pages at an IOVA of their own; the receiver's queue and buffers after them.
+  const rxNum = 64;
+  const rxBuf = PAGE;
+  const pool = new DmaPool(linux, container, (5 + 3) * PAGE + rxNum * rxBuf, 1n << 33n);
+  const area = pool.alloc(5 * PAGE, PAGE);
+  const page = (n: number, size: number) => ({ iova: area.iova + BigInt(n * PAGE), vaddr: area.vaddr + BigInt(n * PAGE), bytes: area.bytes.subarray(n * PAGE, n * PAGE + size) });
+  const s = splitSizes(num);
+  const rings = { desc: page(0, s.desc), avail: page(1, s.avail), used: page(2, s.used) };
+  const dv = new DataView(area.bytes.buffer, area.bytes.byteOffset, area.bytes.byteLength);
+  const at = (iova: bigint) => Number(iova - area.iova);
+  const target: RingBytes = { dv, at, num, desc: rings.desc.iova, avail: rings.avail.iova, data: area.iova + BigInt(3 * PAGE), unmapped: 1n << 40n };
+  // Our device's IOMMU: this area alone (QEMU's is the whole container; neither maps 2^40).
+  const ours: DmaView = {
+    memory: area.bytes,
+    translate: (iova, length) => {
+      const off = iova - Number(area.iova);
+      if (off < 0 || off + length > area.bytes.length) throw new Error(`IOVA ${hex(iova)}+${length} is not mapped`);
+      return off;
+    },
+  };
+  const wanted = featureBit(VIRTIO_F_VERSION_1) | featureBit(VIRTIO_F_ACCESS_PLATFORM) | featureBit(VIRTIO_RING_F_INDIRECT_DESC);
+  // The receiver takes what the good rings send: a frame the hub cannot deliver would hold the sender's TX queue.
+  receiver.reset();
+  receiver.negotiate(wanted);
+  const rxRings = allocSplitRing(rxNum, (size, align) => pool.alloc(size, align));
+  receiver.setupQueue(RXQ, rxNum, rxRings);
+  const rx = new SplitQueueDriver(rxNum, rxRings, false);
+  for (let k = 0; k < rxNum; k++) rx.add([], [{ iova: pool.alloc(rxBuf).iova, length: rxBuf }]);
+  rx.publish();
+  receiver.driverOk();
+  receiver.kick(RXQ);
+
+  /** What QEMU did with the case's bytes: set NEEDS_RESET, or used every chain offered. */
+  const qemu = async (c: RingCase): Promise<{ verdict: 'needs-reset' | 'used' | 'no answer'; detail: string }> => {
+    sender.reset();
+    area.bytes.fill(0);
+    goodRing(target);
+    c.build(target);
+    // Published after DRIVER_OK, as a driver sends: QEMU's virtio-net looks at its TX queue on DRIVER_OK too.
+    const availIdx = at(rings.avail.iova) + AVAIL.idx;
+    const offered = dv.getUint16(availIdx, true);
+    dv.setUint16(availIdx, 0, true);
+    const usedIdx = () => dv.getUint16(at(rings.used.iova) + USED.idx, true);
+    sender.negotiate(wanted);
+    sender.setupQueue(TXQ, num, rings);
+    sender.driverOk();
+    Atomics.store(new Uint16Array(area.bytes.buffer, area.bytes.byteOffset + availIdx, 1), 0, offered);
+    sender.kick(TXQ);
+    const deadline = Date.now() + VERDICT_MS;
+    for (;;) {
+      if (sender.needsReset) return { verdict: 'needs-reset', detail: `NEEDS_RESET, ${usedIdx()} of ${offered} used` };
+      if (usedIdx() === offered) return { verdict: 'used', detail: `used all ${offered}` };
+      if (Date.now() > deadline) return { verdict: 'no answer', detail: `neither NEEDS_RESET nor used after ${VERDICT_MS} ms (${usedIdx()} of ${offered} used)` };
+      await sleep(5);
+    }
+  };
+  /** What SplitQueueDevice does with the same bytes (rewritten: QEMU's used entries are not the case). */
+  const split = (c: RingCase): string => {
+    area.bytes.fill(0);
+    goodRing(target);
+    c.build(target);
+    const dev = new SplitQueueDevice(num, { desc: rings.desc.iova, avail: rings.avail.iova, used: rings.used.iova }, ours, false);
+    let took = 0;
+    for (let chain = dev.pop(); chain && took <= num + 1; chain = dev.pop()) {
+      took++;
+      dev.push(chain.head, 0);
+    }
+    return dev.broken ? dev.broken.fault : `took ${took}`;
+  };
+
+  let qemuResets = 0;
+  const lenient: string[] = [];
+  for (const c of [...GOOD_RINGS, ...HOSTILE_RINGS, ...EDGE_RINGS]) {
+    const q = await qemu(c);
+    const o = split(c);
+    console.log(`KERNEL-TEST info hostile ring, ${c.name}: SplitQueueDevice ${o}; QEMU ${q.detail}`);
+    if (c.fault === undefined && EDGE_RINGS.includes(c)) continue;
+    if (c.fault === undefined) {
+      expect(c.name, q.verdict === 'used' && o === 'took 1', `a good ring: QEMU ${q.detail}, SplitQueueDevice ${o}`);
+      continue;
+    }
+    expect(c.name, o === c.fault, `SplitQueueDevice ${o} on the real bytes, not ${c.fault}`);
+    if (q.verdict === 'needs-reset') qemuResets++;
+    else lenient.push(`${c.name} (${q.detail})`);
+  }
+  sender.reset();
+  receiver.reset();
+  expect('QEMU refuses some', qemuResets > 0, 'QEMU set NEEDS_RESET on no hostile ring: the harness does not see it');
+  return `${HOSTILE_RINGS.length} hostile classes: SplitQueueDevice broke on each with its fault; QEMU's virtio-net set NEEDS_RESET on ${qemuResets}${lenient.length ? `, not on ${lenient.join('; ')}` : ''}; ${GOOD_RINGS.length} good rings taken by both`;
 });
 
 console.log(`KERNEL-TEST done ${passed} passed, ${failed} failed`);
