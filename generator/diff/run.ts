@@ -1,13 +1,13 @@
 // `uapigen diff`: pairs up headers (two files, two trees matched by relative path, or a base
 // header and a patch), models each side per ABI, and compares.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { AbiName } from '../model/abi.js';
 import { Model } from '../model/model.js';
 import { buildModel } from '../pipeline.js';
 import { FileCache } from '../preprocess/preprocessor.js';
 import { isPathArgument } from '../passes/read-headers.js';
+import { scratchDir } from '../scratch.js';
 import { SourceFile } from '../source.js';
 import { compareAcrossAbis, compareModels } from './compare.js';
 import { Finding, mergeFindings } from './findings.js';
@@ -78,7 +78,7 @@ export function patchedPair(baseArg: string, patchPath: string, includeDirs: str
   for (const p of applied.placements) {
     notes.push(`hunk ${p.hunk.header} (patch line ${p.hunk.patchLine}) applied at line ${p.at}${p.fuzz ? ` ignoring ${p.fuzz} context line${p.fuzz === 1 ? '' : 's'} that differ` : ''}`);
   }
-  const root = mkdtempSync(join(tmpdir(), 'uapigen-patched-'));
+  const root = scratchDir('patched');
   const rel = isPathArgument(baseArg) ? baseArg.split('/').pop()! : baseArg;
   mkdirSync(dirname(join(root, rel)), { recursive: true });
   writeFileSync(join(root, rel), applied.text);
@@ -95,7 +95,7 @@ let emptyHeader: string | undefined;
 /** The side a header is missing from is read as an empty header, written once, when first needed. */
 function emptyHeaderPath(): string {
   if (!emptyHeader) {
-    const dir = mkdtempSync(join(tmpdir(), 'uapigen-empty-'));
+    const dir = scratchDir('empty');
     writeFileSync(join(dir, 'empty.h'), '');
     emptyHeader = join(dir, 'empty.h');
   }

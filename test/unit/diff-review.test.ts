@@ -2,9 +2,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '../../generator/scratch.js';
 import { writeTree } from '../helpers/model.js';
 
 const r = suite('diff review');
@@ -32,6 +32,16 @@ r('the seed RFC applied to 6.1 vfio.h: the FSL_MC collision is breaking, the add
   assert.is(uapigen('diff', '--base', 'linux/vfio.h', '--patch', SEED, '--fail-on', 'never').status, 0);
 });
 
+r('a review leaves nothing behind in the temporary directory: the patched header and the empty one are removed at exit', () => {
+  const tmp = scratchDir('tmpdir');
+  const inTmp = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+  const dir = writeTree({ 'a/linux/x.h': '#define X 1\n', 'b/linux/x.h': '#define X 1\n', 'b/linux/y.h': '#define Y 1\n' });
+  assert.is(inTmp('diff', '--base', 'linux/vfio.h', '--patch', SEED, '--fail-on', 'never').status, 0);
+  // A header only on one side is compared with an empty one, written to a scratch directory.
+  assert.is(inTmp('diff', join(dir, 'a'), join(dir, 'b'), '--fail-on', 'never').status, 0);
+  assert.equal(readdirSync(tmp), []);
+});
+
 r('a hunk that cannot be placed is an error naming the hunk and the patch line', () => {
   const dir = writeTree({ 'bad.patch': '--- a/t.h\n+++ b/t.h\n@@ -10,3 +10,4 @@\n nothing\n like\n+this\n here\n', 't.h': '#define A 1\n' });
   const res = uapigen('diff', '--base', join(dir, 't.h'), '--patch', join(dir, 'bad.patch'));
@@ -40,7 +50,7 @@ r('a hunk that cannot be placed is an error naming the hunk and the patch line',
 });
 
 r('no findings when NEW equals OLD, or differs only in comments, white space and spelling of values', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'uapigen-same-'));
+  const dir = scratchDir('same');
   mkdirSync(join(dir, 'a', 'linux'), { recursive: true });
   mkdirSync(join(dir, 'b', 'linux'), { recursive: true });
   for (const h of ['vfio.h', 'vhost.h', 'virtio_net.h']) {
@@ -79,7 +89,7 @@ r('the HTML report renders in headless Chromium with one layout picture per chan
   assert.is(res.status, 0, res.stderr);
   const page = join(dir, 'report.html');
   writeFileSync(page, res.stdout);
-  const chromium = ['/usr/bin/chromium', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'uapigen-chromium-'))}`];
+  const chromium = ['/usr/bin/chromium', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${scratchDir('chromium')}`];
   const dom = spawnSync(chromium[0], [...chromium.slice(1), '--dump-dom', `file://${page}`], { encoding: 'utf8', timeout: 60_000 });
   assert.is(dom.status, 0, dom.stderr);
   const figures = [...dom.stdout.matchAll(/<figure class="layout" data-record="([^"]+)"/g)].map((m) => m[1]);
