@@ -1,7 +1,7 @@
 // Builds models from header text written to a temporary directory.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { scratchDir } from '../../generator/scratch.js';
 import { DiagnosticError, Diagnostic } from '../../generator/diagnostics.js';
 import { AbiName } from '../../generator/model/abi.js';
 import { Model } from '../../generator/model/model.js';
@@ -9,7 +9,7 @@ import { buildModel, ModelOptions } from '../../generator/pipeline.js';
 
 /** Writes files ({'a.h': text, 'inc/b.h': text}) into a fresh directory; returns it. */
 export function writeTree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'uapigen-test-'));
+  const dir = scratchDir('test');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);

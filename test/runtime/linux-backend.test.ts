@@ -3,9 +3,9 @@
 import { suite } from 'uvu';
 import { errnoOf } from '../helpers/errno.js';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '../../generator/scratch.js';
 import { EAGAIN, ENOENT, ENOTTY } from '../../generated/errno.js';
 import { u64 } from '../../runtime/codegen-v1.js';
 import { IoctlError, SyscallError } from '../../runtime/errors.js';
@@ -15,7 +15,7 @@ import { Container } from '../../runtime/vfio/container.js';
 const l = suite('Linux backend (koffi, real kernel)');
 const linux = new LinuxBackend();
 const file = () => {
-  const p = join(mkdtempSync(join(tmpdir(), 'uapigen-linux-')), 'data');
+  const p = join(scratchDir('linux'), 'data');
   writeFileSync(p, new Uint8Array(8192));
   return p;
 };

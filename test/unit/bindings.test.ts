@@ -4,9 +4,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '../../generator/scratch.js';
 import { generateAll, diffGenerated, writeGenerated } from '../../generator/generate.js';
 import { loadManifest } from '../../generator/manifest.js';
 import { buildModel } from '../../generator/pipeline.js';
@@ -107,7 +107,7 @@ b('flag families decode names and report unknown bits; ioctl tables carry both f
 });
 
 b('the RFC flags mistake is a compile error, and for the right reason', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'uapigen-types-'));
+  const dir = scratchDir('types');
   const src = readFileSync(join(ROOT, 'test', 'types', 'rfc-flags-mistake.ts'), 'utf8')
     .replace(/\/\/ @ts-expect-error.*\n/g, '\n')
     .replace(/'\.\.\/\.\.\/generated\//g, `'${join(ROOT, 'generated')}/`);
@@ -130,7 +130,7 @@ b('generation is deterministic, and generated/ is what the manifest generates', 
 });
 
 b('one #define added to a copy of vfio.h changes one hunk of declarations (and the banner\'s hash)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'uapigen-det-'));
+  const dir = scratchDir('det');
   mkdirSync(join(dir, 'uapi'));
   copyFileSync('/usr/include/linux/vfio.h', join(dir, 'uapi', 'vfio.h'));
   writeFileSync(join(dir, 'uapi', 'manifest.json'), JSON.stringify({ units: [{ name: 'vfio', headers: ['./vfio.h'] }] }));
@@ -149,7 +149,7 @@ b('one #define added to a copy of vfio.h changes one hunk of declarations (and t
 });
 
 b('uapigen check fails with a diff when a generated file is edited by hand', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'uapigen-check-'));
+  const dir = scratchDir('check');
   let r = spawnSync(process.execPath, [CLI, 'generate', '--out', dir], { encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   const file = join(dir, 'virtio_ids.ts');
@@ -168,7 +168,7 @@ b('uapigen check fails with a diff when a generated file is edited by hand', () 
 });
 
 b('a malformed manifest names the field', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'uapigen-man-'));
+  const dir = scratchDir('man');
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ units: [{ name: 'x', headers: ['linux/vfio.h'], overrides: { flagFamilies: [{ record: 'a', field: 'b', prefix: 'P', members: ['Q'] }] } }, { name: 'Bad Name', headers: [] }] }));
   const r = spawnSync(process.execPath, [CLI, 'generate', '--manifest', join(dir, 'manifest.json'), '--out', dir], { encoding: 'utf8' });
   assert.is(r.status, 2);
