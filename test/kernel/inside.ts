@@ -509,6 +509,7 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   };
   let got = 0;
   let sent = 0;
+  let txUsed = 0;
   let interrupts = 0;
   const counter = new Uint8Array(u64.size);
   const deadline = Date.now() + WAIT_MS;
@@ -526,7 +527,7 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
       linux.read(rxIrq, counter);
       interrupts++;
     }
-    while (tx.getUsed());
+    while (tx.getUsed()) txUsed++;
     for (let u = rx.getUsed(); u; u = rx.getUsed()) {
       const frame = rxBufs[u.token!].bytes.subarray(hdr, u.length);
       const want = frameOf(got);
@@ -538,12 +539,16 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
     receiver.kick(RXQ);
   }
   expect('RX', got === frames, `${got} of ${frames} frames arrived (${interrupts} interrupts)`);
+  // The sender's chains come back too: a TX queue that never returned them would fill and stall.
+  // QEMU marks a frame's chain used after the hub has delivered it: the last may come a moment later.
+  for (const until = Date.now() + WAIT_MS; txUsed < frames && Date.now() < until; await sleep(5)) while (tx.getUsed()) txUsed++;
+  expect('TX used', txUsed === frames && tx.free === num, `${txUsed} of ${frames} TX chains came back used, ${tx.free} of ${num} descriptors free`);
   expect('RX interrupts', interrupts > 0, 'the RX queue never interrupted through MSI-X');
   receiver.device.disableIrqs(VFIO_PCI_MSIX_IRQ_INDEX);
   linux.close(rxIrq);
   const hexMac = (m: Uint8Array) => [...m].map((x) => x.toString(16).padStart(2, '0')).join(':');
   [sender, receiver].forEach((d) => d.reset());
-  return `${nets.join(' -> ')}: features VERSION_1 ACCESS_PLATFORM; ${frames} frames of 60-1459 bytes from ${hexMac(srcMac)} to ${hexMac(dstMac)} through QEMU's hub, all identical; the receiver woken by ${interrupts} MSI-X interrupts on an eventfd`;
+  return `${nets.join(' -> ')}: features VERSION_1 ACCESS_PLATFORM; ${frames} frames of 60-1459 bytes from ${hexMac(srcMac)} to ${hexMac(dstMac)} through QEMU's hub, all identical, every TX chain used; the receiver woken by ${interrupts} MSI-X interrupts on an eventfd`;
 });
 
 await check('hostile rings: the bytes of each class kicked to QEMU\'s virtio-net over VFIO, and the same bytes popped by SplitQueueDevice', async () => {
