@@ -95,6 +95,14 @@ export class VhostKernelTransport implements VhostTransport {
   setVringCall(index: number, eventfd: number): void {
     callIoctl(this.backend, this.fd, io.VHOST_SET_VRING_CALL, vhost_vring_file.toBytes({ index, fd: eventfd }));
   }
+  /**
+   * An eventfd the kernel signals when ring `index` holds something it refuses (vq_err: a head
+   * or next out of range, a loop, a bad indirect table, an address outside the memory table).
+   * vhost then stops at that chain; without this, the only sign is a ring that stops moving.
+   */
+  setVringErr(index: number, eventfd: number): void {
+    callIoctl(this.backend, this.fd, io.VHOST_SET_VRING_ERR, vhost_vring_file.toBytes({ index, fd: eventfd }));
+  }
   /** The tap (or other backend fd) ring `index` sends to and receives from once RUNNING. */
   setNetBackend(index: number, fd: number): void {
     this.backends[index] = fd;

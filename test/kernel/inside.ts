@@ -19,8 +19,8 @@ import { VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_VERSION_1 } from '../../generated/vi
 import { VIRTIO_RING_F_INDIRECT_DESC } from '../../generated/virtio_ring.js';
 import { virtio_net_config, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { VIRTIO_MSI_NO_VECTOR } from '../../generated/virtio_pci.js';
-import { u32, u64 } from '../../runtime/codegen-v1.js';
-import { DmaPool } from '../../runtime/dma-pool.js';
+import { u16, u32, u64 } from '../../runtime/codegen-v1.js';
+import { DmaPiece, DmaPool } from '../../runtime/dma-pool.js';
 import { SyscallError } from '../../runtime/errors.js';
 import { LinuxBackend } from '../../runtime/linux/backend.js';
 import { openTap } from '../../runtime/linux/tap.js';
@@ -48,8 +48,6 @@ let passed = 0;
 let failed = 0;
 // Generous: TCG on a loaded CI machine is slow, and a wait only lasts this long when a check fails.
 const WAIT_MS = 15000;
-/** How long QEMU has to answer a kicked ring, by NEEDS_RESET or used entries: it answers within milliseconds. */
-const VERDICT_MS = 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hex = (v: number | bigint) => `0x${v.toString(16)}`;
 
@@ -551,24 +549,28 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   return `${nets.join(' -> ')}: features VERSION_1 ACCESS_PLATFORM; ${frames} frames of 60-1459 bytes from ${hexMac(srcMac)} to ${hexMac(dstMac)} through QEMU's hub, all identical, every TX chain used; the receiver woken by ${interrupts} MSI-X interrupts on an eventfd`;
 });
 
-await check('hostile rings: the bytes of each class kicked to QEMU\'s virtio-net over VFIO, and the same bytes popped by SplitQueueDevice', async () => {
-  const { container, sender, receiver } = virtioNets();
-  const PAGE = 4096;
-  const num = 8;
-  const RXQ = 0;
-  const TXQ = 1;
-  // Rings and two data pages at an IOVA of their own; the receiver's queue and buffers after them.
-  const rxNum = 64;
-  const rxBuf = PAGE;
-  const pool = new DmaPool(linux, container, (5 + 3) * PAGE + rxNum * rxBuf, 1n << 33n);
+// ---- Hostile rings: the same bytes for a real device and for SplitQueueDevice ----------------------
+
+const PAGE = 4096;
+/** A small ring: every case fits it, and a good ring of 8 is as good as one of 256. */
+const HOSTILE_NUM = 8;
+
+/** A ring of HOSTILE_NUM and two data pages in DMA memory, and SplitQueueDevice's view of them. */
+interface RingArea {
+  area: DmaPiece;
+  rings: { desc: DmaPiece; avail: DmaPiece; used: DmaPiece };
+  target: RingBytes;
+  /** Our device's IOMMU: this area alone (neither device's maps 2^40, the cases' unmapped IOVA). */
+  ours: DmaView;
+}
+
+function ringArea(pool: DmaPool): RingArea {
   const area = pool.alloc(5 * PAGE, PAGE);
   const page = (n: number, size: number) => ({ iova: area.iova + BigInt(n * PAGE), vaddr: area.vaddr + BigInt(n * PAGE), bytes: area.bytes.subarray(n * PAGE, n * PAGE + size) });
-  const s = splitSizes(num);
+  const s = splitSizes(HOSTILE_NUM);
   const rings = { desc: page(0, s.desc), avail: page(1, s.avail), used: page(2, s.used) };
   const dv = new DataView(area.bytes.buffer, area.bytes.byteOffset, area.bytes.byteLength);
-  const at = (iova: bigint) => Number(iova - area.iova);
-  const target: RingBytes = { dv, at, num, desc: rings.desc.iova, avail: rings.avail.iova, data: area.iova + BigInt(3 * PAGE), unmapped: 1n << 40n };
-  // Our device's IOMMU: this area alone (QEMU's is the whole container; neither maps 2^40).
+  const target: RingBytes = { dv, at: (iova) => Number(iova - area.iova), num: HOSTILE_NUM, desc: rings.desc.iova, avail: rings.avail.iova, data: area.iova + BigInt(3 * PAGE), unmapped: 1n << 40n };
   const ours: DmaView = {
     memory: area.bytes,
     translate: (iova, length) => {
@@ -577,75 +579,181 @@ await check('hostile rings: the bytes of each class kicked to QEMU\'s virtio-net
       return off;
     },
   };
+  return { area, rings, target, ours };
+}
+
+/**
+ * Writes the case's bytes with the avail index held at 0 and returns a function that publishes
+ * it: a device given its rings sees nothing until then, as a driver publishes after setup.
+ */
+function writeCase(a: RingArea, c: RingCase): { offered: number; publish: () => void; usedIdx: () => number } {
+  a.area.bytes.fill(0);
+  goodRing(a.target);
+  c.build(a.target);
+  const availIdx = a.target.at(a.rings.avail.iova) + AVAIL.idx;
+  const offered = a.target.dv.getUint16(availIdx, true);
+  a.target.dv.setUint16(availIdx, 0, true);
+  const words = new Uint16Array(a.area.bytes.buffer, a.area.bytes.byteOffset, a.area.bytes.byteLength / u16.size);
+  return {
+    offered,
+    publish: () => Atomics.store(words, availIdx / u16.size, offered),
+    usedIdx: () => Atomics.load(words, (a.target.at(a.rings.used.iova) + USED.idx) / u16.size),
+  };
+}
+
+/** What SplitQueueDevice does with the case's bytes: the fault it breaks with, or how many chains it took. */
+function splitVerdict(a: RingArea, c: RingCase): string {
+  writeCase(a, c).publish();
+  const dev = new SplitQueueDevice(HOSTILE_NUM, { desc: a.rings.desc.iova, avail: a.rings.avail.iova, used: a.rings.used.iova }, a.ours, false);
+  let took = 0;
+  for (let chain = dev.pop(); chain && took <= HOSTILE_NUM + 1; chain = dev.pop()) {
+    took++;
+    dev.push(chain.head, 0);
+  }
+  return dev.broken ? dev.broken.fault : `took ${took}`;
+}
+
+interface DeviceVerdict {
+  verdict: 'refused' | 'used' | 'no answer';
+  detail: string;
+  /** The device's own words for the ring, where it says any the guest can read. */
+  said?: string[];
+}
+
+/** How long a device has to answer a kicked ring, by refusing it or using its chains: both answer within milliseconds. */
+const VERDICT_MS = 3000;
+
+/** Waits for `refused()` or every offered chain used, bounded. */
+async function verdictOf(offered: number, usedIdx: () => number, refused: () => boolean | Promise<boolean>, how: string): Promise<DeviceVerdict> {
+  const deadline = Date.now() + VERDICT_MS;
+  for (;;) {
+    if (await refused()) return { verdict: 'refused', detail: `${how}, ${usedIdx()} of ${offered} used` };
+    if (usedIdx() === offered) return { verdict: 'used', detail: `used all ${offered}` };
+    if (Date.now() > deadline) return { verdict: 'no answer', detail: `neither ${how} nor used after ${VERDICT_MS} ms (${usedIdx()} of ${offered} used)` };
+    await sleep(5);
+  }
+}
+
+/**
+ * Every case given to `device` and to SplitQueueDevice on the same bytes, a line each. Asserts
+ * that ours breaks with each hostile class's fault, that both take the good rings, and that the
+ * device refused at least one (else the harness cannot see it refuse). Returns the summary.
+ */
+async function compareHostile(name: string, a: RingArea, device: (c: RingCase) => Promise<DeviceVerdict>): Promise<string> {
+  let refused = 0;
+  const took: string[] = [];
+  for (const c of [...GOOD_RINGS, ...HOSTILE_RINGS, ...EDGE_RINGS]) {
+    const d = await device(c);
+    const o = splitVerdict(a, c);
+    console.log(`KERNEL-TEST info hostile ring, ${c.name}: SplitQueueDevice ${o}; ${name} ${d.detail}${d.said?.length ? ` ("${d.said.join('"; "')}")` : ''}`);
+    if (EDGE_RINGS.includes(c)) continue;
+    if (c.fault === undefined) {
+      expect(c.name, d.verdict === 'used' && o === 'took 1', `a good ring: ${name} ${d.detail}, SplitQueueDevice ${o}`);
+      continue;
+    }
+    expect(c.name, o === c.fault, `SplitQueueDevice ${o} on the real bytes, not ${c.fault}`);
+    if (d.verdict === 'refused') refused++;
+    else took.push(`${c.name} (${d.detail})`);
+  }
+  expect(`${name} refuses some`, refused > 0, `${name} refused no hostile ring: the harness does not see it refuse`);
+  return `${HOSTILE_RINGS.length} hostile classes: SplitQueueDevice broke on each with its fault; ${name} refused ${refused}${took.length ? `, not ${took.join('; ')}` : ''}; ${GOOD_RINGS.length} good rings taken by both`;
+}
+
+await check('hostile rings: each class kicked to QEMU\'s virtio-net over VFIO, and the same bytes popped by SplitQueueDevice', async () => {
+  const { container, sender, receiver } = virtioNets();
+  const RXQ = 0;
+  const TXQ = 1;
+  const rxNum = 64;
+  const pool = new DmaPool(linux, container, (5 + 3) * PAGE + rxNum * PAGE, 1n << 33n);
+  const a = ringArea(pool);
   const wanted = featureBit(VIRTIO_F_VERSION_1) | featureBit(VIRTIO_F_ACCESS_PLATFORM) | featureBit(VIRTIO_RING_F_INDIRECT_DESC);
   // The receiver takes what the good rings send: a frame the hub cannot deliver would hold the sender's TX queue.
-  receiver.reset();
   receiver.negotiate(wanted);
   const rxRings = allocSplitRing(rxNum, (size, align) => pool.alloc(size, align));
   receiver.setupQueue(RXQ, rxNum, rxRings);
   const rx = new SplitQueueDriver(rxNum, rxRings, false);
-  for (let k = 0; k < rxNum; k++) rx.add([], [{ iova: pool.alloc(rxBuf).iova, length: rxBuf }]);
+  for (let k = 0; k < rxNum; k++) rx.add([], [{ iova: pool.alloc(PAGE).iova, length: PAGE }]);
   rx.publish();
   receiver.driverOk();
   receiver.kick(RXQ);
-
-  /** What QEMU did with the case's bytes: set NEEDS_RESET, or used every chain offered. */
-  const qemu = async (c: RingCase): Promise<{ verdict: 'needs-reset' | 'used' | 'no answer'; detail: string }> => {
-    sender.reset();
-    area.bytes.fill(0);
-    goodRing(target);
-    c.build(target);
+  try {
     // Published after DRIVER_OK, as a driver sends: QEMU's virtio-net looks at its TX queue on DRIVER_OK too.
-    const availIdx = at(rings.avail.iova) + AVAIL.idx;
-    const offered = dv.getUint16(availIdx, true);
-    dv.setUint16(availIdx, 0, true);
-    const usedIdx = () => dv.getUint16(at(rings.used.iova) + USED.idx, true);
-    sender.negotiate(wanted);
-    sender.setupQueue(TXQ, num, rings);
-    sender.driverOk();
-    Atomics.store(new Uint16Array(area.bytes.buffer, area.bytes.byteOffset + availIdx, 1), 0, offered);
-    sender.kick(TXQ);
-    const deadline = Date.now() + VERDICT_MS;
-    for (;;) {
-      if (sender.needsReset) return { verdict: 'needs-reset', detail: `NEEDS_RESET, ${usedIdx()} of ${offered} used` };
-      if (usedIdx() === offered) return { verdict: 'used', detail: `used all ${offered}` };
-      if (Date.now() > deadline) return { verdict: 'no answer', detail: `neither NEEDS_RESET nor used after ${VERDICT_MS} ms (${usedIdx()} of ${offered} used)` };
-      await sleep(5);
-    }
-  };
-  /** What SplitQueueDevice does with the same bytes (rewritten: QEMU's used entries are not the case). */
-  const split = (c: RingCase): string => {
-    area.bytes.fill(0);
-    goodRing(target);
-    c.build(target);
-    const dev = new SplitQueueDevice(num, { desc: rings.desc.iova, avail: rings.avail.iova, used: rings.used.iova }, ours, false);
-    let took = 0;
-    for (let chain = dev.pop(); chain && took <= num + 1; chain = dev.pop()) {
-      took++;
-      dev.push(chain.head, 0);
-    }
-    return dev.broken ? dev.broken.fault : `took ${took}`;
-  };
-
-  let qemuResets = 0;
-  const lenient: string[] = [];
-  for (const c of [...GOOD_RINGS, ...HOSTILE_RINGS, ...EDGE_RINGS]) {
-    const q = await qemu(c);
-    const o = split(c);
-    console.log(`KERNEL-TEST info hostile ring, ${c.name}: SplitQueueDevice ${o}; QEMU ${q.detail}`);
-    if (c.fault === undefined && EDGE_RINGS.includes(c)) continue;
-    if (c.fault === undefined) {
-      expect(c.name, q.verdict === 'used' && o === 'took 1', `a good ring: QEMU ${q.detail}, SplitQueueDevice ${o}`);
-      continue;
-    }
-    expect(c.name, o === c.fault, `SplitQueueDevice ${o} on the real bytes, not ${c.fault}`);
-    if (q.verdict === 'needs-reset') qemuResets++;
-    else lenient.push(`${c.name} (${q.detail})`);
+    return await compareHostile("QEMU's virtio-net", a, async (c) => {
+      const w = writeCase(a, c);
+      sender.negotiate(wanted);
+      sender.setupQueue(TXQ, HOSTILE_NUM, a.rings);
+      sender.driverOk();
+      w.publish();
+      sender.kick(TXQ);
+      return verdictOf(w.offered, w.usedIdx, () => sender.needsReset, 'NEEDS_RESET');
+    });
+  } finally {
+    sender.reset();
+    receiver.reset();
   }
-  sender.reset();
-  receiver.reset();
-  expect('QEMU refuses some', qemuResets > 0, 'QEMU set NEEDS_RESET on no hostile ring: the harness does not see it');
-  return `${HOSTILE_RINGS.length} hostile classes: SplitQueueDevice broke on each with its fault; QEMU's virtio-net set NEEDS_RESET on ${qemuResets}${lenient.length ? `, not on ${lenient.join('; ')}` : ''}; ${GOOD_RINGS.length} good rings taken by both`;
+});
+
+await check('hostile rings: each class kicked to the kernel\'s vhost-net, and the same bytes popped by SplitQueueDevice', async () => {
+  const tap = openTap(linux, 'uapigen%d');
+  execFileSync('ip', ['link', 'set', tap.name, 'up']);
+  // vhost's own words for a ring it refuses are pr_debug lines: turned on, the kernel log cleared
+  // before each ring and read once its verdict is in.
+  const debug = '/sys/kernel/debug/dynamic_debug/control';
+  try {
+    if (!existsSync(debug)) execFileSync('mount', ['-t', 'debugfs', 'debugfs', '/sys/kernel/debug'], { stdio: 'pipe' });
+    writeFileSync(debug, 'module vhost +p');
+  } catch {
+    // Without dynamic debug the verdicts stand alone.
+  }
+  const MARK = 'uapigen: the verdict is in';
+  const kernelLog = (clear: '-C' | '-c') => {
+    try {
+      // A line without a newline stays open in the kernel's log until the next one: the mark closes vhost's last.
+      if (clear === '-c') writeFileSync('/dev/kmsg', `${MARK}\n`);
+      return [...new Set(execFileSync('dmesg', [clear, '--notime'], { encoding: 'utf8' }).split('\n').map((l) => l.trim()).filter((l) => l && !l.includes(MARK)))];
+    } catch {
+      return [];
+    }
+  };
+  // The pool is mapped by each case's own vhost device (its memory table); this mapper maps nothing.
+  const pool = new DmaPool(linux, { mapDma: () => undefined }, 5 * PAGE, 1n << 34n);
+  const a = ringArea(pool);
+  const TX = 1;
+  const one = new Uint8Array(u64.size);
+  u64.encode(1n, new DataView(one.buffer), 0);
+  try {
+    return await compareHostile("the kernel's vhost-net", a, async (c) => {
+      // A fresh vhost device a ring: one that refused a chain stays at it.
+      const vhost = new VhostKernelTransport(linux);
+      const fds = [linux.eventfd(), linux.eventfd(), linux.eventfd()];
+      const [kick, call, err] = fds;
+      try {
+        vhost.setOwner();
+        vhost.setFeatures(vhost.getFeatures() & (featureBit(VIRTIO_F_VERSION_1) | featureBit(VHOST_NET_F_VIRTIO_NET_HDR) | featureBit(VIRTIO_RING_F_INDIRECT_DESC)));
+        vhost.setMemTable([{ guestPhysAddr: a.area.iova, size: BigInt(a.area.bytes.length), userspaceAddr: a.area.vaddr }]);
+        const w = writeCase(a, c);
+        kernelLog('-C');
+        vhost.setVringNum(TX, HOSTILE_NUM);
+        vhost.setVringBase(TX, 0);
+        vhost.setVringAddr({ index: TX, flags: 0 as never, desc_user_addr: a.rings.desc.vaddr, avail_user_addr: a.rings.avail.vaddr, used_user_addr: a.rings.used.vaddr, log_guest_addr: 0n });
+        vhost.setVringKick(TX, kick);
+        vhost.setVringCall(TX, call);
+        vhost.setVringErr(TX, err);
+        vhost.setNetBackend(TX, tap.fd);
+        vhost.setState(VHOST_DEVICE_S_RUNNING);
+        w.publish();
+        linux.write(kick, one);
+        const verdict = await verdictOf(w.offered, w.usedIdx, () => linux.waitReadable(err, 0), 'the error eventfd signalled');
+        return { ...verdict, said: kernelLog('-c') };
+      } finally {
+        vhost.setState(VHOST_DEVICE_S_STOPPED);
+        vhost.close();
+        fds.forEach((fd) => linux.close(fd));
+      }
+    });
+  } finally {
+    linux.close(tap.fd);
+  }
 });
 
 console.log(`KERNEL-TEST done ${passed} passed, ${failed} failed`);

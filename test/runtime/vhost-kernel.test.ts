@@ -50,6 +50,7 @@ v('each request is its ioctl, with the argument the kernel expects', () => {
   assert.is(t.getVringBase(1), 77);
   t.setVringKick(1, 40);
   t.setVringCall(1, 41);
+  t.setVringErr(1, 42);
   t.setNetBackend(0, 50);
   t.setNetBackend(1, 50);
   t.setState(VHOST_DEVICE_S_RUNNING);
@@ -58,7 +59,7 @@ v('each request is its ioctl, with the argument the kernel expects', () => {
   assert.equal(calls.map((c) => names.get(c.request)), [
     'VHOST_SET_OWNER', 'VHOST_GET_FEATURES', 'VHOST_SET_FEATURES', 'VHOST_SET_MEM_TABLE', 'VHOST_SET_VRING_NUM', 'VHOST_SET_VRING_ADDR',
     'VHOST_SET_VRING_BASE', 'VHOST_GET_VRING_BASE', 'VHOST_SET_VRING_KICK', 'VHOST_SET_VRING_CALL',
-    'VHOST_NET_SET_BACKEND', 'VHOST_NET_SET_BACKEND', 'VHOST_NET_SET_BACKEND', 'VHOST_NET_SET_BACKEND',
+    'VHOST_SET_VRING_ERR', 'VHOST_NET_SET_BACKEND', 'VHOST_NET_SET_BACKEND', 'VHOST_NET_SET_BACKEND', 'VHOST_NET_SET_BACKEND',
   ]);
   const arg = (k: number) => calls[k].arg as Uint8Array;
   assert.is(u64.decode(new DataView(arg(2).buffer), 0), 0x100000000n);
@@ -67,8 +68,9 @@ v('each request is its ioctl, with the argument the kernel expects', () => {
   assert.equal(vhost_vring_state.fromBytes(arg(4)), { index: 1, num: 256 });
   assert.is(vhost_vring_addr.fromBytes(arg(5)).used_user_addr, 0x7f0000003000n);
   assert.equal(vhost_vring_file.fromBytes(arg(8)), { index: 1, fd: 40 });
-  assert.equal(vhost_vring_file.fromBytes(arg(11)), { index: 1, fd: 50 }, 'RUNNING attaches the tap');
-  assert.equal(vhost_vring_file.fromBytes(arg(13)), { index: 1, fd: -1 }, 'STOPPED detaches it');
+  assert.equal(vhost_vring_file.fromBytes(arg(10)), { index: 1, fd: 42 }, 'the error eventfd');
+  assert.equal(vhost_vring_file.fromBytes(arg(12)), { index: 1, fd: 50 }, 'RUNNING attaches the tap');
+  assert.equal(vhost_vring_file.fromBytes(arg(14)), { index: 1, fd: -1 }, 'STOPPED detaches it');
   // The sizes encoded in the numbers are those of the structs sent.
   assert.is(io.VHOST_SET_VRING_ADDR.size, vhost_vring_addr.size);
   assert.is(io.VHOST_SET_MEM_TABLE.size, vhost_memory.size);
