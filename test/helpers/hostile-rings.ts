@@ -56,6 +56,8 @@ export interface RingCase {
   name: string;
   /** The fault SplitQueueDevice must break with, or undefined for a good ring it must take. */
   fault: RingFault | undefined;
+  /** For a ring a device must take: the bytes its one chain holds for the device to read. */
+  readable?: number;
   /** Writes the case over goodRing's bytes and offers it. */
   build(r: RingBytes): void;
 }
@@ -64,13 +66,26 @@ const table = (r: RingBytes) => r.data + BigInt(PAGE);
 
 /** Good rings: what every device must take, the check that a harness is not refusing everything. */
 export const GOOD_RINGS: readonly RingCase[] = [
-  { name: 'one direct frame', fault: undefined, build: (r) => offer(r, [0]) },
+  { name: 'one direct frame', fault: undefined, readable: FRAME_BYTES, build: (r) => offer(r, [0]) },
   {
     name: 'one frame through an indirect table',
     fault: undefined,
+    readable: FRAME_BYTES,
     build: (r) => {
       writeDesc(r, r.desc, 0, table(r), DESC.size, VRING_DESC_F_INDIRECT);
       writeDesc(r, table(r), 0, r.data, FRAME_BYTES, 0);
+      offer(r, [0]);
+    },
+  },
+  {
+    // Virtio 2.7.5.3.2: a device MUST take normal chained descriptors followed by one INDIRECT.
+    name: 'a direct buffer, then an indirect table',
+    fault: undefined,
+    readable: 2 * FRAME_BYTES,
+    build: (r) => {
+      writeDesc(r, r.desc, 0, r.data, FRAME_BYTES, VRING_DESC_F_NEXT, 1);
+      writeDesc(r, r.desc, 1, table(r), DESC.size, VRING_DESC_F_INDIRECT);
+      writeDesc(r, table(r), 0, r.data + BigInt(FRAME_BYTES), FRAME_BYTES, 0);
       offer(r, [0]);
     },
   },
@@ -191,6 +206,7 @@ export const EDGE_RINGS: readonly RingCase[] = [
   {
     name: 'a zero-length buffer in a chain',
     fault: undefined,
+    readable: FRAME_BYTES,
     build: (r) => {
       writeDesc(r, r.desc, 0, r.data, 0, VRING_DESC_F_NEXT, 1);
       offer(r, [0]);

@@ -34,7 +34,7 @@ import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
 import { VhostKernelTransport } from '../../runtime/vhost/kernel-transport.js';
 import type { VhostTransport } from '../../runtime/vhost/transport.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
-import { DmaView, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
+import { DmaView, RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
 import { ALIGN, allocSplitRing, AVAIL, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
@@ -601,16 +601,19 @@ function writeCase(a: RingArea, c: RingCase): { offered: number; publish: () => 
   };
 }
 
-/** What SplitQueueDevice does with the case's bytes: the fault it breaks with, or how many chains it took. */
-function splitVerdict(a: RingArea, c: RingCase): string {
+/** What SplitQueueDevice does with the case's bytes: the fault it breaks with, or the chains it took and their bytes to read. */
+function splitVerdict(a: RingArea, c: RingCase): { fault: RingFault | undefined; took: number; readable: number; text: string } {
   writeCase(a, c).publish();
   const dev = new SplitQueueDevice(HOSTILE_NUM, { desc: a.rings.desc.iova, avail: a.rings.avail.iova, used: a.rings.used.iova }, a.ours, false);
   let took = 0;
+  let readable = 0;
   for (let chain = dev.pop(); chain && took <= HOSTILE_NUM + 1; chain = dev.pop()) {
     took++;
+    readable += chain.readableLength;
     dev.push(chain.head, 0);
   }
-  return dev.broken ? dev.broken.fault : `took ${took}`;
+  const fault = dev.broken?.fault;
+  return { fault, took, readable, text: fault ?? `took ${took} (${readable} bytes to read)` };
 }
 
 interface DeviceVerdict {
@@ -645,13 +648,13 @@ async function compareHostile(name: string, a: RingArea, device: (c: RingCase) =
   for (const c of [...GOOD_RINGS, ...HOSTILE_RINGS, ...EDGE_RINGS]) {
     const d = await device(c);
     const o = splitVerdict(a, c);
-    console.log(`KERNEL-TEST info hostile ring, ${c.name}: SplitQueueDevice ${o}; ${name} ${d.detail}${d.said?.length ? ` ("${d.said.join('"; "')}")` : ''}`);
+    console.log(`KERNEL-TEST info hostile ring, ${c.name}: SplitQueueDevice ${o.text}; ${name} ${d.detail}${d.said?.length ? ` ("${d.said.join('"; "')}")` : ''}`);
     if (EDGE_RINGS.includes(c)) continue;
     if (c.fault === undefined) {
-      expect(c.name, d.verdict === 'used' && o === 'took 1', `a good ring: ${name} ${d.detail}, SplitQueueDevice ${o}`);
+      expect(c.name, d.verdict === 'used' && o.took === 1 && o.readable === c.readable, `a good ring of ${c.readable} bytes: ${name} ${d.detail}, SplitQueueDevice ${o.text}`);
       continue;
     }
-    expect(c.name, o === c.fault, `SplitQueueDevice ${o} on the real bytes, not ${c.fault}`);
+    expect(c.name, o.fault === c.fault, `SplitQueueDevice ${o.text} on the real bytes, not ${c.fault}`);
     if (d.verdict === 'refused') refused++;
     else took.push(`${c.name} (${d.detail})`);
   }
@@ -671,11 +674,26 @@ await check('hostile rings: each class kicked to QEMU\'s virtio-net over VFIO, a
   receiver.negotiate(wanted);
   const rxRings = allocSplitRing(rxNum, (size, align) => pool.alloc(size, align));
   receiver.setupQueue(RXQ, rxNum, rxRings);
-  const rx = new SplitQueueDriver(rxNum, rxRings, false);
-  for (let k = 0; k < rxNum; k++) rx.add([], [{ iova: pool.alloc(PAGE).iova, length: PAGE }]);
+  const rx = new SplitQueueDriver<bigint>(rxNum, rxRings, false);
+  for (let k = 0; k < rxNum; k++) {
+    const iova = pool.alloc(PAGE).iova;
+    rx.add([], [{ iova, length: PAGE }], iova);
+  }
   rx.publish();
   receiver.driverOk();
   receiver.kick(RXQ);
+  /** What reached the receiver: each frame's bytes as its RX buffer took them (header included, as the sender's chain held it). */
+  const received = async (frames: number): Promise<number[]> => {
+    for (const until = Date.now() + VERDICT_MS; rx.usedWaiting() < frames && Date.now() < until; ) await sleep(5);
+    const lengths: number[] = [];
+    for (let u = rx.getUsed(); u; u = rx.getUsed()) {
+      lengths.push(u.length);
+      rx.add([], [{ iova: u.token!, length: PAGE }], u.token);
+    }
+    rx.publish();
+    receiver.kick(RXQ);
+    return lengths;
+  };
   try {
     // Published after DRIVER_OK, as a driver sends: QEMU's virtio-net looks at its TX queue on DRIVER_OK too.
     return await compareHostile("QEMU's virtio-net", a, async (c) => {
@@ -685,7 +703,9 @@ await check('hostile rings: each class kicked to QEMU\'s virtio-net over VFIO, a
       sender.driverOk();
       w.publish();
       sender.kick(TXQ);
-      return verdictOf(w.offered, w.usedIdx, () => sender.needsReset, 'NEEDS_RESET');
+      const d = await verdictOf(w.offered, w.usedIdx, () => sender.needsReset, 'NEEDS_RESET');
+      const frames = await received(d.verdict === 'used' ? w.offered : 0);
+      return frames.length ? { ...d, detail: `${d.detail}, the receiver took ${frames.length === 1 ? `a frame of ${frames[0]} bytes` : `${frames.length} frames`}` } : d;
     });
   } finally {
     sender.reset();

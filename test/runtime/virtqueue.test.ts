@@ -267,6 +267,7 @@ for (const c of [...GOOD_RINGS, ...EDGE_RINGS]) {
     c.build(ringBytes(r));
     const chain = r.device.pop();
     assert.ok(chain, String(r.device.broken?.message));
+    assert.is(chain.readableLength, c.readable);
     assert.is(r.device.pop(), undefined);
     assert.is(r.device.broken, undefined);
   });
