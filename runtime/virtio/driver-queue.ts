@@ -120,6 +120,10 @@ export class SplitQueueDriver<T = unknown> {
     for (const part of ['desc', 'avail', 'used'] as const) {
       if (rings[part].bytes.length < sizes[part]) throw new RangeError(`the ${part} span holds ${rings[part].bytes.length} bytes; a ring of ${num} needs ${sizes[part]}`);
     }
+    // A ring starts zeroed, as Linux's vring_create_virtqueue_split clears it: memory that held
+    // a ring before (a queue set up again after a device reset) still holds its used index, and
+    // this driver would read the old entries as the device's answers to chains it adds now.
+    for (const part of ['desc', 'avail', 'used'] as const) rings[part].bytes.fill(0, 0, sizes[part]);
     this.slotMask = num - 1;
     this.desc = view(rings.desc.bytes);
     this.avail = view(rings.avail.bytes);

@@ -321,6 +321,28 @@ v('the driver refuses a ring size that is not a power of two, and spans short of
   assert.not.throws(() => new SplitQueueDriver(8, spans, false));
 });
 
+v('a driver set up again over memory that held a ring starts from a zeroed ring, not the old answers', () => {
+  const r = setup(8);
+  const sizes = splitSizes(8);
+  const spans = () => ({ desc: r.span(r.at.desc, sizes.desc), avail: r.span(r.at.avail, sizes.avail), used: r.span(r.at.used, sizes.used) });
+  const chain = (d: SplitQueueDriver<string>, token: string) => d.add([{ iova: BigInt(r.dataStart), length: 4 }], [{ iova: BigInt(r.dataStart + 64), length: 8 }], token);
+  // The old queue ran: three chains used, the used index 3 in memory.
+  for (const t of ['old-0', 'old-1', 'old-2']) chain(r.driver, t);
+  r.driver.publish();
+  for (let c = r.device.pop(); c; c = r.device.pop()) r.device.push(c.head, 8);
+  // A device reset, and the queue set up again over the same memory: the device has not run yet.
+  const again = new SplitQueueDriver<string>(8, spans(), false);
+  const head = chain(again, 'new');
+  again.publish();
+  assert.is(again.popUsed(), -1, `the old used entry for head ${head} taken as the answer to the new chain`);
+  assert.is(again.usedWaiting(), 0);
+  const device = new SplitQueueDevice(8, { desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), used: BigInt(r.at.used) }, r.translate, false);
+  const c = device.pop()!;
+  device.push(c.head, 5);
+  assert.is(again.popUsed(), head);
+  assert.equal([again.usedLength, again.usedToken], [5, 'new']);
+});
+
 v('the driver writes an IOVA given as a number or a bigint, below and above 4 GiB, and refuses what is not one', () => {
   const r = setup(8);
   const addrOf = (head: number) => r.dv.getBigUint64(r.at.desc + head * DESC.size + DESC.addr, true);
