@@ -22,4 +22,14 @@ rings('20,000 random ring states: chains or a broken queue, never an exception o
   assert.ok(r.chains > 1000 && r.clean > 100 && r.cases - r.clean > 1000, ringReport(r));
 });
 
+rings('device models under fuzz: 4,000 random ring states and 4,000 well-formed rings of random requests and frames, every chain back or a queue broken, every answer one a driver accepts', async () => {
+  const { fuzzDevices, fuzzDeviceRequests, deviceReport } = await import('../fuzz/rings.js');
+  const d = fuzzDevices(4_000, 5);
+  assert.equal(d.failures, [], deviceReport(d, 'random ring states'));
+  assert.ok(d.requests > 100 && d.frames > 10 && d.broken > 1000, deviceReport(d, 'random ring states'));
+  const q = fuzzDeviceRequests(4_000, 5);
+  assert.equal(q.failures, [], deviceReport(q, 'well-formed rings'));
+  assert.ok(q.requests > 5000 && q.frames > 5000 && q.broken === 0, deviceReport(q, 'well-formed rings'));
+});
+
 rings.run();
