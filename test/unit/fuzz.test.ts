@@ -32,4 +32,11 @@ rings('device models under fuzz: 4,000 random ring states and 4,000 well-formed 
   assert.ok(q.requests > 5000 && q.frames > 5000 && q.broken === 0, deviceReport(q, 'well-formed rings'));
 });
 
+rings('the driver side against 4,000 hostile used rings: only chains in flight taken, each once, the free list whole', async () => {
+  const { fuzzDriver, driverReport } = await import('../fuzz/rings.js');
+  const v = fuzzDriver(4_000, 5);
+  assert.equal(v.failures, [], driverReport(v));
+  assert.ok(v.collected > 1000 && v.refused > 1000, driverReport(v));
+});
+
 rings.run();
