@@ -51,6 +51,9 @@ console.log(`\n# Features\n\nnegotiated: ${decodeFeatures(wanted).names.join(' '
 const pool = new DmaPool(kernel, dev.container, S.DMA_POOL_SIZE, S.IOVA_BASE);
 const eventIdx = true;
 const rings = [queueMemory(pool, S.RING_SIZE), queueMemory(pool, S.RING_SIZE)];
+// The drivers first: each zeroes its ring, which the device must not be reading yet.
+const rx = new SplitQueueDriver<number>(S.RING_SIZE, rings[RX_QUEUE], eventIdx);
+const tx = new SplitQueueDriver<number>(S.RING_SIZE, rings[TX_QUEUE], eventIdx);
 rings.forEach((r, q) => {
   dev.vhost.setVringNum(q, S.RING_SIZE);
   dev.vhost.setVringBase(q, 0);
@@ -59,8 +62,6 @@ rings.forEach((r, q) => {
 const calls = [kernel.eventfd(), kernel.eventfd()];
 dev.attachCallEventfds(calls);
 dev.vhost.setState(VHOST_DEVICE_S_RUNNING);
-const rx = new SplitQueueDriver<number>(S.RING_SIZE, rings[RX_QUEUE], eventIdx);
-const tx = new SplitQueueDriver<number>(S.RING_SIZE, rings[TX_QUEUE], eventIdx);
 const hdr = virtio_net_hdr_mrg_rxbuf.size;
 const rxBufs = Array.from({ length: S.BATCH }, () => pool.alloc(hdr + S.FRAME_MAX));
 const txBufs = Array.from({ length: S.BATCH }, () => pool.alloc(hdr + S.FRAME_MAX));
@@ -121,10 +122,10 @@ console.log(`rings at base ${dev.vhost.getVringBase(RX_QUEUE)} (RX) and ${dev.vh
 console.log(`\n# Block RAM disk: ${S.BLOCK_WRITES} random writes, each read back\n`);
 const blockPool = new DmaPool(kernel, dev.container, S.DMA_POOL_SIZE, S.IOVA_BASE + BigInt(S.DMA_POOL_SIZE));
 const blockRing = queueMemory(blockPool, S.RING_SIZE);
+const blk = new SplitQueueDriver<number>(S.RING_SIZE, blockRing, eventIdx);
 const container = kernel.containerOf(dev.container.fd, 'demo');
 const blockDevice = new SplitQueueDevice(S.RING_SIZE, ringIovas(blockRing), container.dma, eventIdx);
 const disk = new BlockRamDisk(blockDevice, S.BLOCK_CAPACITY_SECTORS, 'uapigen-demo');
-const blk = new SplitQueueDriver<number>(S.RING_SIZE, blockRing, eventIdx);
 const header = blockPool.alloc(virtio_blk_outhdr.size, ALIGN.desc);
 const data = blockPool.alloc(S.BLOCK_MAX_SECTORS * VIRTIO_BLK_SECTOR_SIZE);
 const status = blockPool.alloc(header.bytes.length);

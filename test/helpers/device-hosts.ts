@@ -78,8 +78,8 @@ function inProcess<S>(arena: DmaArena, drivers: SplitQueueDriver<number>[], run:
 /** The device of `kind` in a worker thread, with as many rings as the kind has queues. */
 async function inWorker<S>(arena: DmaArena, num: number, kind: keyof typeof THREADED_DEVICE_QUEUES, model: { features?: bigint; capacitySectors?: bigint; id?: string }, pollMicros: number): Promise<Rig<S>> {
   const rings = Array.from({ length: THREADED_DEVICE_QUEUES[kind] }, () => arena.rings(num));
-  const device = await ThreadedDevice.start(kind, { memory: arena.mem.buffer as SharedArrayBuffer, num, eventIdx: true, rings: rings.map(ringIovas), budget: num, pollMicros, ...model });
   const drivers = rings.map((r) => new SplitQueueDriver<number>(num, r, true));
+  const device = await ThreadedDevice.start(kind, { memory: arena.mem.buffer as SharedArrayBuffer, num, eventIdx: true, rings: rings.map(ringIovas), budget: num, pollMicros, ...model });
   return {
     arena,
     drivers,

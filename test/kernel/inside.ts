@@ -330,6 +330,7 @@ await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel
   const calls: number[] = [];
   const drivers = [RX, TX].map((q) => {
     const r = allocSplitRing(num, (size, align) => pool.alloc(size, align));
+    const driver = new SplitQueueDriver<number>(num, r, false); // zeroes the ring, before vhost is told of it
     vhost.setVringNum(q, num);
     vhost.setVringBase(q, 0);
     vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: r.desc.vaddr, avail_user_addr: r.avail.vaddr, used_user_addr: r.used.vaddr, log_guest_addr: 0n });
@@ -338,7 +339,7 @@ await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel
     vhost.setVringKick(q, kicks[q]);
     vhost.setVringCall(q, calls[q]);
     vhost.setNetBackend(q, tap.fd);
-    return new SplitQueueDriver<number>(num, r, false);
+    return driver;
   });
   const one = new Uint8Array(u64.size);
   u64.encode(1n, new DataView(one.buffer), 0);
@@ -476,6 +477,9 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   const rxIrq = linux.eventfd();
   receiver.device.setIrqEventfds(VFIO_PCI_MSIX_IRQ_INDEX, 0, [rxIrq]);
   receiver.setConfigVector(VIRTIO_MSI_NO_VECTOR);
+  // The drivers zero their rings: before the devices are told of them.
+  const rx = new SplitQueueDriver<number>(num, rxRings, false);
+  const tx = new SplitQueueDriver<number>(num, txRings, false);
   receiver.setupQueue(RXQ, num, rxRings, 0);
   sender.setupQueue(TXQ, num, txRings);
   receiver.driverOk();
@@ -487,9 +491,7 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
     refused = String(e);
   }
   expect('a kick of a queue not set up', /queue 0 was kicked before setupQueue/.test(refused), refused || 'accepted');
-  const rx = new SplitQueueDriver<number>(num, rxRings, false);
   rx.setInterrupts(true);
-  const tx = new SplitQueueDriver<number>(num, txRings, false);
   const macAt = virtio_net_config.offsetOf('mac');
   const [srcMac, dstMac] = [sender, receiver].map((d) => d.readDeviceConfig(macAt, ETH_ALEN));
   const rxBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
@@ -673,8 +675,8 @@ await check('hostile rings: each class kicked to QEMU\'s virtio-net over VFIO, a
   // The receiver takes what the good rings send: a frame the hub cannot deliver would hold the sender's TX queue.
   receiver.negotiate(wanted);
   const rxRings = allocSplitRing(rxNum, (size, align) => pool.alloc(size, align));
-  receiver.setupQueue(RXQ, rxNum, rxRings);
   const rx = new SplitQueueDriver<bigint>(rxNum, rxRings, false);
+  receiver.setupQueue(RXQ, rxNum, rxRings);
   for (let k = 0; k < rxNum; k++) {
     const iova = pool.alloc(PAGE).iova;
     rx.add([], [{ iova, length: PAGE }], iova);
