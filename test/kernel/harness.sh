@@ -65,6 +65,9 @@ INIT
 chmod +x "$WORK/initrd/init"
 (cd "$WORK/initrd" && find . | cpio -o -H newc 2>/dev/null | gzip > "$WORK/initrd.img")
 
+# The virtio-blk function's disk: a file of its own, 1 MiB (2048 sectors), zeroed.
+truncate -s 1M "$WORK/disk.img"
+
 set +e
 timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,kernel-irqchip=split -device intel-iommu,intremap=on,caching-mode=on \
   -m 2048 -smp 2 -nographic -no-reboot -kernel "$WORK/root/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.img" \
@@ -73,7 +76,9 @@ timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,kernel-irqchip=split -device 
   -device edu \
   -netdev hubport,id=net0,hubid=0 -netdev hubport,id=net1,hubid=0 \
   -device virtio-net-pci,netdev=net0,disable-legacy=on,iommu_platform=on,mac=52:54:00:00:00:01 \
-  -device virtio-net-pci,netdev=net1,disable-legacy=on,iommu_platform=on,mac=52:54:00:00:00:02 > "$WORK/console.log" 2>&1
+  -device virtio-net-pci,netdev=net1,disable-legacy=on,iommu_platform=on,mac=52:54:00:00:00:02 \
+  -drive file="$WORK/disk.img",format=raw,if=none,id=disk0 \
+  -device virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on,serial=uapigen-disk > "$WORK/console.log" 2>&1
 status=$?
 set -e
 # A result line may share the console line with the firmware's last output: match it anywhere.

@@ -1,6 +1,8 @@
 // Runs inside the QEMU guest (test/kernel/harness.sh): the unchanged runtime against the real
 // kernel's VFIO (QEMU's edu device bound to vfio-pci, behind an emulated Intel IOMMU),
-// vhost-net (with a tap), and two virtio-net-pci functions driven from user space over VFIO. Prints `KERNEL-TEST ok|not ok <name>: <detail>` for each check,
+// vhost-net (with a tap), two virtio-net-pci functions and a virtio-blk-pci one driven from
+// user space over VFIO; and the hostile rings of test/helpers/hostile-rings.ts given to QEMU's
+// virtio-net and the kernel's vhost-net beside SplitQueueDevice. Prints `KERNEL-TEST ok|not ok <name>: <detail>` for each check,
 // `KERNEL-TEST info ...` for what the harness shows but does not judge, and a final
 // `KERNEL-TEST done N passed, M failed`.
 import { execFileSync } from 'node:child_process';
@@ -41,7 +43,14 @@ import { ALIGN, allocSplitRing, AVAIL, splitSizes, USED } from '../../runtime/vi
 import { EDGE_RINGS, GOOD_RINGS, goodRing, HOSTILE_RINGS, type RingBytes, type RingCase } from '../helpers/hostile-rings.js';
 import { EDU } from './edu.js';
 import { buildUdpFrame, ipv4, mac, parseUdpFrame } from './frames.js';
-import { VIRTIO_NET_MODERN_DEVICE, VIRTIO_PCI_VENDOR } from './virtio-pci-ids.js';
+import { VIRTIO_BLK_MODERN_DEVICE, VIRTIO_NET_MODERN_DEVICE, VIRTIO_PCI_VENDOR } from './virtio-pci-ids.js';
+import { DmaArena } from '../helpers/rings.js';
+import { BlockRamDisk } from '../../runtime/virtio/block.js';
+import { VIRTIO_BLK_SECTOR_SIZE } from '../../runtime/policy.js';
+import {
+  VIRTIO_BLK_ID_BYTES, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_T_DISCARD, VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_IN,
+  VIRTIO_BLK_T_OUT, virtio_blk_config, virtio_blk_outhdr,
+} from '../../generated/virtio_blk.js';
 
 const linux = new LinuxBackend();
 let passed = 0;
@@ -556,6 +565,10 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
 const PAGE = 4096;
 /** A small ring: every case fits it, and a good ring of 8 is as good as one of 256. */
 const HOSTILE_NUM = 8;
+/** The virtio-blk function's serial (harness.sh), which GET_ID answers: our RAM disk is given the same. */
+const SERIAL = 'uapigen-disk';
+/** Written where a status byte goes before a request is served: no status has this value. */
+const NOT_A_STATUS = 0xff;
 
 /** A ring of HOSTILE_NUM and two data pages in DMA memory, and SplitQueueDevice's view of them. */
 interface RingArea {
@@ -776,6 +789,99 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
   } finally {
     linux.close(tap.fd);
   }
+});
+
+await check("virtio-blk: the same requests to QEMU's virtio-blk over VFIO and to BlockRamDisk, answered with the same status", async () => {
+  const fns = readdirSync(pci).filter((d) => attr(d, 'vendor') === VIRTIO_PCI_VENDOR && attr(d, 'device') === VIRTIO_BLK_MODERN_DEVICE);
+  expect('virtio-blk-pci function', fns.length === 1, `found ${fns.length}: ${fns.join(' ')}`);
+  const [fn] = fns;
+  if (existsSync(`${pci}/${fn}/driver`)) writeFileSync(`${pci}/${fn}/driver/unbind`, fn);
+  writeFileSync(`${pci}/${fn}/driver_override`, 'vfio-pci');
+  writeFileSync('/sys/bus/pci/drivers/vfio-pci/bind', fn);
+  const container = new Container(linux);
+  const group = new Group(linux, Number(basename(readlinkSync(`${pci}/${fn}/iommu_group`))));
+  group.setContainer(container);
+  container.setIommu(VFIO_TYPE1v2_IOMMU);
+  const qemu = new VirtioPciDevice(new Device(linux, group.deviceFd(fn), fn));
+  qemu.device.enablePciBusMaster();
+  const num = 16;
+  const pool = new DmaPool(linux, container, 64 * PAGE, 1n << 32n);
+  const negotiated = qemu.negotiate(featureBit(VIRTIO_F_VERSION_1) | featureBit(VIRTIO_F_ACCESS_PLATFORM));
+  const capacity = u64.decode(new DataView(qemu.readDeviceConfig(virtio_blk_config.offsetOf('capacity'), u64.size).buffer), 0);
+  const qemuRing = allocSplitRing(num, (size, align) => pool.alloc(size, align));
+  const qemuDriver = new SplitQueueDriver<string>(num, qemuRing, false);
+  qemu.setupQueue(0, num, qemuRing);
+  qemu.driverOk();
+  // Ours: a RAM disk of the same capacity and ID, in memory of its own (IOVA = offset).
+  const arena = new DmaArena(1 << 20);
+  const ours = arena.queue<string>(num, false);
+  const disk = new BlockRamDisk(ours.device, capacity, SERIAL);
+
+  interface Side {
+    name: string;
+    alloc(size: number): { iova: bigint; bytes: Uint8Array };
+    driver: SplitQueueDriver<string>;
+    serve(): Promise<void>;
+  }
+  const sides: Side[] = [
+    {
+      name: "QEMU's virtio-blk",
+      alloc: (size) => pool.alloc(size, u64.size),
+      driver: qemuDriver,
+      serve: async () => {
+        qemu.kick(0);
+        for (const until = Date.now() + WAIT_MS; qemuDriver.usedWaiting() === 0; await sleep(2)) {
+          if (qemu.needsReset) throw new Error('QEMU set NEEDS_RESET');
+          if (Date.now() > until) throw new Error(`no answer in ${WAIT_MS} ms`);
+        }
+      },
+    },
+    { name: 'BlockRamDisk', alloc: (size) => arena.alloc(size, u64.size), driver: ours.driver, serve: async () => void disk.run(1) },
+  ];
+  /** One request on one side: header, data (readable for OUT, writable otherwise) and the status byte. */
+  const request = async (side: Side, type: number, sector: bigint, data: Uint8Array | number) => {
+    const hdr = side.alloc(virtio_blk_outhdr.size);
+    hdr.bytes.set(virtio_blk_outhdr.toBytes({ type, ioprio: 0, sector }));
+    const out = typeof data !== 'number';
+    const buf = side.alloc(out ? data.length : data);
+    if (out) buf.bytes.set(data);
+    const status = side.alloc(1);
+    status.bytes[0] = NOT_A_STATUS;
+    const bufRef = buf.bytes.length ? [{ iova: buf.iova, length: buf.bytes.length }] : [];
+    side.driver.add([{ iova: hdr.iova, length: hdr.bytes.length }, ...(out ? bufRef : [])], [...(out ? [] : bufRef), { iova: status.iova, length: 1 }], 'request');
+    side.driver.publish();
+    await side.serve();
+    const used = side.driver.getUsed()!;
+    return { status: status.bytes[0], length: used.length, data: out ? undefined : buf.bytes };
+  };
+  const SECTOR = VIRTIO_BLK_SECTOR_SIZE;
+  const pattern = Uint8Array.from({ length: SECTOR }, (_, i) => (i * 7 + 3) & 0xff);
+  const rows: [string, number, bigint, Uint8Array | number, Uint8Array?][] = [
+    ['OUT of one sector at sector 1', VIRTIO_BLK_T_OUT, 1n, pattern],
+    ['IN of that sector', VIRTIO_BLK_T_IN, 1n, SECTOR, pattern],
+    ['GET_ID', VIRTIO_BLK_T_GET_ID, 0n, VIRTIO_BLK_ID_BYTES, Uint8Array.from({ length: VIRTIO_BLK_ID_BYTES }, (_, i) => SERIAL.charCodeAt(i) || 0)],
+    ['FLUSH', VIRTIO_BLK_T_FLUSH, 0n, 0],
+    ['IN at the capacity', VIRTIO_BLK_T_IN, capacity, SECTOR],
+    ['IN across the end', VIRTIO_BLK_T_IN, capacity - 1n, 2 * SECTOR],
+    ['IN at sector 2^63', VIRTIO_BLK_T_IN, 1n << 63n, SECTOR],
+    ['OUT of 100 bytes, not whole sectors', VIRTIO_BLK_T_OUT, 0n, pattern.subarray(0, 100)],
+    ['an unknown type', 0x7ffe, 0n, SECTOR],
+    ['DISCARD, not negotiated', VIRTIO_BLK_T_DISCARD, 0n, pattern],
+  ];
+  const statusName = (v: number) => ({ [VIRTIO_BLK_S_OK]: 'OK', [VIRTIO_BLK_S_IOERR]: 'IOERR', [VIRTIO_BLK_S_UNSUPP]: 'UNSUPP' })[v] ?? `0x${v.toString(16)}`;
+  const differ: string[] = [];
+  try {
+    for (const [what, type, sector, data, want] of rows) {
+      const [q, o] = [await request(sides[0], type, sector, data), await request(sides[1], type, sector, data)];
+      console.log(`KERNEL-TEST info virtio-blk ${what}: QEMU ${statusName(q.status)}, used length ${q.length}; BlockRamDisk ${statusName(o.status)}, used length ${o.length}`);
+      expect(what, q.status === o.status, `QEMU answered ${statusName(q.status)}, BlockRamDisk ${statusName(o.status)}`);
+      if (want) for (const [name, got] of [['QEMU', q.data], ['BlockRamDisk', o.data]] as const) expect(`${what}: ${name}'s data`, got!.every((b, i) => b === want[i]), 'differs from what was written');
+      if (q.length !== o.length) differ.push(`${what} (QEMU ${q.length}, ours ${o.length})`);
+    }
+  } finally {
+    qemu.reset();
+  }
+  return `${fn}: features ${decodeFeatures(negotiated).names.join(' ')}, capacity ${capacity} sectors; ${rows.length} requests, the same status from both, data read back identical${differ.length ? `; used lengths differ for ${differ.join(', ')}` : ''}`;
 });
 
 console.log(`KERNEL-TEST done ${passed} passed, ${failed} failed`);
