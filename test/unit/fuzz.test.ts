@@ -23,7 +23,7 @@ rings('20,000 random ring states: chains or a broken queue, never an exception o
 });
 
 rings('device models under fuzz: 4,000 random ring states and 4,000 well-formed rings of random requests and frames, every chain back or a queue broken, every answer one a driver accepts', async () => {
-  const { fuzzDevices, fuzzDeviceRequests, deviceReport } = await import('../fuzz/rings.js');
+  const { fuzzDevices, fuzzDeviceRequests, deviceReport } = await import('../fuzz/device-models.js');
   const d = fuzzDevices(4_000, 5);
   assert.equal(d.failures, [], deviceReport(d, 'random ring states'));
   assert.ok(d.requests > 100 && d.frames > 10 && d.broken > 1000, deviceReport(d, 'random ring states'));
@@ -33,7 +33,7 @@ rings('device models under fuzz: 4,000 random ring states and 4,000 well-formed 
 });
 
 rings('the driver side against 4,000 hostile used rings: only chains in flight taken, each once, the free list whole', async () => {
-  const { fuzzDriver, driverReport } = await import('../fuzz/rings.js');
+  const { fuzzDriver, driverReport } = await import('../fuzz/driver.js');
   const v = fuzzDriver(4_000, 5);
   assert.equal(v.failures, [], driverReport(v));
   assert.ok(v.collected > 1000 && v.refused > 1000, driverReport(v));
