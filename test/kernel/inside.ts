@@ -21,8 +21,8 @@ import { VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_VERSION_1 } from '../../generated/vi
 import { VIRTIO_RING_F_INDIRECT_DESC } from '../../generated/virtio_ring.js';
 import { virtio_net_config, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { VIRTIO_MSI_NO_VECTOR } from '../../generated/virtio_pci.js';
-import { u16, u32, u64 } from '../../runtime/codegen-v1.js';
-import { DmaPiece, DmaPool } from '../../runtime/dma-pool.js';
+import { u32, u64 } from '../../runtime/codegen-v1.js';
+import { DmaPool } from '../../runtime/dma-pool.js';
 import { SyscallError } from '../../runtime/errors.js';
 import { LinuxBackend } from '../../runtime/linux/backend.js';
 import { openTap } from '../../runtime/linux/tap.js';
@@ -36,12 +36,12 @@ import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
 import { VhostKernelTransport } from '../../runtime/vhost/kernel-transport.js';
 import type { VhostTransport } from '../../runtime/vhost/transport.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
-import { DmaView, RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
-import { ALIGN, allocSplitRing, AVAIL, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
-import { EDGE_RINGS, GOOD_RINGS, goodRing, HOSTILE_RINGS, type RingBytes, type RingCase } from '../helpers/hostile-rings.js';
+import { ALIGN, allocSplitRing, splitSizes } from '../../runtime/virtio/split-layout.js';
+import { check, expect, finish, hex, sleep, WAIT_MS } from './checks.js';
 import { EDU } from './edu.js';
+import { compareHostile, HOSTILE_NUM, PAGE, ringArea, VERDICT_MS, verdictOf, writeCase } from './ring-verdicts.js';
 import { buildUdpFrame, ipv4, mac, parseUdpFrame } from './frames.js';
 import { VIRTIO_BLK_MODERN_DEVICE, VIRTIO_NET_MODERN_DEVICE, VIRTIO_PCI_VENDOR } from './virtio-pci-ids.js';
 import { DmaArena } from '../helpers/rings.js';
@@ -53,27 +53,6 @@ import {
 } from '../../generated/virtio_blk.js';
 
 const linux = new LinuxBackend();
-let passed = 0;
-let failed = 0;
-// Generous: TCG on a loaded CI machine is slow, and a wait only lasts this long when a check fails.
-const WAIT_MS = 15000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const hex = (v: number | bigint) => `0x${v.toString(16)}`;
-
-async function check(name: string, f: () => string | Promise<string>): Promise<void> {
-  try {
-    const detail = await f();
-    passed++;
-    console.log(`KERNEL-TEST ok ${name}: ${detail}`);
-  } catch (e) {
-    failed++;
-    console.log(`KERNEL-TEST not ok ${name}: ${(e as Error).message}`);
-  }
-}
-
-function expect(what: string, ok: boolean, detail: string): void {
-  if (!ok) throw new Error(`${what}: ${detail}`);
-}
 
 /** How the kernel answered a call: the errno name it was refused with, or 'accepted'. */
 function outcomeOf(f: () => unknown): string {
@@ -560,122 +539,10 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   return `${nets.join(' -> ')}: features VERSION_1 ACCESS_PLATFORM; ${frames} frames of 60-1459 bytes from ${hexMac(srcMac)} to ${hexMac(dstMac)} through QEMU's hub, all identical, every TX chain used; the receiver woken by ${interrupts} MSI-X interrupts on an eventfd`;
 });
 
-// ---- Hostile rings: the same bytes for a real device and for SplitQueueDevice ----------------------
-
-const PAGE = 4096;
-/** A small ring: every case fits it, and a good ring of 8 is as good as one of 256. */
-const HOSTILE_NUM = 8;
 /** The virtio-blk function's serial (harness.sh), which GET_ID answers: our RAM disk is given the same. */
 const SERIAL = 'uapigen-disk';
 /** Written where a status byte goes before a request is served: no status has this value. */
 const NOT_A_STATUS = 0xff;
-
-/** A ring of HOSTILE_NUM and two data pages in DMA memory, and SplitQueueDevice's view of them. */
-interface RingArea {
-  area: DmaPiece;
-  rings: { desc: DmaPiece; avail: DmaPiece; used: DmaPiece };
-  target: RingBytes;
-  /** Our device's IOMMU: this area alone (neither device's maps 2^40, the cases' unmapped IOVA). */
-  ours: DmaView;
-}
-
-function ringArea(pool: DmaPool): RingArea {
-  const area = pool.alloc(5 * PAGE, PAGE);
-  const page = (n: number, size: number) => ({ iova: area.iova + BigInt(n * PAGE), vaddr: area.vaddr + BigInt(n * PAGE), bytes: area.bytes.subarray(n * PAGE, n * PAGE + size) });
-  const s = splitSizes(HOSTILE_NUM);
-  const rings = { desc: page(0, s.desc), avail: page(1, s.avail), used: page(2, s.used) };
-  const dv = new DataView(area.bytes.buffer, area.bytes.byteOffset, area.bytes.byteLength);
-  const target: RingBytes = { dv, at: (iova) => Number(iova - area.iova), num: HOSTILE_NUM, desc: rings.desc.iova, avail: rings.avail.iova, data: area.iova + BigInt(3 * PAGE), unmapped: 1n << 40n };
-  const ours: DmaView = {
-    memory: area.bytes,
-    translate: (iova, length) => {
-      const off = iova - Number(area.iova);
-      if (off < 0 || off + length > area.bytes.length) throw new Error(`IOVA ${hex(iova)}+${length} is not mapped`);
-      return off;
-    },
-  };
-  return { area, rings, target, ours };
-}
-
-/**
- * Writes the case's bytes with the avail index held at 0 and returns a function that publishes
- * it: a device given its rings sees nothing until then, as a driver publishes after setup.
- */
-function writeCase(a: RingArea, c: RingCase): { offered: number; publish: () => void; usedIdx: () => number } {
-  a.area.bytes.fill(0);
-  goodRing(a.target);
-  c.build(a.target);
-  const availIdx = a.target.at(a.rings.avail.iova) + AVAIL.idx;
-  const offered = a.target.dv.getUint16(availIdx, true);
-  a.target.dv.setUint16(availIdx, 0, true);
-  const words = new Uint16Array(a.area.bytes.buffer, a.area.bytes.byteOffset, a.area.bytes.byteLength / u16.size);
-  return {
-    offered,
-    publish: () => Atomics.store(words, availIdx / u16.size, offered),
-    usedIdx: () => Atomics.load(words, (a.target.at(a.rings.used.iova) + USED.idx) / u16.size),
-  };
-}
-
-/** What SplitQueueDevice does with the case's bytes: the fault it breaks with, or the chains it took and their bytes to read. */
-function splitVerdict(a: RingArea, c: RingCase): { fault: RingFault | undefined; took: number; readable: number; text: string } {
-  writeCase(a, c).publish();
-  const dev = new SplitQueueDevice(HOSTILE_NUM, { desc: a.rings.desc.iova, avail: a.rings.avail.iova, used: a.rings.used.iova }, a.ours, false);
-  let took = 0;
-  let readable = 0;
-  for (let chain = dev.pop(); chain && took <= HOSTILE_NUM + 1; chain = dev.pop()) {
-    took++;
-    readable += chain.readableLength;
-    dev.push(chain.head, 0);
-  }
-  const fault = dev.broken?.fault;
-  return { fault, took, readable, text: fault ?? `took ${took} (${readable} bytes to read)` };
-}
-
-interface DeviceVerdict {
-  verdict: 'refused' | 'used' | 'no answer';
-  detail: string;
-  /** The device's own words for the ring, where it says any the guest can read. */
-  said?: string[];
-}
-
-/** How long a device has to answer a kicked ring, by refusing it or using its chains: both answer within milliseconds. */
-const VERDICT_MS = 3000;
-
-/** Waits for `refused()` or every offered chain used, bounded. */
-async function verdictOf(offered: number, usedIdx: () => number, refused: () => boolean | Promise<boolean>, how: string): Promise<DeviceVerdict> {
-  const deadline = Date.now() + VERDICT_MS;
-  for (;;) {
-    if (await refused()) return { verdict: 'refused', detail: `${how}, ${usedIdx()} of ${offered} used` };
-    if (usedIdx() === offered) return { verdict: 'used', detail: `used all ${offered}` };
-    if (Date.now() > deadline) return { verdict: 'no answer', detail: `neither ${how} nor used after ${VERDICT_MS} ms (${usedIdx()} of ${offered} used)` };
-    await sleep(5);
-  }
-}
-
-/**
- * Every case given to `device` and to SplitQueueDevice on the same bytes, a line each. Asserts
- * that ours breaks with each hostile class's fault, that both take the good rings, and that the
- * device refused at least one (else the harness cannot see it refuse). Returns the summary.
- */
-async function compareHostile(name: string, a: RingArea, device: (c: RingCase) => Promise<DeviceVerdict>): Promise<string> {
-  let refused = 0;
-  const took: string[] = [];
-  for (const c of [...GOOD_RINGS, ...HOSTILE_RINGS, ...EDGE_RINGS]) {
-    const d = await device(c);
-    const o = splitVerdict(a, c);
-    console.log(`KERNEL-TEST info hostile ring, ${c.name}: SplitQueueDevice ${o.text}; ${name} ${d.detail}${d.said?.length ? ` ("${d.said.join('"; "')}")` : ''}`);
-    if (EDGE_RINGS.includes(c)) continue;
-    if (c.fault === undefined) {
-      expect(c.name, d.verdict === 'used' && o.took === 1 && o.readable === c.readable, `a good ring of ${c.readable} bytes: ${name} ${d.detail}, SplitQueueDevice ${o.text}`);
-      continue;
-    }
-    expect(c.name, o.fault === c.fault, `SplitQueueDevice ${o.text} on the real bytes, not ${c.fault}`);
-    if (d.verdict === 'refused') refused++;
-    else took.push(`${c.name} (${d.detail})`);
-  }
-  expect(`${name} refuses some`, refused > 0, `${name} refused no hostile ring: the harness does not see it refuse`);
-  return `${HOSTILE_RINGS.length} hostile classes: SplitQueueDevice broke on each with its fault; ${name} refused ${refused}${took.length ? `, not ${took.join('; ')}` : ''}; ${GOOD_RINGS.length} good rings taken by both`;
-}
 
 await check('hostile rings: each class kicked to QEMU\'s virtio-net over VFIO, and the same bytes popped by SplitQueueDevice', async () => {
   const { container, sender, receiver } = virtioNets();
@@ -884,5 +751,4 @@ await check("virtio-blk: the same requests to QEMU's virtio-blk over VFIO and to
   return `${fn}: features ${decodeFeatures(negotiated).names.join(' ')}, capacity ${capacity} sectors; ${rows.length} requests, the same status from both, data read back identical${differ.length ? `; used lengths differ for ${differ.join(', ')}` : ''}`;
 });
 
-console.log(`KERNEL-TEST done ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
