@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import { VRING_DESC_F_NEXT } from '../../generated/virtio_ring.js';
 import { DmaView, RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { DriverRingError, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { AVAIL, DESC, needEvent, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
-import { EDGE_RINGS, GOOD_RINGS, goodRing, HOSTILE_RINGS, type RingBytes } from '../helpers/hostile-rings.js';
+import { DESC, needEvent, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
+import { EDGE_RINGS, GOOD_RINGS, goodRing, HOSTILE_RINGS, offer, type RingBytes, writeDesc } from '../helpers/hostile-rings.js';
 
 const v = suite('split virtqueue');
 const MEM = 1 << 20;
@@ -227,17 +227,8 @@ v('kicks turned off by the device stay off; turned on, it learns of the chains i
 // ---- Hostile rings ---------------------------------------------------------------------------
 
 type Ring = ReturnType<typeof setup>;
-function desc(r: Ring, table: number, i: number, addr: bigint, len: number, flags: number, next = 0) {
-  const at = table + i * DESC.size;
-  r.dv.setBigUint64(at + DESC.addr, addr, true);
-  r.dv.setUint32(at + DESC.len, len, true);
-  r.dv.setUint16(at + DESC.flags, flags, true);
-  r.dv.setUint16(at + DESC.next, next, true);
-}
-function offer(r: Ring, heads: number[], idx = heads.length) {
-  heads.forEach((h, k) => r.dv.setUint16(r.at.avail + AVAIL.ring + AVAIL.entry * k, h, true));
-  r.dv.setUint16(r.at.avail + AVAIL.idx, idx, true);
-}
+/** The unit tests' ring as the shared cases see it: IOVA = offset. */
+const ringBytes = (r: Ring): RingBytes => ({ dv: r.dv, at: Number, num: r.device.num, desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), data: BigInt(r.dataStart), unmapped: BigInt(MEM) + 4096n });
 function hostile(fault: RingFault, build: (r: Ring) => void, num = 8, iommu?: (r: Ring) => DmaView, name: string = fault) {
   v(`hostile ring: ${name}`, () => {
     const r = setup(num);
@@ -250,9 +241,6 @@ function hostile(fault: RingFault, build: (r: Ring) => void, num = 8, iommu?: (r
     assert.is(device.pop(), undefined, 'a broken queue answers nothing');
   });
 }
-
-/** The unit tests' ring as the shared cases see it: IOVA = offset. */
-const ringBytes = (r: Ring): RingBytes => ({ dv: r.dv, at: Number, num: r.device.num, desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), data: BigInt(r.dataStart), unmapped: BigInt(MEM) + 4096n });
 
 for (const c of HOSTILE_RINGS) {
   hostile(c.fault!, (r) => {
@@ -282,20 +270,22 @@ v('hostile ring: a chain beyond its indirect table is named so', () => {
 hostile(
   'chain-too-big',
   (r) => {
-    desc(r, r.at.desc, 0, 0x100000000n, 0x80000000, VRING_DESC_F_NEXT, 1);
-    desc(r, r.at.desc, 1, 0x200000000n, 0x80000000, 0);
-    offer(r, [0]);
+    const b = ringBytes(r);
+    writeDesc(b, b.desc, 0, 0x100000000n, 0x80000000, VRING_DESC_F_NEXT, 1);
+    writeDesc(b, b.desc, 1, 0x200000000n, 0x80000000, 0);
+    offer(b, [0]);
   },
   8,
   // An IOMMU that maps the rings and, sparsely, two 2 GiB buffers: nothing is read from them.
   (r) => ({ memory: r.mem, translate: (iova, length, write) => (iova >= 0x100000000 ? 0 : r.translate.translate(iova, length, write)) }),
 );
 hostile('too-many-in-flight', (r) => {
-  for (let i = 0; i < 8; i++) desc(r, r.at.desc, i, BigInt(r.dataStart), 4, 0);
-  offer(r, [0, 1, 2, 3, 4, 5, 6, 7], 8);
+  const b = ringBytes(r);
+  goodRing(b);
+  offer(b, [0, 1, 2, 3, 4, 5, 6, 7], 8);
   // The driver offers a ninth before any came back: head 0 again.
   for (let k = 0; k < 8; k++) r.device.pop();
-  offer(r, [0, 1, 2, 3, 4, 5, 6, 7], 9);
+  offer(b, [0, 1, 2, 3, 4, 5, 6, 7], 9);
 });
 v('hostile ring: sizes and addresses the device refuses before use', () => {
   const r = setup(8);
