@@ -53,6 +53,10 @@ import {
 } from '../../generated/virtio_blk.js';
 
 const linux = new LinuxBackend();
+/** Adds 1 to an eventfd's counter: a kick, as a driver's doorbell write is one. */
+const EVENTFD_ONE = new Uint8Array(u64.size);
+u64.encode(1n, new DataView(EVENTFD_ONE.buffer), 0);
+const signal = (eventfd: number) => linux.write(eventfd, EVENTFD_ONE);
 
 /** How the kernel answered a call: the errno name it was refused with, or 'accepted'. */
 function outcomeOf(f: () => unknown): string {
@@ -329,9 +333,7 @@ await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel
     vhost.setNetBackend(q, tap.fd);
     return driver;
   });
-  const one = new Uint8Array(u64.size);
-  u64.encode(1n, new DataView(one.buffer), 0);
-  const kick = (q: number) => linux.write(kicks[q], one);
+  const kick = (q: number) => signal(kicks[q]);
   const counter = new Uint8Array(u64.size);
   const rxBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
   const txBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
@@ -422,19 +424,28 @@ interface VirtioNets {
 }
 let virtioNetsBound: VirtioNets | undefined;
 
+/** The modern virtio functions of one kind (VIRTIO_NET_MODERN_DEVICE, ...) on the PCI bus. */
+const virtioFunctions = (device: number) => readdirSync(pci).filter((d) => attr(d, 'vendor') === VIRTIO_PCI_VENDOR && attr(d, 'device') === device);
+
+/** Takes a function from the kernel's driver (virtio-pci, at boot) and gives it to vfio-pci. */
+function bindToVfio(fn: string): void {
+  if (existsSync(`${pci}/${fn}/driver`)) writeFileSync(`${pci}/${fn}/driver/unbind`, fn);
+  writeFileSync(`${pci}/${fn}/driver_override`, 'vfio-pci');
+  writeFileSync('/sys/bus/pci/drivers/vfio-pci/bind', fn);
+}
+
+/** The VFIO group of a function bound to vfio-pci. */
+const groupOf = (fn: string) => new Group(linux, Number(basename(readlinkSync(`${pci}/${fn}/iommu_group`))));
+
 /** The two virtio-net-pci functions, taken from the kernel's virtio-pci driver for vfio-pci (once), their groups in one container. */
 function virtioNets(): VirtioNets {
   if (virtioNetsBound) return virtioNetsBound;
-  const nets = readdirSync(pci).filter((d) => attr(d, 'vendor') === VIRTIO_PCI_VENDOR && attr(d, 'device') === VIRTIO_NET_MODERN_DEVICE);
+  const nets = virtioFunctions(VIRTIO_NET_MODERN_DEVICE);
   expect('virtio-net-pci functions', nets.length === 2, `found ${nets.length}: ${nets.join(' ')}`);
-  for (const d of nets) {
-    if (existsSync(`${pci}/${d}/driver`)) writeFileSync(`${pci}/${d}/driver/unbind`, d);
-    writeFileSync(`${pci}/${d}/driver_override`, 'vfio-pci');
-    writeFileSync('/sys/bus/pci/drivers/vfio-pci/bind', d);
-  }
+  nets.forEach(bindToVfio);
   // One container, both groups in it: one IOMMU context, one DMA mapping for both devices.
   const container = new Container(linux);
-  const groups = nets.map((d) => new Group(linux, Number(basename(readlinkSync(`${pci}/${d}/iommu_group`)))));
+  const groups = nets.map(groupOf);
   groups[0].setContainer(container);
   container.setIommu(VFIO_TYPE1v2_IOMMU);
   groups[1].setContainer(container);
@@ -621,8 +632,6 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
   const pool = new DmaPool(linux, { mapDma: () => undefined }, 5 * PAGE, 1n << 34n);
   const a = ringArea(pool);
   const TX = 1;
-  const one = new Uint8Array(u64.size);
-  u64.encode(1n, new DataView(one.buffer), 0);
   try {
     return await compareHostile("the kernel's vhost-net", a, async (c) => {
       // A fresh vhost device a ring: one that refused a chain stays at it.
@@ -644,7 +653,7 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
         vhost.setNetBackend(TX, tap.fd);
         vhost.setState(VHOST_DEVICE_S_RUNNING);
         w.publish();
-        linux.write(kick, one);
+        signal(kick);
         const verdict = await verdictOf(w.offered, w.usedIdx, () => linux.waitReadable(err, 0), 'the error eventfd signalled');
         return { ...verdict, said: kernelLog('-c') };
       } finally {
@@ -659,14 +668,12 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
 });
 
 await check("virtio-blk: the same requests to QEMU's virtio-blk over VFIO and to BlockRamDisk, answered with the same status", async () => {
-  const fns = readdirSync(pci).filter((d) => attr(d, 'vendor') === VIRTIO_PCI_VENDOR && attr(d, 'device') === VIRTIO_BLK_MODERN_DEVICE);
+  const fns = virtioFunctions(VIRTIO_BLK_MODERN_DEVICE);
   expect('virtio-blk-pci function', fns.length === 1, `found ${fns.length}: ${fns.join(' ')}`);
   const [fn] = fns;
-  if (existsSync(`${pci}/${fn}/driver`)) writeFileSync(`${pci}/${fn}/driver/unbind`, fn);
-  writeFileSync(`${pci}/${fn}/driver_override`, 'vfio-pci');
-  writeFileSync('/sys/bus/pci/drivers/vfio-pci/bind', fn);
+  bindToVfio(fn);
   const container = new Container(linux);
-  const group = new Group(linux, Number(basename(readlinkSync(`${pci}/${fn}/iommu_group`))));
+  const group = groupOf(fn);
   group.setContainer(container);
   container.setIommu(VFIO_TYPE1v2_IOMMU);
   const qemu = new VirtioPciDevice(new Device(linux, group.deviceFd(fn), fn));
@@ -685,14 +692,12 @@ await check("virtio-blk: the same requests to QEMU's virtio-blk over VFIO and to
   const disk = new BlockRamDisk(ours.device, capacity, SERIAL);
 
   interface Side {
-    name: string;
     alloc(size: number): { iova: bigint; bytes: Uint8Array };
     driver: SplitQueueDriver<string>;
     serve(): Promise<void>;
   }
   const sides: Side[] = [
     {
-      name: "QEMU's virtio-blk",
       alloc: (size) => pool.alloc(size, u64.size),
       driver: qemuDriver,
       serve: async () => {
@@ -703,7 +708,7 @@ await check("virtio-blk: the same requests to QEMU's virtio-blk over VFIO and to
         }
       },
     },
-    { name: 'BlockRamDisk', alloc: (size) => arena.alloc(size, u64.size), driver: ours.driver, serve: async () => void disk.run(1) },
+    { alloc: (size) => arena.alloc(size, u64.size), driver: ours.driver, serve: async () => void disk.run(1) },
   ];
   /** One request on one side: header, data (readable for OUT, writable otherwise) and the status byte. */
   const request = async (side: Side, type: number, sector: bigint, data: Uint8Array | number) => {
@@ -735,7 +740,7 @@ await check("virtio-blk: the same requests to QEMU's virtio-blk over VFIO and to
     ['an unknown type', 0x7ffe, 0n, SECTOR],
     ['DISCARD, not negotiated', VIRTIO_BLK_T_DISCARD, 0n, pattern],
   ];
-  const statusName = (v: number) => ({ [VIRTIO_BLK_S_OK]: 'OK', [VIRTIO_BLK_S_IOERR]: 'IOERR', [VIRTIO_BLK_S_UNSUPP]: 'UNSUPP' })[v] ?? `0x${v.toString(16)}`;
+  const statusName = (v: number) => ({ [VIRTIO_BLK_S_OK]: 'OK', [VIRTIO_BLK_S_IOERR]: 'IOERR', [VIRTIO_BLK_S_UNSUPP]: 'UNSUPP' })[v] ?? hex(v);
   const differ: string[] = [];
   try {
     for (const [what, type, sector, data, want] of rows) {
