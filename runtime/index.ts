@@ -27,7 +27,7 @@ export type { BufferRef, DmaSpan, Iova } from './virtio/driver-queue.js';
 export { SplitQueueDevice, RingError, Chain } from './virtio/device-queue.js';
 export type { DmaView, RingFault } from './virtio/device-queue.js';
 export type { RingOrdering } from './virtio/ring-words.js';
-export { allocSplitRing, ringIovas, splitSizes, needEvent } from './virtio/split-layout.js';
+export { allocSplitRing, ringIovas, splitRingBytes, splitSizes, needEvent, type RingPiece } from './virtio/split-layout.js';
 export { NetLoopback } from './virtio/net-loopback.js';
 export type { NetStats } from './virtio/net-loopback.js';
 export { BlockRamDisk } from './virtio/block.js';

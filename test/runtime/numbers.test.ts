@@ -61,7 +61,7 @@ p('the README\'s imports resolve: uapigen/runtime and uapigen/generated/<unit>.j
   assert.is(typeof runtime.SimKernel, 'function');
   assert.is(vfioVhost.VFIO_DEVICE_API_VHOST_STRING, 'vfio-vhost');
   // The virtqueue API from the same entry: both ends, the devices, the worker-thread host.
-  for (const name of ['SplitQueueDriver', 'SplitQueueDevice', 'Chain', 'NetLoopback', 'BlockRamDisk', 'ThreadedDevice', 'RingError', 'DriverRingError', 'QueueFullError', 'splitSizes', 'allocSplitRing', 'ringIovas', 'needEvent'] as const) {
+  for (const name of ['SplitQueueDriver', 'SplitQueueDevice', 'Chain', 'NetLoopback', 'BlockRamDisk', 'ThreadedDevice', 'RingError', 'DriverRingError', 'QueueFullError', 'splitSizes', 'splitRingBytes', 'allocSplitRing', 'ringIovas', 'needEvent'] as const) {
     assert.is(typeof runtime[name], 'function', name);
   }
 });
