@@ -7,6 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PROJECT=$(pwd)
 TIMEOUT=${KERNEL_TEST_TIMEOUT:-300}
+# More QEMU arguments for a run that needs them, word-split: with KERNEL_TEST_QEMU_ARGS='-trace
+# virtqueue_flush -trace vtd_dmar_fault', QEMU's own account of each event goes to the console
+# log among the guest's lines (how the used-ring fault in runtime/virtio/split-layout.ts was
+# placed). KEEP_KERNEL_WORK=1 keeps that log, and the unpacked kernel, and says where.
 
 need=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
@@ -32,7 +36,11 @@ fi
 # The guest sees the host's root as it is, read-only: the checkout and this folder included,
 # wherever they are (a clone under /tmp too, so the guest must not mount anything over /tmp).
 WORK=$(mktemp -d /var/tmp/uapigen-kernel.XXXXXX)
-[ -n "${KEEP_KERNEL_WORK:-}" ] || trap 'rm -rf "$WORK"' EXIT
+if [ -n "${KEEP_KERNEL_WORK:-}" ]; then
+  echo "kernel: keeping $WORK (console.log: the guest's console and QEMU's messages)"
+else
+  trap 'rm -rf "$WORK"' EXIT
+fi
 IMAGE=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
 [ -n "$IMAGE" ] || fail "apt does not know which kernel linux-image-amd64 stands for"
 (cd "$WORK" && apt-get download "$IMAGE" >"$WORK/download.log" 2>&1) || fail "could not download $IMAGE: $(tail -n 1 "$WORK/download.log")"
@@ -69,7 +77,7 @@ chmod +x "$WORK/initrd/init"
 truncate -s 1M "$WORK/disk.img"
 
 set +e
-timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,kernel-irqchip=split -device intel-iommu,intremap=on,caching-mode=on \
+timeout "$TIMEOUT" qemu-system-x86_64 ${KERNEL_TEST_QEMU_ARGS:-} -machine q35,kernel-irqchip=split -device intel-iommu,intremap=on,caching-mode=on \
   -m 2048 -smp 2 -nographic -no-reboot -kernel "$WORK/root/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.img" \
   -append "console=ttyS0 panic=-1 intel_iommu=on quiet" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
