@@ -22,6 +22,19 @@ export const HOSTS: readonly Host[] = [
   { name: 'worker thread, sleeping at once', pollMicros: 0 },
 ];
 
+/**
+ * Device threads started and not yet stopped. A test that fails before finish() would leave its
+ * thread running, and the thread would keep the whole test run from ever ending.
+ */
+const running = new Set<ThreadedDevice>();
+
+/** Stops every device thread a rig left running (its test failed before finish()): a suite's after.each. */
+export async function stopLeftDevices(): Promise<void> {
+  const left = [...running];
+  running.clear();
+  await Promise.allSettled(left.map((d) => d.stop()));
+}
+
 /** How long a worker-thread rig waits for the device to answer before it calls the device stalled. */
 const STALL_MS = 5000;
 const WAIT_SLICE_MS = 50;
@@ -80,6 +93,7 @@ async function inWorker<S>(arena: DmaArena, num: number, kind: keyof typeof THRE
   const rings = Array.from({ length: THREADED_DEVICE_QUEUES[kind] }, () => arena.rings(num));
   const drivers = rings.map((r) => new SplitQueueDriver<number>(num, r, true));
   const device = await ThreadedDevice.start(kind, { memory: arena.mem.buffer as SharedArrayBuffer, num, eventIdx: true, rings: rings.map(ringIovas), budget: num, pollMicros, ...model });
+  running.add(device);
   return {
     arena,
     drivers,
@@ -101,6 +115,9 @@ async function inWorker<S>(arena: DmaArena, num: number, kind: keyof typeof THRE
         }
       }
     },
-    finish: () => device.stop<S>(),
+    finish: () => {
+      running.delete(device);
+      return device.stop<S>();
+    },
   };
 }

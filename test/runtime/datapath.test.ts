@@ -11,9 +11,11 @@ import { VIRTIO_BLK_SECTOR_SIZE } from '../../runtime/policy.js';
 import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
 import { BlockRamDisk } from '../../runtime/virtio/block.js';
 import { DmaArena } from '../helpers/rings.js';
-import { blockRig, HOSTS, netRig, type Host } from '../helpers/device-hosts.js';
+import { blockRig, HOSTS, netRig, stopLeftDevices, type Host } from '../helpers/device-hosts.js';
 
 const p = suite('datapath');
+// A test that fails with its device thread running would otherwise leave the run waiting on it.
+p.after.each(stopLeftDevices);
 
 function rng(seed: number) {
   return () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
