@@ -11,6 +11,13 @@ function checkPosition(what: string, value: number): void {
   if (!(Number.isInteger(value) && value >= 0)) throw new RangeError(`Chain: ${what} ${value} is not a non-negative integer`);
 }
 
+/** `start` and `length` name bytes of `bytes`: whole numbers, within it. */
+function checkRange(what: string, bytes: Uint8Array, start: number, length: number): void {
+  checkPosition(`${what} start`, start);
+  checkPosition(`${what} length`, length);
+  if (start + length > bytes.length) throw new RangeError(`Chain: ${what} bytes ${start} to ${start + length} of ${bytes.length}`);
+}
+
 export class Chain {
   head = 0;
   /** Buffers in the chain; the first `writableFrom` are readable. */
@@ -100,41 +107,55 @@ export class Chain {
     return copied;
   }
 
-  /** Copies readable bytes from `skip` on into `out` (up to its length); returns the count copied. */
-  readInto(skip: number, out: Uint8Array): number {
+  /**
+   * Copies readable bytes from `skip` on into `out`, at most `length` of them from `outStart` on
+   * (by default, all of `out`); returns the count copied. A range of `out` is given as numbers,
+   * not as a view of it, so a device copying into its own store (a disk) makes no view per request.
+   */
+  readInto(skip: number, out: Uint8Array, outStart = 0, length = out.length - outStart): number {
     checkPosition('skip', skip);
+    checkRange('out', out, outStart, length);
     let copied = 0;
     let pos = skip;
-    for (let r = 0; r < this.writableFrom && copied < out.length; r++) {
+    for (let r = 0; r < this.writableFrom && copied < length; r++) {
       if (pos >= this.lengths[r]) {
         pos -= this.lengths[r];
         continue;
       }
-      const n = Math.min(this.lengths[r] - pos, out.length - copied);
-      out.set(this.memory.subarray(this.offsets[r] + pos, this.offsets[r] + pos + n), copied);
+      const n = Math.min(this.lengths[r] - pos, length - copied);
+      const from = this.offsets[r] + pos;
+      const to = outStart + copied;
+      // As in writeBytes: a short piece (a request header) by hand, a long one through a view.
+      if (n <= BYTE_LOOP_MAX) for (let k = 0; k < n; k++) out[to + k] = this.memory[from + k];
+      else out.set(this.memory.subarray(from, from + n), to);
       copied += n;
       pos = 0;
     }
     return copied;
   }
 
-  /** Writes bytes into the writable buffers from `at` on; returns the count written. */
-  writeBytes(data: Uint8Array, at: number): number {
+  /**
+   * Writes bytes into the writable buffers from `at` on: `length` bytes of `data` from `from` on
+   * (by default, all of it); returns the count written. As readInto, the range is given as numbers.
+   */
+  writeBytes(data: Uint8Array, at: number, from = 0, length = data.length - from): number {
     checkPosition('at', at);
+    checkRange('data', data, from, length);
     let written = 0;
     let w = this.writableFrom;
     let pos = at;
-    while (written < data.length && w < this.count) {
+    while (written < length && w < this.count) {
       if (pos >= this.lengths[w]) {
         pos -= this.lengths[w++];
         continue;
       }
-      const n = Math.min(this.lengths[w] - pos, data.length - written);
+      const n = Math.min(this.lengths[w] - pos, length - written);
       const to = this.offsets[w] + pos;
-      // A short piece (a virtio-net header) is copied by hand: a view made to copy it would be
-      // garbage per frame. A long one (a block) is worth the view that lets set() copy in bulk.
-      if (n <= BYTE_LOOP_MAX) for (let k = 0; k < n; k++) this.memory[to + k] = data[written + k];
-      else this.memory.set(data.subarray(written, written + n), to);
+      const src = from + written;
+      // A short piece (a virtio-net header, a status byte) is copied by hand: a view made to copy
+      // it would be garbage per frame. A long one (a block) is worth the view that lets set() copy in bulk.
+      if (n <= BYTE_LOOP_MAX) for (let k = 0; k < n; k++) this.memory[to + k] = data[src + k];
+      else this.memory.set(data.subarray(src, src + n), to);
       written += n;
       pos += n;
     }

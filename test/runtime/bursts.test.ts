@@ -179,6 +179,12 @@ b("a chain's copies refuse a negative or fractional position instead of reaching
     assert.throws(() => chain.copyReadableTo(target, 0, bad, 4), RangeError, `copyReadableTo at ${bad}`);
     assert.throws(() => chain.copyReadableTo(target, 0, 0, bad), RangeError, `copyReadableTo length ${bad}`);
   }
+  // A range of the caller's array that is not within it: refused, not clamped or read past.
+  const three = Uint8Array.of(1, 2, 3);
+  for (const [from, length] of [[-1, 2], [0, 4], [2, 2], [4, undefined], [0.5, 1], [0, NaN]] as const) {
+    assert.throws(() => chain.writeBytes(three, 0, from, length), RangeError, `writeBytes of bytes ${from}+${length} of 3`);
+    assert.throws(() => chain.readInto(0, three, from, length), RangeError, `readInto bytes ${from}+${length} of 3`);
+  }
   assert.equal(r.arena.mem.slice(readable.iova - 16, other.iova + 16), before, 'no byte moved');
   assert.is(chain.writeBytes(Uint8Array.of(1, 2, 3), 14), 2, 'a good position still writes, up to the end of the buffer');
 });

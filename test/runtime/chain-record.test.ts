@@ -55,6 +55,17 @@ c('a chain of 12 buffers comes out whole and in order, and copies read across al
   const bytes = Uint8Array.from({ length: sum(writable) }, (_, k) => 200 + k);
   assert.is(chain.writeBytes(bytes, 0), bytes.length);
   assert.equal(Uint8Array.from(chain.writable.flatMap((b) => [...b])), bytes);
+  // A range of a bigger array, given as numbers (a disk's sectors): from a skip inside the
+  // third readable buffer into bytes 5 on of `store`, and back out of `store` from byte 5 into
+  // the writable buffers from byte 2 on. Bytes outside the range stay as they were.
+  const store = new Uint8Array(all.length + 10).fill(0xee);
+  assert.is(chain.readInto(4, store, 5, 20), 20);
+  assert.equal(store.subarray(5, 25), all.subarray(4, 24));
+  assert.ok(store.subarray(0, 5).every((x) => x === 0xee) && store.subarray(25).every((x) => x === 0xee), 'nothing outside the range written');
+  assert.is(chain.writeBytes(store, 2, 5, 20), 20);
+  assert.equal(Uint8Array.from(chain.writable.flatMap((b) => [...b])).subarray(2, 22), all.subarray(4, 24));
+  // A range longer than the chain's bytes copies what there is.
+  assert.is(chain.readInto(all.length - 3, store, 0, 10), 3);
 });
 
 c('an indirect chain of 40 buffers comes out whole, in one ring slot', () => {
