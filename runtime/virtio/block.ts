@@ -16,7 +16,7 @@ import { Chain, SplitQueueDevice } from './device-queue.js';
 const TYPE_AT = virtio_blk_outhdr.offsetOf('type');
 const SECTOR_AT = virtio_blk_outhdr.offsetOf('sector');
 /** The sector, a u64, is read as two 32-bit words: a bigint per request would be garbage per request. */
-const WORD = 2 ** (u32.size * BITS_PER_BYTE);
+const WORD = Number(1n << BigInt(u32.size * BITS_PER_BYTE));
 
 export interface BlockStats {
   requests: number;
