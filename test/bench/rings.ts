@@ -4,7 +4,8 @@
 // through its bursts and one chain a call, against C doing the same checks; the same work as
 // one JS function, and cut into four as the runtime is; the fastest JS loop against C's
 // minimal loop; the ratios JS/C; and garbage collections over the timed run of two million
-// descriptors. Figures are printed, never asserted.
+// descriptors. Then the net loopback with its device in a worker thread (worker), and the
+// block RAM disk (block.ts). Figures are printed, never asserted.
 //
 // Every figure, JS or C, is a process of its own (test/bench/ring-case.ts for JS), and the
 // cases take turns, so a slow spell of this shared host falls on all of them alike; each
@@ -23,6 +24,7 @@ import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
 import { WORKER_POLL_US } from '../../runtime/policy.js';
 import { countGcs } from './gc-count.js';
 import { buildRingC, type RingCMode } from './ring-c.js';
+import { blockTable } from './block.js';
 
 const QUEUE = 256;
 const TOTAL = 2_000_000;
@@ -269,8 +271,8 @@ async function workerThread(): Promise<void> {
   }
 }
 
-// `rings.js [thread|worker]`: one part alone; both by default.
-const PARTS = ['thread', 'worker'];
+// `rings.js [thread|worker|block]`: one part alone; all by default.
+const PARTS = ['thread', 'worker', 'block'];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((p) => !PARTS.includes(p));
 if (unknown.length > 0) {
@@ -280,3 +282,4 @@ if (unknown.length > 0) {
 const wants = (part: string) => asked.length === 0 || asked.includes(part);
 if (wants('thread')) sameThread();
 if (wants('worker')) await workerThread();
+if (wants('block')) await blockTable(WORKER_RUNS, row);

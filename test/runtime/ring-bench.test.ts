@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildRingC } from '../bench/ring-c.js';
 import { BUFFER, RING_CASES } from '../bench/ring-cases.js';
+import { blockRate } from '../bench/block.js';
 
 const b = suite('ring bench parts');
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,6 +25,15 @@ b('every JS case runs at batch 1 and 32 and prints a rate and a GC count', () =>
       assert.is(r.status, 0, `${which} at batch ${batch}: exit ${r.status}: ${r.stderr}`);
       assert.match(r.stdout, /^[1-9]\d* \d+\n$/, `${which} at batch ${batch} printed ${JSON.stringify(r.stdout)}`);
     }
+});
+
+b('the block part runs at batch 1 and 32, every request answered OK, and reports a rate', async () => {
+  // blockRate throws when the disk answers fewer than a batch or a request does not end OK.
+  for (const batch of [1, 32]) {
+    const f = await blockRate(batch, 640);
+    assert.ok(f.rate > 0 && Number.isFinite(f.rate), `batch ${batch}: rate ${f.rate}`);
+    assert.ok(Number.isInteger(f.gcs), `batch ${batch}: ${f.gcs} GCs`);
+  }
 });
 
 b('a case run with bad arguments says how to run it and exits 2', () => {
