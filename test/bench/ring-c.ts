@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 /** The source, found from this module (dist/test/bench), whatever the working directory. */
 export const RING_C = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'bench', 'ring.c');
 
-export type RingCMode = 'minimal' | 'checked';
+export type RingCMode = 'minimal' | 'checked' | 'threads';
 
 export interface RingC {
   /** The built program. */

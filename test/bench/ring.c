@@ -12,8 +12,13 @@
  *            limit; a pooled chain of offsets and lengths per head; and on the driver side a
  *            shadow free list, per-head chain length, writable bytes and token, and the used
  *            entry checked against them (runtime/virtio/device-queue.ts, driver-queue.ts).
- * Usage: ring minimal|checked <queue size> <batch> <descriptors>   prints descriptors per second.
+ *   threads  checked, with the device in a thread of its own: it spins on the avail index and
+ *            the driver spins on the used index, each side's indexes published with release
+ *            stores and read with acquire loads, as the JS worker's are through Atomics. No
+ *            side ever sleeps: the best case for two threads that poll.
+ * Usage: ring minimal|checked|threads <queue size> <batch> <descriptors>   prints descriptors per second.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,7 +174,8 @@ static struct chain *pop(struct device *d)
 	return c;
 }
 
-static void push(struct device *d, uint16_t head, uint32_t written)
+/* A used entry written, not yet published. */
+static void push_entry(struct device *d, uint16_t head, uint32_t written)
 {
 	if (d->broken)
 		return;
@@ -181,8 +187,19 @@ static void push(struct device *d, uint16_t head, uint32_t written)
 	e->id = head;
 	e->len = written;
 	d->used_idx++;
-	__atomic_store_n(&d->vr.used->idx, d->used_idx, __ATOMIC_RELEASE);
 	d->in_flight--;
+}
+
+/* The used index stored for the driver, after the entries before it. */
+static void publish_used(struct device *d)
+{
+	__atomic_store_n(&d->vr.used->idx, d->used_idx, __ATOMIC_RELEASE);
+}
+
+static void push(struct device *d, uint16_t head, uint32_t written)
+{
+	push_entry(d, head, written);
+	publish_used(d);
 }
 
 struct buffer_ref {
@@ -312,6 +329,84 @@ static int checked(unsigned num, unsigned batch, unsigned long total)
 	return 0;
 }
 
+struct device_thread {
+	struct device *d;
+	int stop;
+	unsigned long checksum;
+};
+
+/*
+ * The device side of `threads`: pops whatever is available, then pushes it all and publishes
+ * the used index once, as the JS device's popBurst and pushBurst do, until told to stop.
+ */
+static void *serve(void *arg)
+{
+	struct device_thread *t = arg;
+	static uint16_t heads[MAX_QUEUE];
+	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) && !t->d->broken) {
+		unsigned n = 0;
+		for (struct chain *c = pop(t->d); c; c = n < t->d->num ? pop(t->d) : NULL) {
+			t->checksum += c->readable_length;
+			heads[n++] = c->head;
+		}
+		for (unsigned k = 0; k < n; k++)
+			push_entry(t->d, heads[k], 0);
+		if (n)
+			publish_used(t->d);
+	}
+	return NULL;
+}
+
+static int threads(unsigned num, unsigned batch, unsigned long total)
+{
+	static uint8_t arena[1 << 20] __attribute__((aligned(4096)));
+	struct dma dma = { arena, sizeof(arena) };
+	size_t size = vring_size(num, 64);
+	static struct device d;
+	static struct driver q;
+	memset(&d, 0, sizeof(d));
+	memset(&q, 0, sizeof(q));
+	vring_init(&q.vr, num, arena, 64);
+	vring_init(&d.vr, num, arena, 64);
+	d.dma = &dma;
+	d.num = q.num = q.num_free = num;
+	for (unsigned i = 0; i < num; i++) {
+		q.shadow_next[i] = (uint16_t)((i + 1) % num);
+		q.writable[i] = NOT_IN_FLIGHT;
+	}
+	struct buffer_ref readable = { (size + 4095) & ~(size_t)4095, 64 };
+	struct device_thread t = { &d, 0, 0 };
+	pthread_t device;
+	if (pthread_create(&device, NULL, serve, &t) != 0)
+		return 4;
+	unsigned long done = 0;
+	int status = 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (done < total && !status) {
+		for (unsigned b = 0; b < batch; b++)
+			if (add(&q, &readable, 1, NULL, 0, NULL) < 0)
+				status = 2;
+		publish(&q);
+		for (unsigned got = 0; got < batch && !status;) {
+			int h = pop_used(&q);
+			if (h >= 0)
+				got++, done++;
+			else if (h == -2)
+				status = 3;
+			else if (__atomic_load_n(&d.broken, __ATOMIC_RELAXED))
+				status = 3;
+		}
+	}
+	double rate = (double)done / seconds_since(&t0);
+	__atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(device, NULL);
+	if (status)
+		return status;
+	printf("%.0f %lu\n", rate, t.checksum);
+	return 0;
+}
+
 static int minimal(unsigned num, unsigned batch, unsigned long total)
 {
 	size_t size = vring_size(num, 64);
@@ -371,10 +466,12 @@ static int minimal(unsigned num, unsigned batch, unsigned long total)
 int main(int argc, char **argv)
 {
 	if (argc != 5 || atoi(argv[2]) <= 0 || atoi(argv[2]) > MAX_QUEUE) {
-		fprintf(stderr, "usage: ring minimal|checked <queue size> <batch> <descriptors>\n");
+		fprintf(stderr, "usage: ring minimal|checked|threads <queue size> <batch> <descriptors>\n");
 		return 1;
 	}
 	unsigned num = (unsigned)atoi(argv[2]), batch = (unsigned)atoi(argv[3]);
 	unsigned long total = strtoul(argv[4], NULL, 10);
+	if (strcmp(argv[1], "threads") == 0)
+		return threads(num, batch, total);
 	return strcmp(argv[1], "checked") == 0 ? checked(num, batch, total) : minimal(num, batch, total);
 }

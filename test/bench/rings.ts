@@ -4,8 +4,9 @@
 // through its bursts and one chain a call, against C doing the same checks; the same work as
 // one JS function, and cut into four as the runtime is; the fastest JS loop against C's
 // minimal loop; the ratios JS/C; and garbage collections over the timed run of two million
-// descriptors. Then the net loopback with its device in a worker thread (worker), and the
-// block RAM disk (block.ts). Figures are printed, never asserted.
+// descriptors. Then the ring with its device in a worker thread against ring.c's threads
+// (ring-threads.ts) and the net loopback with its device in a worker (worker), and the block
+// RAM disk (block.ts). Figures are printed, never asserted.
 //
 // Every figure, JS or C, is a process of its own (test/bench/ring-case.ts for JS), and the
 // cases take turns, so a slow spell of this shared host falls on all of them alike; each
@@ -25,6 +26,7 @@ import { WORKER_POLL_US } from '../../runtime/policy.js';
 import { countGcs } from './gc-count.js';
 import { buildRingC, type RingCMode } from './ring-c.js';
 import { blockTable } from './block.js';
+import { ringThreadsRate } from './ring-threads.js';
 
 const QUEUE = 256;
 const TOTAL = 2_000_000;
@@ -242,6 +244,31 @@ async function loopbackRate(batch: number, frames: number, host: LoopbackHost): 
   return { rate: (2 * (received - warmUp)) / seconds, gcs: collections };
 }
 
+/** The two-thread ring table: the runtime's device in a worker against ring.c threads, best of WORKER_RUNS, in turn. */
+async function ringThreads(): Promise<void> {
+  console.log(`\n## Split ring, the driver in this thread and the device in another (queue ${QUEUE}, one-descriptor chains, M descriptors/s)`);
+  console.log(`runtime: the device a SplitQueueDevice in a worker (test/bench/ring-worker.ts), each side polling up to ${WORKER_POLL_US} µs`);
+  console.log('before it sleeps, with event idx; the device pops and pushes by bursts. C: ring.c threads, the device in a');
+  console.log(`pthread, both sides spinning and never sleeping, the device pushing by bursts too. Best of ${WORKER_RUNS}, in turn.`);
+  row(['batch', 'runtime, worker', 'C threads', 'runtime/C']);
+  row(Array(4).fill('---'));
+  const c = buildC();
+  for (const batch of [1, 32, 256]) {
+    // A batch of one is a round trip between the threads each descriptor: fewer of them.
+    const total = batch === 1 ? TOTAL / 10 : TOTAL;
+    let js: Figure | undefined;
+    let cThreads: Figure | undefined;
+    for (let k = 0; k < WORKER_RUNS; k++) {
+      const rate = await ringThreadsRate(QUEUE, batch, total);
+      if (js === undefined || rate > js.rate) js = { rate, gcs: NaN };
+      const f = c?.run('threads', batch, total);
+      if (f !== undefined && (cThreads === undefined || f.rate > cThreads.rate)) cThreads = f;
+    }
+    row([String(batch), M(js, 2), M(cThreads, 2), ratio(js, cThreads)]);
+  }
+  c?.done();
+}
+
 /** The loopback table: the device in this thread, in a worker polling, in a worker sleeping at once. */
 async function workerThread(): Promise<void> {
   console.log(
@@ -281,5 +308,8 @@ if (unknown.length > 0) {
 }
 const wants = (part: string) => asked.length === 0 || asked.includes(part);
 if (wants('thread')) sameThread();
-if (wants('worker')) await workerThread();
+if (wants('worker')) {
+  await ringThreads();
+  await workerThread();
+}
 if (wants('block')) await blockTable(WORKER_RUNS, row);

@@ -10,6 +10,8 @@ import * as assert from 'uvu/assert';
 import { buildRingC } from '../bench/ring-c.js';
 import { BUFFER, RING_CASES } from '../bench/ring-cases.js';
 import { blockRate } from '../bench/block.js';
+import { ringThreadsRate } from '../bench/ring-threads.js';
+import { WORKER_POLL_US } from '../../runtime/policy.js';
 
 const b = suite('ring bench parts');
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,17 +38,26 @@ b('the block part runs at batch 1 and 32, every request answered OK, and reports
   }
 });
 
+b('the two-thread ring runs at batch 1, 32 and 256, polling and sleeping at once, and reports a rate', async () => {
+  // ringThreadsRate throws when the device thread stalls, breaks the ring or reads a buffer short.
+  for (const pollMicros of [WORKER_POLL_US, 0])
+    for (const batch of [1, 32, 256]) {
+      const rate = await ringThreadsRate(QUEUE, batch, 2048, pollMicros);
+      assert.ok(rate > 0 && Number.isFinite(rate), `batch ${batch}, polling ${pollMicros} µs: rate ${rate}`);
+    }
+});
+
 b('a case run with bad arguments says how to run it and exits 2', () => {
   const r = spawnSync(process.execPath, [CASE_SCRIPT, 'fastest', String(QUEUE), '1', '10'], { encoding: 'utf8' });
   assert.is(r.status, 2);
   assert.match(r.stderr, /usage: ring-case\.js bursts\|/);
 });
 
-b('ring.c builds with gcc -O2 -Wall -Werror and both its devices see every descriptor whole', () => {
+b('ring.c builds with gcc -O2 -Wall -Werror and each of its devices sees every descriptor whole, in one thread and in two', () => {
   const c = buildRingC();
   if ('error' in c) return assert.unreachable(`gcc: ${c.error}`);
   try {
-    for (const mode of ['checked', 'minimal'] as const)
+    for (const mode of ['checked', 'minimal', 'threads'] as const)
       for (const batch of [1, 32, 256]) {
         const r = c.run(mode, QUEUE, batch, DESCRIPTORS);
         assert.ok(r !== undefined, `ring ${mode} at batch ${batch} failed`);

@@ -1,0 +1,41 @@
+// The device side of the ring bench's two-thread table (rings.ts, `threads`): a SplitQueueDevice
+// in a worker over the memory the driver shares (IOVA = offset), served by the runtime's own
+// device-thread loop (poll, then sleep, on the kick counter; an interrupt when the driver asks).
+// Its work is the bare ring, as ring.c's device thread does: pop what is available, check each
+// chain was read whole, push it all back used. No device model: the figure is the ring's.
+import { parentPort, workerData } from 'node:worker_threads';
+import { BUFFER } from './ring-cases.js';
+import { SplitQueueDevice, type DmaView } from '../../runtime/virtio/device-queue.js';
+import { serve } from '../../runtime/virtio/device-thread.js';
+
+export interface RingWorkerData {
+  memory: SharedArrayBuffer;
+  control: Int32Array;
+  num: number;
+  ring: { desc: bigint; avail: bigint; used: bigint };
+  pollMicros: number;
+}
+
+const data = workerData as RingWorkerData;
+const mem = new Uint8Array(data.memory);
+const dma: DmaView = {
+  memory: mem,
+  translate: (iova, length) => {
+    if (iova + length > mem.length) throw new Error(`iova 0x${iova.toString(16)}+${length} outside the shared memory`);
+    return iova;
+  },
+};
+const queue = new SplitQueueDevice(data.num, data.ring, dma, true);
+const heads = new Uint16Array(data.num);
+const written = new Uint32Array(data.num);
+/** Bytes short of BUFFER over every chain: 0 when the device saw each buffer whole (as ring.c's checksum shows). */
+let short = 0;
+const work = () => {
+  const n = queue.popBurst(heads);
+  for (let k = 0; k < n; k++) short += BUFFER - queue.chainOf(heads[k]).readableLength;
+  queue.pushBurst(heads, written, n);
+  return n;
+};
+parentPort!.postMessage({ ready: true, broken: queue.broken?.message });
+serve(data.control, [queue], work, data.pollMicros);
+parentPort!.postMessage({ stopped: true, short, broken: queue.broken?.message });
