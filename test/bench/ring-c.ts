@@ -21,11 +21,11 @@ export interface RingC {
   done(): void;
 }
 
-/** ring.c built with gcc -O2, warnings as errors; or what gcc said when it was not. */
+/** ring.c built with gcc -O2 (and -pthread, for its threads mode), warnings as errors; or what gcc said when it was not. */
 export function buildRingC(): RingC | { error: string } {
   const dir = mkdtempSync(join(tmpdir(), 'uapigen-ring-'));
   const exe = join(dir, 'ring');
-  const cc = spawnSync('gcc', ['-O2', '-Wall', '-Werror', '-o', exe, RING_C], { encoding: 'utf8' });
+  const cc = spawnSync('gcc', ['-O2', '-Wall', '-Werror', '-pthread', '-o', exe, RING_C], { encoding: 'utf8' });
   if (cc.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     return { error: cc.stderr || cc.error?.message || `gcc exited ${cc.status}` };

@@ -290,24 +290,33 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int checked(unsigned num, unsigned batch, unsigned long total)
+/*
+ * The device and driver of `checked` and `threads` on one ring of `num` in the DMA arena (IOVA =
+ * offset), with every descriptor free; returns the buffer each chain carries, past the ring.
+ */
+static struct buffer_ref setup(struct device *d, struct driver *q, unsigned num)
 {
 	static uint8_t arena[1 << 20] __attribute__((aligned(4096)));
-	struct dma dma = { arena, sizeof(arena) };
+	static struct dma dma = { arena, sizeof(arena) };
 	size_t size = vring_size(num, 64);
+	memset(d, 0, sizeof(*d));
+	memset(q, 0, sizeof(*q));
+	vring_init(&q->vr, num, arena, 64);
+	vring_init(&d->vr, num, arena, 64);
+	d->dma = &dma;
+	d->num = q->num = q->num_free = num;
+	for (unsigned i = 0; i < num; i++) {
+		q->shadow_next[i] = (uint16_t)((i + 1) % num);
+		q->writable[i] = NOT_IN_FLIGHT;
+	}
+	return (struct buffer_ref){ (size + 4095) & ~(size_t)4095, 64 };
+}
+
+static int checked(unsigned num, unsigned batch, unsigned long total)
+{
 	static struct device d;
 	static struct driver q;
-	memset(&d, 0, sizeof(d));
-	memset(&q, 0, sizeof(q));
-	vring_init(&q.vr, num, arena, 64);
-	vring_init(&d.vr, num, arena, 64);
-	d.dma = &dma;
-	d.num = q.num = q.num_free = num;
-	for (unsigned i = 0; i < num; i++) {
-		q.shadow_next[i] = (uint16_t)((i + 1) % num);
-		q.writable[i] = NOT_IN_FLIGHT;
-	}
-	struct buffer_ref readable = { (size + 4095) & ~(size_t)4095, 64 };
+	struct buffer_ref readable = setup(&d, &q, num);
 	unsigned long done = 0, checksum = 0;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -359,22 +368,9 @@ static void *serve(void *arg)
 
 static int threads(unsigned num, unsigned batch, unsigned long total)
 {
-	static uint8_t arena[1 << 20] __attribute__((aligned(4096)));
-	struct dma dma = { arena, sizeof(arena) };
-	size_t size = vring_size(num, 64);
 	static struct device d;
 	static struct driver q;
-	memset(&d, 0, sizeof(d));
-	memset(&q, 0, sizeof(q));
-	vring_init(&q.vr, num, arena, 64);
-	vring_init(&d.vr, num, arena, 64);
-	d.dma = &dma;
-	d.num = q.num = q.num_free = num;
-	for (unsigned i = 0; i < num; i++) {
-		q.shadow_next[i] = (uint16_t)((i + 1) % num);
-		q.writable[i] = NOT_IN_FLIGHT;
-	}
-	struct buffer_ref readable = { (size + 4095) & ~(size_t)4095, 64 };
+	struct buffer_ref readable = setup(&d, &q, num);
 	struct device_thread t = { &d, 0, 0 };
 	pthread_t device;
 	if (pthread_create(&device, NULL, serve, &t) != 0)
