@@ -1,7 +1,8 @@
 // The loop of a device thread: poll, then sleep, on the kick counter, work while work moves,
-// interrupt each queue whose driver asks, until told to stop. Shared by the net and block workers.
+// interrupt each queue whose driver asks, until told to stop; and the DMA view over the memory it
+// shares with the driver. Shared by the net and block workers, and the ring bench's worker.
 import { WORKER_WAIT_MS } from '../policy.js';
-import { SplitQueueDevice } from './device-queue.js';
+import { SplitQueueDevice, type DmaView } from './device-queue.js';
 import { irqSlot, KICK_SLOT, STOP_SLOT } from './thread-control.js';
 import { pollWhile } from './poll.js';
 
@@ -25,4 +26,19 @@ export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () 
       if (done === 0) break;
     }
   }
+}
+
+/**
+ * The DMA view of a device thread: the memory the driver shares with it, where an IOVA is the
+ * offset (the identity IOMMU of a simulated device); a range past its end is not mapped.
+ */
+export function sharedMemoryDma(memory: SharedArrayBuffer): DmaView {
+  const mem = new Uint8Array(memory);
+  return {
+    memory: mem,
+    translate: (iova, length) => {
+      if (iova + length > mem.length) throw new Error(`iova 0x${iova.toString(16)}+${length} outside the shared memory`);
+      return iova;
+    },
+  };
 }

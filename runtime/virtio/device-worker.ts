@@ -3,8 +3,8 @@
 // interrupts (device-thread.ts), until told to stop.
 import { parentPort, workerData } from 'node:worker_threads';
 import { BlockRamDisk } from './block.js';
-import { DmaView, SplitQueueDevice } from './device-queue.js';
-import { serve } from './device-thread.js';
+import { SplitQueueDevice } from './device-queue.js';
+import { serve, sharedMemoryDma } from './device-thread.js';
 import { NetLoopback } from './net-loopback.js';
 
 export interface DeviceWorkerData {
@@ -26,14 +26,7 @@ export interface DeviceWorkerData {
 }
 
 const data = workerData as DeviceWorkerData;
-const mem = new Uint8Array(data.memory);
-const dma: DmaView = {
-  memory: mem,
-  translate: (iova, length) => {
-    if (iova + length > mem.length) throw new Error(`iova 0x${iova.toString(16)}+${length} outside the shared memory`);
-    return iova;
-  },
-};
+const dma = sharedMemoryDma(data.memory);
 const queues = data.rings.map((r) => new SplitQueueDevice(data.num, r, dma, data.eventIdx));
 const broken = queues.find((q) => q.broken);
 if (broken) {

@@ -5,8 +5,8 @@
 // chain was read whole, push it all back used. No device model: the figure is the ring's.
 import { parentPort, workerData } from 'node:worker_threads';
 import { BUFFER } from './ring-cases.js';
-import { SplitQueueDevice, type DmaView } from '../../runtime/virtio/device-queue.js';
-import { serve } from '../../runtime/virtio/device-thread.js';
+import { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
+import { serve, sharedMemoryDma } from '../../runtime/virtio/device-thread.js';
 
 export interface RingWorkerData {
   memory: SharedArrayBuffer;
@@ -17,14 +17,7 @@ export interface RingWorkerData {
 }
 
 const data = workerData as RingWorkerData;
-const mem = new Uint8Array(data.memory);
-const dma: DmaView = {
-  memory: mem,
-  translate: (iova, length) => {
-    if (iova + length > mem.length) throw new Error(`iova 0x${iova.toString(16)}+${length} outside the shared memory`);
-    return iova;
-  },
-};
+const dma = sharedMemoryDma(data.memory);
 const queue = new SplitQueueDevice(data.num, data.ring, dma, true);
 const heads = new Uint16Array(data.num);
 const written = new Uint32Array(data.num);
