@@ -3,7 +3,7 @@
 // shares with the driver. Shared by the net and block workers, and the ring bench's worker.
 import { WORKER_WAIT_MS } from '../policy.js';
 import { SplitQueueDevice, type DmaView } from './device-queue.js';
-import { irqSlot, KICK_SLOT, STOP_SLOT } from './thread-control.js';
+import { irqSlot, KICK_SLOT, signal, STOP_SLOT } from './thread-control.js';
 import { pollWhile } from './poll.js';
 
 export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () => number, pollMicros: number): void {
@@ -11,9 +11,7 @@ export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () 
   /** needInterrupt() is asked once per queue per pass: it records that the answer was given. */
   const interrupt = () => {
     for (let i = 0; i < queues.length; i++) {
-      if (!queues[i].needInterrupt()) continue;
-      Atomics.add(control, irqs[i], 1);
-      Atomics.notify(control, irqs[i]);
+      if (queues[i].needInterrupt()) signal(control, irqs[i]);
     }
   };
   let seen = Atomics.load(control, KICK_SLOT);

@@ -21,3 +21,9 @@ export function irqSlot(queue: number): number {
 export function newControl(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (FIRST_IRQ_SLOT + MAX_THREADED_QUEUES)));
 }
+
+/** Bumps the counter at `slot` and wakes whoever sleeps on it: a kick, or an interrupt. */
+export function signal(control: Int32Array, slot: number): void {
+  Atomics.add(control, slot, 1);
+  Atomics.notify(control, slot);
+}

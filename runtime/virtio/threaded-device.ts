@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { DeviceWorkerData } from './device-worker.js';
 import { THREADED_DEVICE_QUEUES, WORKER_POLL_US } from '../policy.js';
 import { pollWhile } from './poll.js';
-import { irqSlot, KICK_SLOT, newControl, STOP_SLOT } from './thread-control.js';
+import { irqSlot, KICK_SLOT, newControl, signal, STOP_SLOT } from './thread-control.js';
 
 type StartOptions = Omit<DeviceWorkerData, 'control' | 'kind' | 'features' | 'capacitySectors' | 'id' | 'pollMicros'> & Partial<Pick<DeviceWorkerData, 'features' | 'capacitySectors' | 'id' | 'pollMicros'>>;
 
@@ -64,8 +64,7 @@ export class ThreadedDevice {
 
   /** The doorbell: wakes the device thread (call after publish, when shouldKick says so). */
   kick(): void {
-    Atomics.add(this.control, KICK_SLOT, 1);
-    Atomics.notify(this.control, KICK_SLOT);
+    signal(this.control, KICK_SLOT);
   }
 
   interrupts(queue: number): number {

@@ -11,7 +11,7 @@ import type { RingWorkerData } from './ring-worker.js';
 import { WORKER_POLL_US, WORKER_WAIT_MS } from '../../runtime/policy.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { pollWhile } from '../../runtime/virtio/poll.js';
-import { irqSlot, KICK_SLOT, newControl, STOP_SLOT } from '../../runtime/virtio/thread-control.js';
+import { irqSlot, KICK_SLOT, newControl, signal, STOP_SLOT } from '../../runtime/virtio/thread-control.js';
 
 /** Waits with no progress past this long mean the device thread stalled. */
 const STALL_MS = 5000;
@@ -39,10 +39,7 @@ export async function ringThreadsRate(num: number, batch: number, total: number,
       if (done === warmUp) t0 = performance.now();
       if (driver.addBurst(refs, false) !== batch) throw new Error('the ring had no room for a batch');
       driver.publish();
-      if (driver.shouldKick()) {
-        Atomics.add(control, KICK_SLOT, 1);
-        Atomics.notify(control, KICK_SLOT);
-      }
+      if (driver.shouldKick()) signal(control, KICK_SLOT);
       for (let got = 0, stalled = 0; got < batch; ) {
         const seen = Atomics.load(control, irq);
         got += driver.popUsedBurst(heads, lengths);
@@ -59,8 +56,7 @@ export async function ringThreadsRate(num: number, batch: number, total: number,
     }
     const rate = total / ((performance.now() - t0) / 1000);
     Atomics.store(control, STOP_SLOT, 1);
-    Atomics.add(control, KICK_SLOT, 1);
-    Atomics.notify(control, KICK_SLOT);
+    signal(control, KICK_SLOT);
     const [end] = (await once(worker, 'message')) as [{ short: number; broken?: string }];
     if (end.broken) throw new Error(`the device broke the ring: ${end.broken}`);
     if (end.short !== 0) throw new Error(`the device read ${end.short} bytes short of ${BUFFER} a descriptor`);
