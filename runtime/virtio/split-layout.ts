@@ -55,7 +55,7 @@ export interface RingPiece {
  * crosses into the next page of its IOMMU mapping; QEMU 7.2 (Debian 12's) sends that access's
  * second half to the address's offset in the ring, not to the next page: its own DMAR fault,
  * with the entry's len never written (the kernel test saw it at element 124 of a TX ring).
- * A 2024 QEMU patch fixes it ("physmem: Fix wrong MR in large
+ * A fix was posted to QEMU in 2024 ("physmem: Fix wrong MR in large
  * address_space_read/write_cached_slow()"); the placement costs nothing and avoids it on any QEMU.
  */
 const USED_SKEW = (USED.elem - (USED.ring % USED.elem)) % USED.elem;
