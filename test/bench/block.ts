@@ -1,7 +1,7 @@
 // `npm run bench` (block part): the block RAM disk behind its split ring, driver and disk in one
 // thread. Each request is a chain of three descriptors (header, 4 KiB of data, status), OUT and
-// IN in turn over the disk; the driver adds a batch, kicks, the disk serves it, the driver
-// collects it. Requests per second, MB/s, and garbage collections over the timed requests:
+// IN in turn over the disk; the driver adds a batch, the disk serves it (run in place, no kick
+// needed in one thread), the driver collects it. Requests per second, MB/s, and garbage collections over the timed requests:
 // a request allocates one view per data buffer (block.ts), so the collections are that view's.
 // Figures, never asserted.
 import { DmaArena, ringIovas } from '../helpers/rings.js';
