@@ -42,7 +42,9 @@ export const DIAGNOSTIC_CODES = {
   UG302: 'incomplete type where a complete one is needed',
   UG303: 'constant expression cannot be evaluated',
   UG304: 'override names something the header does not have',
-  UG305: 'redefinition with a different layout',
+  UG305: 'redefinition of a tag, an enumerator or a typedef (with another type)',
+  UG306: 'a member C does not allow (misplaced flexible array, bad bit-field, duplicate name)',
+  UG307: 'an object too large for the ABI, or for exact arithmetic',
   UG401: 'model disagrees with gcc',
   UG402: 'gcc could not compile the probe',
   UG501: 'a patch hunk cannot be placed, or the patch has no usable hunk',
@@ -61,8 +63,16 @@ export class DiagnosticError extends Error {
 /** The sink every stage reports into. */
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
 
+  /**
+   * Records a diagnostic, once: a problem met again on another path to the same spot (a
+   * record laid out inside each record that holds it) is the same problem, and is not repeated.
+   */
   report(d: Diagnostic): void {
+    const key = `${d.code} ${d.loc ? `${d.loc.file.displayPath}:${d.loc.line}:${d.loc.col}` : ''} ${d.message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
     this.list.push(d);
   }
   error(code: DiagnosticCode, message: string, loc?: Loc): void {

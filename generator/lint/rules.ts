@@ -1,14 +1,14 @@
 // The kernel's UAPI rules (Documentation/driver-api/ioctl.rst, process/botching-up-ioctls.rst,
 // vfio.h's own conventions) as lint rules over the models of both ABIs. One function per rule.
 import { Model, RecordModel } from '../model/model.js';
-import { CType, resolve } from '../model/types.js';
+import { CType, RecordDecl, resolve, typeToString } from '../model/types.js';
 import { byteMap } from '../diff/layout-picture.js';
 
 export const LINT_RULES = {
   LINT_PADDING_HOLE: 'implicit padding: bytes no field covers leak kernel memory unless cleared',
   LINT_U64_OFFSET_DIFFERS: 'a 64-bit field sits at another offset on i386 than on x86_64: use __aligned_u64 or explicit padding',
   LINT_LONG_OR_POINTER: 'a pointer, long or unsigned long in an ioctl struct changes size between ABIs: use __u64',
-  LINT_FLEX_NOT_LAST: 'a flexible array member must be the last member',
+  LINT_FLEX_NOT_LAST: 'a struct ending in a flexible array must be the last member, and never an array element (gcc 14: -Wflex-array-member-not-at-end)',
   LINT_ENUM_FIELD: 'an enum as a field type has no fixed size in the ABI: use a __u32 and the enum for values',
   LINT_BITFIELD: 'bit-fields have no portable layout: use a flags word',
   LINT_EXTENSIBLE_WITHOUT_ARGSZ: 'a struct passed to an _IO-encoded (size-extensible) ioctl should start with argsz and flags',
@@ -110,12 +110,25 @@ function structureRules(m: Model): LintFinding[] {
     members.forEach((mem, k) => {
       const t = resolve(mem.type);
       const name = `${r.name}.${mem.name ?? '(anonymous)'}`;
-      if (t.kind === 'array' && t.length === undefined && k !== members.length - 1) out.push(f('LINT_FLEX_NOT_LAST', name, `${name} is a flexible array but not the last member`, mem.at));
+      // A flexible array itself anywhere but last is an error the model reports (UG306); GNU C
+      // lets a struct that ends in one sit anywhere, where its array overlaps what follows.
+      const element = t.kind === 'array' ? resolve(t.of) : undefined;
+      if (element?.kind === 'record' && endsInFlexibleArray(element.record)) out.push(f('LINT_FLEX_NOT_LAST', name, `${name} is an array of ${typeToString(element)}, which ends in a flexible array`, mem.at));
+      else if (t.kind === 'record' && r.decl.kind === 'struct' && k !== members.length - 1 && endsInFlexibleArray(t.record)) out.push(f('LINT_FLEX_NOT_LAST', name, `${name} is ${typeToString(t)}, which ends in a flexible array, but is not the last member`, mem.at));
       if (mem.type.kind === 'enum' || (mem.type.kind === 'typedef' && t.kind === 'enum')) out.push(f('LINT_ENUM_FIELD', name, `${name} has enum type`, mem.at));
       if (mem.bitWidth !== undefined && mem.name) out.push(f('LINT_BITFIELD', name, `${name} is a ${mem.bitWidth}-bit bit-field`, mem.at));
     });
   }
   return out;
+}
+
+/** Whether a record's last member is a flexible array, or a struct that ends in one. */
+function endsInFlexibleArray(rec: RecordDecl): boolean {
+  const last = rec.members?.[rec.members.length - 1];
+  if (last === undefined) return false;
+  const t = resolve(last.type);
+  if (t.kind === 'array') return t.length === undefined;
+  return t.kind === 'record' && t.record.kind === 'struct' && endsInFlexibleArray(t.record);
 }
 
 function extensibleWithoutArgsz(m: Model): LintFinding[] {

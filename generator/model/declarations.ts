@@ -6,13 +6,19 @@ import { Attribute, Declaration, Declarator, DeclSpecs, EnumSpec, Expr, External
 import { Abi } from './abi.js';
 import { EvalError, EvalScope, evaluateInteger } from './evaluate.js';
 import { Layouts } from './layout.js';
-import { basicIntName, CType, EnumDecl, EnumMember, IntName, intRange, Member, RecordDecl } from './types.js';
+import { checkMembers } from './member-rules.js';
+import { basicIntName, CType, EnumDecl, EnumMember, IntName, intRange, Member, RecordDecl, sameType, typeToString } from './types.js';
 
 export interface TypedefDecl {
   name: string;
   type: CType;
   /** Undefined for the compiler's built-in typedefs. */
   at?: Loc;
+}
+
+/** What a typedef's type names, for a message. */
+function typedefTarget(t: CType): CType {
+  return t.kind === 'typedef' && t.target ? t.target : t;
 }
 
 export class Declarations {
@@ -102,7 +108,11 @@ export class Declarations {
         const t: CType = { kind: 'typedef', name, target: type, align: attrs.aligned };
         const r = type.kind === 'record' ? type.record : type.kind === 'enum' ? type.decl : undefined;
         if (r && !r.name && !this.typedefNameOf.has(r)) this.typedefNameOf.set(r, name);
-        this.typedefs.set(name, { name, type: t, at: init.decl.at ?? d.at });
+        const at = init.decl.at ?? d.at;
+        const earlier = this.typedefs.get(name);
+        if (earlier === undefined) this.typedefs.set(name, { name, type: t, at });
+        // C11 lets a typedef be declared again naming the same type; the first stands.
+        else if (!sameType(earlier.type, t)) this.redefinition(`redefinition of typedef '${name}' with a different type: '${typeToString(type)}', was '${typeToString(typedefTarget(earlier.type))}'`, at, earlier.at);
       } else if (type.kind === 'function') {
         this.diags.note('UG202', `function declaration '${name}' is outside the UAPI subset: skipped`, init.decl.at ?? d.at);
       } else {
@@ -139,7 +149,11 @@ export class Declarations {
     for (let k = d.suffixes.length - 1; k >= 0; k--) {
       const s = d.suffixes[k];
       if (s.k === 'function') t = { kind: 'function' };
-      else t = { kind: 'array', of: t, length: s.size ? this.constant(s.size, 'array size', true) : undefined };
+      else {
+        // Only the outermost bound may be left out: `char d[][4]`, never `char d[4][]`.
+        if (t.kind === 'array' && t.length === undefined) this.diags.error('UG306', `array type has incomplete element type '${typeToString(t)}'`, d.at);
+        t = { kind: 'array', of: t, length: s.size ? this.constant(s.size, 'array size', true) : undefined };
+      }
     }
     if (d.inner) return this.applyDeclarator(t, d.inner);
     return { name: d.name, type: t };
@@ -175,16 +189,24 @@ export class Declarations {
 
   private recordType(spec: RecordSpec): CType {
     const key = `${spec.kind} ${spec.name}`;
+    if (spec.name) this.checkTagKind(spec.kind, spec.name, spec.nameAt);
     const existing = spec.name ? this.tags.get(key) : undefined;
+    if (spec.members && (existing as RecordDecl | undefined)?.members) {
+      // The first definition stands; the second's members are still checked for their own errors.
+      this.redefinition(`redefinition of '${key}'`, spec.nameAt, existing!.nameAt);
+      this.recordType({ ...spec, name: undefined });
+      return { kind: 'record', record: existing as RecordDecl };
+    }
     if (!spec.members) {
       if (existing) return { kind: 'record', record: existing as RecordDecl };
-      const fwd: RecordDecl = { kind: spec.kind, name: spec.name, packed: false, at: spec.at, endAt: spec.endAt };
+      const fwd: RecordDecl = { kind: spec.kind, name: spec.name, packed: false, at: spec.at, endAt: spec.endAt, nameAt: spec.nameAt };
       if (spec.name) this.tags.set(key, fwd);
       return { kind: 'record', record: fwd };
     }
     const rec: RecordDecl = existing && !(existing as RecordDecl).members ? (existing as RecordDecl) : { kind: spec.kind, name: spec.name, packed: false, at: spec.at, endAt: spec.endAt };
     rec.at = spec.at;
     rec.endAt = spec.endAt;
+    rec.nameAt = spec.nameAt;
     if (spec.name) this.tags.set(key, rec);
     const attrs = this.attributes(spec.attrs);
     rec.packed = attrs.packed;
@@ -196,6 +218,7 @@ export class Declarations {
       members.push(...this.members(m as MemberDecl));
     }
     rec.members = members;
+    checkMembers(rec, members, this.abi, this.diags);
     this.records.push(rec);
     return { kind: 'record', record: rec };
   }
@@ -223,16 +246,22 @@ export class Declarations {
 
   private enumType(spec: EnumSpec): CType {
     const key = `enum ${spec.name}`;
+    if (spec.name) this.checkTagKind('enum', spec.name, spec.nameAt);
     const existing = spec.name ? (this.tags.get(key) as EnumDecl | undefined) : undefined;
+    if (spec.members && existing && existing.members.length > 0) {
+      this.redefinition(`redefinition of '${key}'`, spec.nameAt, existing.nameAt);
+      return { kind: 'enum', decl: existing };
+    }
     if (!spec.members) {
       if (existing) return { kind: 'enum', decl: existing };
-      const fwd: EnumDecl = { name: spec.name, members: [], type: 'unsigned int', packed: false, at: spec.at, endAt: spec.endAt };
+      const fwd: EnumDecl = { name: spec.name, members: [], type: 'unsigned int', packed: false, at: spec.at, endAt: spec.endAt, nameAt: spec.nameAt };
       if (spec.name) this.tags.set(key, fwd);
       return { kind: 'enum', decl: fwd };
     }
     const decl: EnumDecl = existing ?? { name: spec.name, members: [], type: 'unsigned int', packed: false, at: spec.at, endAt: spec.endAt };
     decl.at = spec.at;
     decl.endAt = spec.endAt;
+    decl.nameAt = spec.nameAt;
     decl.packed = this.attributes(spec.attrs).packed;
     if (spec.name) this.tags.set(key, decl);
     let next = 0n;
@@ -244,7 +273,9 @@ export class Declarations {
       const type: IntName = value >= intMax.min && value <= intMax.max ? 'int' : value > 0n && value <= 0xffffffffn ? 'unsigned int' : value < 0n ? 'long long' : 'unsigned long long';
       const member: EnumMember = { name: m.name, value, type, at: m.at };
       members.push(member);
-      this.enumConstants.set(m.name, member);
+      const earlier = this.enumConstants.get(m.name);
+      if (earlier) this.redefinition(`redeclaration of enumerator '${m.name}'`, m.at, earlier.at);
+      else this.enumConstants.set(m.name, member);
       next = value + 1n;
     }
     decl.members = members;
@@ -253,6 +284,18 @@ export class Declarations {
     for (const x of members) if (x.type !== 'int') x.type = decl.type;
     this.enums.push(decl);
     return { kind: 'enum', decl };
+  }
+
+  /** Struct, union and enum tags share one namespace: `union s` after `struct s` is an error. */
+  private checkTagKind(kind: 'struct' | 'union' | 'enum', name: string, at: Loc): void {
+    for (const other of ['struct', 'union', 'enum'] as const) {
+      const earlier = other === kind ? undefined : this.tags.get(`${other} ${name}`);
+      if (earlier) this.redefinition(`'${name}' defined as wrong kind of tag: ${kind} here, ${other} before`, at, earlier.nameAt);
+    }
+  }
+
+  private redefinition(message: string, at: Loc, earlier: Loc | undefined): void {
+    this.diags.report({ code: 'UG305', severity: 'error', message, loc: at, related: earlier && [{ message: 'the earlier one is here', loc: earlier }] });
   }
 
   private enumUnderlying(values: bigint[], packed: boolean): IntName {

@@ -2,6 +2,7 @@
 // bit-fields that never straddle a unit of their declared type, `packed` and `aligned(N)`,
 // zero-size empty structs and flexible arrays (GNU C). `uapigen verify` checks every result
 // against gcc.
+import { DiagnosticCode, Loc } from '../diagnostics.js';
 import { Abi } from './abi.js';
 import { CType, Member, RecordDecl, resolve } from './types.js';
 
@@ -26,12 +27,27 @@ export class LayoutError extends Error {
   constructor(
     message: string,
     readonly record?: RecordDecl,
+    readonly code: DiagnosticCode = 'UG302',
+    /** The member whose type could not be laid out, when it was one. */
+    readonly at?: Loc,
   ) {
     super(message);
   }
 }
 
 const roundUp = (v: number, a: number) => Math.ceil(v / a) * a;
+
+/**
+ * Why an object of `bytes` bytes cannot be, or undefined when it can: gcc refuses one past
+ * PTRDIFF_MAX ("size of array is too large"), and the model keeps sizes as numbers, exact only
+ * up to 2^53 - 1, so one between the two (x86_64 only) is refused as uapigen's own limit.
+ */
+function tooLarge(abi: Abi, bytes: bigint): string | undefined {
+  const ptrdiffMax = (1n << BigInt(abi.scalars.pointer.size * 8 - 1)) - 1n;
+  if (bytes > ptrdiffMax) return `${bytes} bytes, past the ${abi.name} limit of ${ptrdiffMax} (PTRDIFF_MAX)`;
+  if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) return `${bytes} bytes, past the ${Number.MAX_SAFE_INTEGER} (2^53 - 1) that uapigen models exactly`;
+  return undefined;
+}
 
 export class Layouts {
   private readonly records = new Map<RecordDecl, RecordLayout>();
@@ -71,7 +87,10 @@ export class Layouts {
       }
       case 'array': {
         const e = this.sizeAlign(t.of);
-        return { size: t.length === undefined ? 0 : e.size * Number(t.length), align: e.align };
+        const bytes = t.length === undefined ? 0n : BigInt(e.size) * t.length;
+        const why = tooLarge(this.abi, bytes);
+        if (why) throw new LayoutError(`size of array is too large: ${why}`, undefined, 'UG307');
+        return { size: Number(bytes), align: e.align };
       }
       case 'record': {
         const l = this.record(t.record);
@@ -93,10 +112,25 @@ export class Layouts {
     this.inProgress.add(rec);
     try {
       const l = rec.kind === 'union' ? this.layoutUnion(rec, rec.members) : this.layoutStruct(rec, rec.members);
+      const why = tooLarge(this.abi, BigInt(l.size));
+      if (why) throw new LayoutError(`type '${rec.kind} ${rec.name ?? '<anonymous>'}' is too large: ${why}`, rec, 'UG307');
       this.records.set(rec, l);
       return l;
     } finally {
       this.inProgress.delete(rec);
+    }
+  }
+
+  /**
+   * A member's size and alignment. A failure is put at the member (`field 'x': struct nope is
+   * incomplete`), as gcc puts it, unless it already has a place deeper in.
+   */
+  private memberSizeAlign(m: Member): { size: number; align: number } {
+    try {
+      return this.sizeAlign(m.type);
+    } catch (e) {
+      if (!(e instanceof LayoutError) || e.at) throw e;
+      throw new LayoutError(`field '${m.name ?? '<anonymous>'}': ${e.message}`, e.record, e.code, m.at);
     }
   }
 
@@ -112,7 +146,7 @@ export class Layouts {
     let align = 1;
     const fields: FieldLayout[] = [];
     for (const m of members) {
-      const { size, align: natural } = this.sizeAlign(m.type);
+      const { size, align: natural } = this.memberSizeAlign(m);
       const fieldAlign = this.memberAlign(rec, m, natural);
       if (m.bitWidth !== undefined) {
         const w = m.bitWidth;
@@ -149,7 +183,7 @@ export class Layouts {
     let align = 1;
     const fields: FieldLayout[] = [];
     for (const m of members) {
-      const { size: s, align: natural } = this.sizeAlign(m.type);
+      const { size: s, align: natural } = this.memberSizeAlign(m);
       const fieldAlign = this.memberAlign(rec, m, natural);
       if (m.bitWidth !== undefined) {
         if (m.bitWidth === 0) continue;

@@ -45,6 +45,8 @@ export interface RecordDecl {
   maxFieldAlign?: number;
   at: Loc;
   endAt: Loc;
+  /** The tag of the definition (or declaration): what a later redefinition points back at. */
+  nameAt?: Loc;
 }
 
 export interface EnumDecl {
@@ -55,6 +57,8 @@ export interface EnumDecl {
   packed: boolean;
   at: Loc;
   endAt: Loc;
+  /** The tag of the definition (or declaration). */
+  nameAt?: Loc;
 }
 
 export interface EnumMember {
@@ -70,6 +74,35 @@ export const int = (name: IntName): CType => ({ kind: 'int', name });
 export function resolve(t: CType): CType {
   while (t.kind === 'typedef') t = t.target;
   return t;
+}
+
+/**
+ * Whether two types are the same type, as a typedef redeclared must name it (C11 6.7p3):
+ * through typedefs, with integer types by name (`long` is not `long long`, even where both
+ * are 64 bits) and an enum not the same as the integer type under it, as gcc has it.
+ * Qualifiers and function parameters are not modelled, so they never make two types differ.
+ */
+export function sameType(a: CType, b: CType): boolean {
+  const x = resolve(a);
+  const y = resolve(b);
+  switch (x.kind) {
+    case 'int':
+    case 'float':
+      return y.kind === x.kind && y.name === x.name;
+    case 'void':
+    case 'function':
+      return y.kind === x.kind;
+    case 'pointer':
+      return y.kind === 'pointer' && sameType(x.to, y.to);
+    case 'array':
+      return y.kind === 'array' && y.length === x.length && sameType(x.of, y.of);
+    case 'record':
+      return y.kind === 'record' && y.record === x.record;
+    case 'enum':
+      return y.kind === 'enum' && y.decl === x.decl;
+    case 'typedef':
+      return false; // resolve() looked through every one
+  }
 }
 
 /** C spelling of a type, as the model and the JSON show it (`struct vfio_region_info`, `__u32[4]`). */

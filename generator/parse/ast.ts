@@ -25,6 +25,8 @@ export interface DeclSpecs {
 export interface RecordSpec {
   kind: 'struct' | 'union';
   name?: string;
+  /** Where the tag is (or would be): what a redefinition points at, as gcc does. */
+  nameAt: Loc;
   /** Undefined for a reference or forward declaration (`struct foo`). */
   members?: (MemberDecl | Skipped | null)[];
   attrs: Attribute[];
@@ -48,6 +50,8 @@ export interface MemberDeclarator {
 
 export interface EnumSpec {
   name?: string;
+  /** Where the tag is (or would be). */
+  nameAt: Loc;
   members?: { name: string; value?: Expr; at: Loc }[];
   attrs: Attribute[];
   at: Loc;

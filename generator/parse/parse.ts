@@ -56,7 +56,7 @@ function run<T>(start: StartRule, tokens: readonly Token[], typedefs: Set<string
   }
 }
 
-/** Replaces the text offsets the grammar leaves in `at` and `endAt` with source locations. */
+/** Replaces the text offsets the grammar leaves in `at`, `endAt` and `nameAt` with source locations. */
 function locateAll(node: unknown, locate: (offset: number) => Loc): void {
   if (Array.isArray(node)) {
     for (const x of node) locateAll(x, locate);
@@ -66,7 +66,7 @@ function locateAll(node: unknown, locate: (offset: number) => Loc): void {
   const o = node as Record<string, unknown>;
   for (const key in o) {
     const v = o[key];
-    if ((key === 'at' || key === 'endAt') && typeof v === 'number') o[key] = locate(v);
+    if ((key === 'at' || key === 'endAt' || key === 'nameAt') && typeof v === 'number') o[key] = locate(v);
     else if (v !== null && typeof v === 'object') locateAll(v, locate);
   }
 }

@@ -17,7 +17,7 @@ export function buildDeclarations(s: Session): void {
       s.model.records.push({ decl: r, name, cSpelling: decls.cSpelling(r)!, layout, loc: r.at, doc: docs.for(r.at) });
     } catch (e) {
       if (!(e instanceof LayoutError)) throw e;
-      s.diags.error('UG302', e.message, r.at);
+      s.diags.error(e.code, e.message, e.at ?? r.at);
     }
   }
   for (const e of decls.enums) {

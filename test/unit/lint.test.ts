@@ -18,7 +18,7 @@ struct hole { __u8 a; __u32 b; };
 struct u64 { __u32 a; __u64 b; __u32 c; __u32 d; };
 struct ptr { void *p; unsigned long n; };
 #define P_SET _IOW('P', 1, struct ptr)
-struct flex { __u32 n; __u32 data[]; __u32 after; };
+struct flex { __u32 n; __u32 data[]; }; struct holder { struct flex f; __u32 after; struct flex many[2]; struct flex last; };
 struct en { enum mode m; };
 struct bits { __u32 a : 3; __u32 b : 29; };
 /**
@@ -40,7 +40,7 @@ l('each rule finds its problem, at its line', () => {
   assert.ok(by('LINT_PADDING_HOLE').includes('hole@1:4'), JSON.stringify(found));
   assert.equal(by('LINT_U64_OFFSET_DIFFERS'), ['u64.b:5', 'ptr.n:6']);
   assert.equal(by('LINT_LONG_OR_POINTER'), ['ptr.n:6', 'ptr.p:6']);
-  assert.equal(by('LINT_FLEX_NOT_LAST'), ['flex.data:8']);
+  assert.equal(by('LINT_FLEX_NOT_LAST'), ['holder.f:8', 'holder.many:8']);
   assert.equal(by('LINT_ENUM_FIELD'), ['en.m:9']);
   assert.equal(by('LINT_BITFIELD'), ['bits.a:10', 'bits.b:10']);
   assert.equal(by('LINT_EXTENSIBLE_WITHOUT_ARGSZ'), ['X_GET:14']);
