@@ -6,6 +6,7 @@ import { lastAtOrBefore } from '../source.js';
 import { Token } from '../preprocess/lexer.js';
 import { parse as peggyParse, SyntaxError as PeggySyntaxError, type PeggyExpectation } from './c-parser.js';
 import { Expr, ExternalDeclaration, TypeName } from './ast.js';
+import { firstTooDeep, isStackExhausted, NESTING_LIMIT } from '../preprocess/nesting.js';
 
 type StartRule = 'TranslationUnit' | 'ExpressionOnly' | 'TypeNameOnly';
 
@@ -40,6 +41,11 @@ function locator(tokens: readonly Token[], starts: number[], fallback: Loc): (of
 export class ParseFailure extends Error {}
 
 function run<T>(start: StartRule, tokens: readonly Token[], typedefs: Set<string>, diags: Diagnostics, fallback: Loc): T {
+  const deep = firstTooDeep(tokens);
+  if (deep) {
+    diags.error('UG203', `brackets nested more than ${NESTING_LIMIT} deep`, { file: deep.file, line: deep.line, col: deep.col });
+    throw new ParseFailure('nested too deep');
+  }
   const { text, starts } = spellTokens(tokens);
   const locate = locator(tokens, starts, fallback);
   try {
@@ -47,6 +53,11 @@ function run<T>(start: StartRule, tokens: readonly Token[], typedefs: Set<string
     locateAll(result, locate);
     return result;
   } catch (e) {
+    if (isStackExhausted(e)) {
+      const at = tokens.length ? { file: tokens[0].file, line: tokens[0].line, col: tokens[0].col } : fallback;
+      diags.error('UG203', 'nested too deep to parse, below this point (a long chain of unary operators or casts?)', at);
+      throw new ParseFailure('nested too deep');
+    }
     if (!(e instanceof PeggySyntaxError)) throw e;
     const offset = e.location.start.offset;
     const found = offset >= text.length ? 'end of input' : `'${tokens[lastAtOrBefore(starts, offset)].text}'`;

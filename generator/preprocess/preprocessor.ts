@@ -9,6 +9,7 @@ import { Abi } from '../model/abi.js';
 import { Comment, LexedFile, lex, spell, Token } from './lexer.js';
 import { evaluateIfExpression, IfExpressionError } from './if-expression.js';
 import { Macro, MacroExpander } from './macro-expander.js';
+import { firstTooDeep, isStackExhausted, NESTING_LIMIT } from './nesting.js';
 
 export type { Macro } from './macro-expander.js';
 
@@ -328,8 +329,14 @@ export class Preprocessor {
       tokens = this.resolveDefined(this.expander.expand(tokens));
       // What is left of identifiers after expansion is 0 (C 6.10.1p4).
       tokens = tokens.map((t) => (t.kind === 'ident' ? { ...t, kind: 'number', text: '0' } : t));
+      const deep = firstTooDeep(tokens);
+      if (deep) throw new IfExpressionError(`parentheses nested more than ${NESTING_LIMIT} deep`, deep);
       return evaluateIfExpression(tokens, line[0]) !== 0n;
     } catch (e) {
+      if (isStackExhausted(e)) {
+        this.diags.error('UG104', '#if expression nested too deep to evaluate (a long chain of unary operators?)', hash);
+        return false;
+      }
       if (!(e instanceof IfExpressionError)) throw e;
       this.diags.error('UG104', `#if expression cannot be evaluated: ${e.message}`, e.token ?? hash);
       return false;
@@ -427,3 +434,4 @@ function displayFor(includer: SourceFile, name: string): string {
   const dir = dirname(includer.displayPath);
   return dir === '.' ? name : `${dir}/${name}`;
 }
+

@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { formatDiagnostic } from '../../generator/diagnostics.js';
-import { errorsOf, writeTree } from '../helpers/model.js';
+import { NESTING_LIMIT } from '../../generator/preprocess/nesting.js';
+import { errorsOf, modelOf, writeTree } from '../helpers/model.js';
 
 const errors = suite('errors');
 const CLI = join(process.cwd(), 'dist', 'generator', 'cli.js');
@@ -96,6 +97,42 @@ errors('the CLI rejects bad usage with exit 2', () => {
   assert.match(r2.stderr, /UG901.*cannot find header 'linux\/does_not_exist.h'/);
   const r3 = spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' });
   assert.is(r3.status, 2);
+});
+
+errors('a macro that doubles at each level stops at its use, with what it is, instead of running out of memory', () => {
+  const levels = ['#define A0 1', ...Array.from({ length: 39 }, (_, k) => `#define A${k + 1} (A${k} + A${k})`)];
+  const { d, where } = first({ 'test.h': `${levels.join('\n')}\nenum { X = A39 };\n` });
+  assert.is(d.code, 'UG112');
+  assert.is(where, 'test.h:41:12');
+  assert.match(d.message, /expanding "A39" makes more than 1000000 tokens/);
+});
+
+errors('macro calls nested thousands deep in an argument stop at the outer call', () => {
+  const { d, where } = first({ 'test.h': `#define F(x) x\nenum { X = ${'F('.repeat(5000)}1${')'.repeat(5000)} };\n` });
+  assert.is(d.code, 'UG112');
+  assert.is(where, 'test.h:2:12');
+  assert.match(d.message, /expanding "F" nests macro calls too deep/);
+});
+
+errors('brackets nested past the limit are refused at the bracket that goes past it; at the limit they are read', () => {
+  const at = (n: number) => `enum { X = ${'('.repeat(n)}1${')'.repeat(n)} };\n`;
+  const { d, where } = first({ 'test.h': at(1000) });
+  assert.is(d.code, 'UG203');
+  // The enum's brace is level 1; after 'enum { X = ' (11 columns) the 128th '(' opens level 129.
+  assert.is(where, `test.h:1:${11 + NESTING_LIMIT}`);
+  assert.is(modelOf(at(NESTING_LIMIT - 1)).enums[0].decl.members[0].value, 1n);
+  const inIf = first({ 'test.h': `#if ${'('.repeat(100000)}1${')'.repeat(100000)}\n#endif\n` });
+  assert.is(inIf.d.code, 'UG104');
+  assert.match(inIf.d.message, /nested more than 128 deep/);
+});
+
+errors('a chain of a hundred thousand unary operators is a located error, not an internal one', () => {
+  const { d, where } = first({ 'test.h': `enum { X = ${'- '.repeat(100000)}1 };\n` });
+  assert.is(d.code, 'UG203');
+  assert.is(where, 'test.h:1:1');
+  const inIf = first({ 'test.h': `#if ${'! '.repeat(100000)}1\n#endif\n` });
+  assert.is(inIf.d.code, 'UG104');
+  assert.match(inIf.d.message, /too deep/);
 });
 
 errors.run();
