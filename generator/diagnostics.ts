@@ -37,6 +37,7 @@ export const DIAGNOSTIC_CODES = {
   UG110: '#warning directive reached',
   UG111: 'invalid token',
   UG112: 'macro expansion too large, or nested too deep',
+  UG113: 'macro redefined with another definition (a warning, as in gcc)',
   UG201: 'syntax error',
   UG202: 'declaration outside the UAPI subset skipped',
   UG203: 'nested too deep to parse',

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { Diagnostic } from './diagnostics.js';
 import { AbiName } from './model/abi.js';
 import { Model } from './model/model.js';
 import { loadManifest, Manifest, PACKAGE_ROOT } from './manifest.js';
@@ -27,6 +28,8 @@ export interface Generated {
   files: Map<string, string>;
   /** Milliseconds per stage: read, model, emit, format. */
   stages: Record<'read' | 'model' | 'emit' | 'format', number>;
+  /** The warnings of every unit's models (errors stop generation instead). */
+  warnings: Diagnostic[];
 }
 
 export function packageVersion(): string {
@@ -39,11 +42,13 @@ export async function generateAll(opts: GenerateOptions = {}): Promise<Generated
   const stages = { read: 0, model: 0, emit: 0, format: 0 };
   const cache = opts.cache ?? new FileCache();
   const models = new Map<string, Partial<Record<AbiName, Model>>>();
+  const warnings: Diagnostic[] = [];
   for (const unit of manifest.units) {
     const perAbi: Partial<Record<AbiName, Model>> = {};
     for (const abi of unit.abis) {
       const timings: StageTiming[] = [];
       perAbi[abi] = buildModel(unit.headerPaths, { abi, cache, overrides: unit.overrides, displayRoot: manifest.root }, timings);
+      warnings.push(...perAbi[abi]!.diagnostics.filter((d) => d.severity === 'warning'));
       for (const t of timings) stages[READ_STAGES.has(t.stage) ? 'read' : 'model'] += t.ms;
     }
     models.set(unit.name, perAbi);
@@ -66,7 +71,7 @@ export async function generateAll(opts: GenerateOptions = {}): Promise<Generated
     stages.format += performance.now() - t0;
   }
   files.set('index.ts', await formatSource(indexSource(manifest.units, version, manifestName)));
-  return { manifest, outDir, files, stages };
+  return { manifest, outDir, files, stages, warnings };
 }
 
 export interface WriteResult {

@@ -5,6 +5,7 @@ import { AbiName, ABI_NAMES, parseAbi } from '../model/abi.js';
 import { diffPairs, pairsOf, patchedPair } from '../diff/run.js';
 import { renderReport, REPORT_FORMATS, ReportFormat } from '../diff/report.js';
 import { UsageError } from './usage.js';
+import { WarningPrinter } from './warnings.js';
 
 const FAIL_ON = ['breaking', 'any', 'never'] as const;
 
@@ -44,6 +45,7 @@ export function diffCommand(args: string[]): number {
     labels = [parsed.positionals[0], parsed.positionals[1]];
   }
   const result = diffPairs(pairs, abis, labels[0], labels[1], notes);
+  new WarningPrinter().print(result.warnings);
   process.stdout.write(renderReport(result, format, format === 'text' && process.stdout.isTTY === true));
   const breaking = result.findings.some((f) => f.severity === 'breaking');
   if (failOn === 'breaking') return breaking ? 1 : 0;

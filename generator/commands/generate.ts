@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { diffGenerated, generateAll, writeGenerated } from '../generate.js';
 import { UsageError } from './usage.js';
+import { WarningPrinter } from './warnings.js';
 
 function options(args: string[]) {
   try {
@@ -15,6 +16,7 @@ function options(args: string[]) {
 export async function generateCommand(args: string[]): Promise<number> {
   const o = options(args);
   const g = await generateAll({ manifest: o.manifest, outDir: o.out });
+  new WarningPrinter().print(g.warnings);
   const r = writeGenerated(g);
   process.stdout.write(`uapigen: ${g.files.size} files in ${g.outDir}: ${r.written.length} written, ${r.unchanged.length} unchanged, ${r.removed.length} stale removed\n`);
   for (const f of r.foreign) process.stderr.write(`uapigen: left ${f} alone: it is not a generated file\n`);
@@ -24,6 +26,7 @@ export async function generateCommand(args: string[]): Promise<number> {
 export async function checkCommand(args: string[]): Promise<number> {
   const o = options(args);
   const g = await generateAll({ manifest: o.manifest, outDir: o.out });
+  new WarningPrinter().print(g.warnings);
   const { stale, diff } = diffGenerated(g);
   if (stale.length === 0) {
     process.stdout.write(`uapigen check: ${g.files.size} generated files are up to date\n`);

@@ -8,6 +8,7 @@ import { overridesFor, PACKAGE_ROOT } from '../manifest.js';
 import { buildModel } from '../pipeline.js';
 import { lintModels, LINT_RULES } from '../lint/rules.js';
 import { UsageError } from './usage.js';
+import { WarningPrinter } from './warnings.js';
 
 export const DEFAULT_BASELINE = join(PACKAGE_ROOT, 'uapi', 'lint-baseline.json');
 
@@ -38,9 +39,13 @@ export function lintCommand(args: string[]): number {
   const baseline = readBaseline(baselinePath);
   let fresh = 0;
   const lines: string[] = [];
+  const warnings = new WarningPrinter();
   for (const h of headers) {
     const opts = { includeDirs, overrides: overridesFor([h]) };
-    const findings = lintModels({ x86_64: buildModel([h], { abi: 'x86_64', ...opts }), i386: buildModel([h], { abi: 'i386', ...opts }) });
+    const models = { x86_64: buildModel([h], { abi: 'x86_64', ...opts }), i386: buildModel([h], { abi: 'i386', ...opts }) };
+    warnings.print(models.x86_64.diagnostics);
+    warnings.print(models.i386.diagnostics);
+    const findings = lintModels(models);
     const keys = findings.map((f) => `${f.code} ${f.subject}`);
     if (parsed.values['update-baseline']) {
       baseline.headers[h] = [...new Set(keys)].sort();

@@ -2,6 +2,7 @@
 // header and a patch), models each side per ABI, and compares.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { Diagnostic } from '../diagnostics.js';
 import { AbiName } from '../model/abi.js';
 import { Model } from '../model/model.js';
 import { buildModel } from '../pipeline.js';
@@ -36,6 +37,8 @@ export interface DiffResult {
   findings: Finding[];
   pictures: RecordPicture[];
   notes: string[];
+  /** The warnings of the models read, old and new (not part of the report). */
+  warnings: Diagnostic[];
 }
 
 function headersUnder(dir: string): string[] {
@@ -126,11 +129,16 @@ function sameInputs(oldModel: Model, pair: Pair): boolean {
 export function diffPairs(pairs: Pair[], abis: AbiName[], oldLabel: string, newLabel: string, notes: string[] = [], cache = new FileCache()): DiffResult {
   const lists: Finding[][] = [];
   const pictures: RecordPicture[] = [];
+  const warnings: Diagnostic[] = [];
   for (const pair of pairs) {
     const models: Partial<Record<AbiName, { old: Model; new: Model }>> = {};
     const pairLists: Finding[][] = [];
     for (const abi of abis) {
-      const model = (s: Side | undefined) => buildModel([s?.header ?? emptyHeaderPath()], { abi, includeDirs: s?.includeDirs ?? [], displayRoot: s?.displayRoot, cache });
+      const model = (s: Side | undefined) => {
+        const m = buildModel([s?.header ?? emptyHeaderPath()], { abi, includeDirs: s?.includeDirs ?? [], displayRoot: s?.displayRoot, cache });
+        warnings.push(...m.diagnostics.filter((d) => d.severity === 'warning'));
+        return m;
+      };
       const oldModel = model(pair.old);
       // Same bytes in, same model out: when every file the old side read is identical on the
       // new side, the new model is the old one and there is nothing to compare.
@@ -148,5 +156,5 @@ export function diffPairs(pairs: Pair[], abis: AbiName[], oldLabel: string, newL
     pictures.push(...recordPictures(primary.old, primary.new, mergeFindings(pairLists)));
     lists.push(...pairLists);
   }
-  return { oldLabel, newLabel, abis, findings: mergeFindings(lists), pictures, notes };
+  return { oldLabel, newLabel, abis, findings: mergeFindings(lists), pictures, notes, warnings };
 }

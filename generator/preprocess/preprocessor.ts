@@ -311,6 +311,12 @@ export class Preprocessor {
     }
     const body = line.slice(k).map((t, idx) => (idx === 0 ? { ...t, space: false, bol: false } : t));
     const macro: Macro = { name: n.text, params, variadic, body, file: n.file, line: n.line, col: n.col, predefined };
+    const earlier = this.macros.get(n.text);
+    // C allows a macro defined again only word for word (6.10.3p2); gcc warns and takes the new one.
+    if (earlier && !sameDefinition(earlier, macro)) {
+      const where = earlier.predefined ? [] : [{ message: 'the earlier definition is here', loc: { file: earlier.file, line: earlier.line, col: earlier.col } }];
+      this.diags.report({ code: 'UG113', severity: 'warning', message: `"${n.text}" redefined${earlier.predefined ? ' (it is predefined by the compiler)' : ''}`, loc: n, related: where });
+    }
     this.macros.set(n.text, macro);
     if (!predefined) this.definitions.push(macro);
   }
@@ -435,3 +441,13 @@ function displayFor(includer: SourceFile, name: string): string {
   return dir === '.' ? name : `${dir}/${name}`;
 }
 
+/**
+ * Two definitions of a macro are the same when their parameters are and their replacement
+ * lists have the same tokens with white space between the same ones (C11 6.10.3p1).
+ */
+function sameDefinition(a: Macro, b: Macro): boolean {
+  if (a.variadic !== b.variadic || (a.params === undefined) !== (b.params === undefined)) return false;
+  if (a.params && b.params && (a.params.length !== b.params.length || a.params.some((p, k) => p !== b.params![k]))) return false;
+  if (a.body.length !== b.body.length) return false;
+  return a.body.every((t, k) => t.text === b.body[k].text && (k === 0 || t.space === b.body[k].space));
+}

@@ -135,4 +135,20 @@ errors('a chain of a hundred thousand unary operators is a located error, not an
   assert.match(inIf.d.message, /too deep/);
 });
 
+errors('warnings are printed (a macro redefined, where gcc warns too), once for both ABIs, and do not fail', () => {
+  // Lines 2 and 4 are gcc's cases of a definition that differs; line 3 differs from line 1
+  // only in the amount of white space, which C allows.
+  const header = '#define A 1\n#define A 2\n#define A  2\n#define F(x) x+1\n#define F(x) x + 1\n#warning look\n';
+  const dir = writeTree({ 'w.h': header });
+  const gcc = spawnSync('gcc', ['-fsyntax-only', '-x', 'c', join(dir, 'w.h')], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+  // gcc gives a redefinition's line without a column.
+  const gccLines = [...gcc.stderr.matchAll(/w\.h:(\d+)(?::\d+)?: warning: (?:"\w+" redefined|#warning)/g)].map((m) => m[1]);
+  assert.equal(gccLines, ['2', '5', '6'], gcc.stderr);
+  const r = spawnSync(process.execPath, [CLI, 'verify', join(dir, 'w.h'), '--abi', 'all'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const ours = [...r.stderr.matchAll(/w\.h:(\d+):\d+: warning\[(UG11[03])\]/g)].map((m) => m[1]);
+  assert.equal(ours, gccLines, r.stderr);
+  assert.match(r.stderr, /warning\[UG113\]: "A" redefined[\s\S]*--> .*w\.h:1:9: note: the earlier definition is here/);
+});
+
 errors.run();
