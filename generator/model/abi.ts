@@ -3,6 +3,7 @@
 // alignment of each scalar type. (Facts of the System V psABI for x86-64 and i386, as gcc 12
 // implements them; `uapigen verify` checks the consequences against gcc itself.)
 import { existsSync, readdirSync } from 'node:fs';
+import { GCC_PREDEFINED } from './gcc-predefined.js';
 
 export type AbiName = 'x86_64' | 'i386';
 export const ABI_NAMES: readonly AbiName[] = ['x86_64', 'i386'];
@@ -29,52 +30,11 @@ export interface Abi {
   preferredAlign: Partial<Record<ScalarName, number>>;
   /** `size_t`: the type of `sizeof`. */
   sizeType: 'unsigned long' | 'unsigned int';
-  predefined: Record<string, string>;
+  /** gcc's predefined macros, as `#define` lines (gcc-predefined.ts). */
+  predefined: string;
   /** Directories after the user's -I, in gcc's order for this ABI. */
   systemIncludeDirs(): string[];
 }
-
-const common: Record<string, string> = {
-  __STDC__: '1',
-  __STDC_VERSION__: '201710L',
-  __STDC_HOSTED__: '1',
-  __GNUC__: '12',
-  __GNUC_MINOR__: '2',
-  __GNUC_PATCHLEVEL__: '0',
-  __GNUC_STDC_INLINE__: '1',
-  __linux__: '1',
-  __linux: '1',
-  linux: '1',
-  __unix__: '1',
-  __unix: '1',
-  unix: '1',
-  __gnu_linux__: '1',
-  __ELF__: '1',
-  __CHAR_BIT__: '8',
-  __ORDER_LITTLE_ENDIAN__: '1234',
-  __ORDER_BIG_ENDIAN__: '4321',
-  __ORDER_PDP_ENDIAN__: '3412',
-  __BYTE_ORDER__: '__ORDER_LITTLE_ENDIAN__',
-  __FLOAT_WORD_ORDER__: '__ORDER_LITTLE_ENDIAN__',
-  __SIZEOF_INT__: '4',
-  __SIZEOF_SHORT__: '2',
-  __SIZEOF_LONG_LONG__: '8',
-  __SIZEOF_FLOAT__: '4',
-  __SIZEOF_DOUBLE__: '8',
-  __SCHAR_MAX__: '0x7f',
-  __SHRT_MAX__: '0x7fff',
-  __INT_MAX__: '0x7fffffff',
-  __LONG_LONG_MAX__: '0x7fffffffffffffffLL',
-  __CHAR16_TYPE__: 'short unsigned int',
-  __CHAR32_TYPE__: 'unsigned int',
-  __WCHAR_TYPE__: 'int',
-  __INT8_TYPE__: 'signed char',
-  __INT16_TYPE__: 'short int',
-  __INT32_TYPE__: 'int',
-  __UINT8_TYPE__: 'unsigned char',
-  __UINT16_TYPE__: 'short unsigned int',
-  __UINT32_TYPE__: 'unsigned int',
-};
 
 /** The scalars both ABIs lay out alike. */
 const COMMON_SCALARS = {
@@ -109,17 +69,7 @@ export const ABIS: Record<AbiName, Abi> = {
       pointer: { size: 8, align: 8 },
     },
     preferredAlign: {},
-    predefined: {
-      ...common,
-      __x86_64__: '1', __x86_64: '1', __amd64__: '1', __amd64: '1', __LP64__: '1', _LP64: '1',
-      __SIZEOF_LONG__: '8', __SIZEOF_POINTER__: '8', __SIZEOF_LONG_DOUBLE__: '16', __SIZEOF_SIZE_T__: '8',
-      __SIZEOF_INT128__: '16',
-      __LONG_MAX__: '0x7fffffffffffffffL',
-      __SIZE_TYPE__: 'long unsigned int', __PTRDIFF_TYPE__: 'long int',
-      __INT64_TYPE__: 'long int', __UINT64_TYPE__: 'long unsigned int',
-      __INTPTR_TYPE__: 'long int', __UINTPTR_TYPE__: 'long unsigned int',
-      __INTMAX_TYPE__: 'long int', __UINTMAX_TYPE__: 'long unsigned int',
-    },
+    predefined: GCC_PREDEFINED.x86_64,
     systemIncludeDirs: () => [...gccIncludeDir(), '/usr/local/include', '/usr/include/x86_64-linux-gnu', '/usr/include'],
   },
   i386: {
@@ -135,19 +85,16 @@ export const ABIS: Record<AbiName, Abi> = {
       pointer: { size: 4, align: 4 },
     },
     preferredAlign: { 'long long': 8, 'unsigned long long': 8, double: 8 },
-    predefined: {
-      ...common,
-      __i386__: '1', __i386: '1', i386: '1', __ILP32__: '1',
-      __SIZEOF_LONG__: '4', __SIZEOF_POINTER__: '4', __SIZEOF_LONG_DOUBLE__: '12', __SIZEOF_SIZE_T__: '4',
-      __LONG_MAX__: '0x7fffffffL',
-      __SIZE_TYPE__: 'unsigned int', __PTRDIFF_TYPE__: 'int',
-      __INT64_TYPE__: 'long long int', __UINT64_TYPE__: 'long long unsigned int',
-      __INTPTR_TYPE__: 'int', __UINTPTR_TYPE__: 'unsigned int',
-      __INTMAX_TYPE__: 'long long int', __UINTMAX_TYPE__: 'long long unsigned int',
-    },
+    predefined: GCC_PREDEFINED.i386,
     systemIncludeDirs: () => [...gccIncludeDir(), '/usr/local/include', '/usr/include'],
   },
 };
+
+/** The body gcc predefines a macro with for this ABI (`__WCHAR_TYPE__` is `long int` on i386), or undefined. */
+export function predefinedBody(abi: Abi, name: string): string | undefined {
+  const line = abi.predefined.split('\n').find((l) => l.startsWith(`#define ${name} `));
+  return line?.slice(`#define ${name} `.length);
+}
 
 export function parseAbi(name: string): AbiName | undefined {
   return (ABI_NAMES as readonly string[]).includes(name) ? (name as AbiName) : undefined;

@@ -100,11 +100,8 @@ export class Preprocessor {
     this.cache = opts.cache ?? new FileCache();
     this.searchDirs = [...(opts.includeDirs ?? []).map((d) => resolve(d)), ...opts.abi.systemIncludeDirs()];
     this.expander = new MacroExpander(this.macros, this.diags);
-    const builtins = Object.entries(opts.abi.predefined)
-      .map(([k, v]) => `#define ${k} ${v}\n`)
-      .join('');
     // __FILE__ and __LINE__ are predefined with empty bodies; the expander computes them per use.
-    const builtinFile = new SourceFile('<built-in>', '<built-in>', builtins + '#define __FILE__\n#define __LINE__\n');
+    const builtinFile = new SourceFile('<built-in>', '<built-in>', opts.abi.predefined + '\n#define __FILE__\n#define __LINE__\n');
     this.processFile(lex(builtinFile, this.diags), -1, true);
   }
 

@@ -3,6 +3,9 @@ import * as assert from 'uvu/assert';
 import { constant, modelOf, writeTree } from '../helpers/model.js';
 import { buildModel } from '../../generator/pipeline.js';
 import { join } from 'node:path';
+import { ABIS } from '../../generator/model/abi.js';
+import { GCC_VERSION } from '../../generator/model/gcc-predefined.js';
+import { gccPredefinedLines, gccVersion } from '../../generator/tools/gcc-predefined.js';
 
 const pp = suite('preprocessor');
 
@@ -69,6 +72,21 @@ pp('comments are kept for the model: trailing on the line, or the block just abo
   assert.is(constant(m, 'A').doc, 'the answer');
   assert.is(constant(m, 'B').doc, 'one');
   assert.is(constant(m, 'C').doc, undefined);
+});
+
+pp('the predefined macros are gcc\'s own, on both ABIs (a header reads as under gcc)', () => {
+  for (const [abi, flag] of [['x86_64', '-m64'], ['i386', '-m32']] as const) {
+    const table = ABIS[abi].predefined.split('\n');
+    const gcc = gccPredefinedLines(flag);
+    const missing = gcc.filter((l) => !table.includes(l));
+    const extra = table.filter((l) => !gcc.includes(l));
+    assert.equal({ missing, extra }, { missing: [], extra: [] }, `gcc ${gccVersion()} and the table of gcc ${GCC_VERSION} disagree on ${abi}: run node dist/generator/tools/gcc-predefined.js`);
+  }
+  const src = '#if __SIZEOF_WCHAR_T__ == 4 && defined __STDC_ISO_10646__ && __SIZE_MAX__ > 0xffffffff\n#define WIDE 1\n#endif\n#define B __INT64_C(5)\n';
+  assert.is(constant(modelOf(src, 'x86_64'), 'WIDE').value, 1n);
+  assert.not.ok(modelOf(src, 'i386').constants.some((c) => c.name === 'WIDE'), '__SIZE_MAX__ is 32 bits on i386');
+  assert.is(constant(modelOf(src, 'x86_64'), 'B').type, 'long');
+  assert.is(constant(modelOf(src, 'i386'), 'B').type, 'long long');
 });
 
 pp.run();
