@@ -5,16 +5,17 @@
 // `&((struct s *)0)->member` needs them.
 import { Loc } from '../diagnostics.js';
 import { Expr, TypeName } from '../parse/ast.js';
-import { parseCharLiteral, parseIntegerLiteral, parseStringLiteral } from '../preprocess/literals.js';
-import { Abi } from './abi.js';
+import { CharKind, parseCharLiteral, parseIntegerLiteral, parseStringLiterals } from '../preprocess/literals.js';
+import { Abi, predefinedBody } from './abi.js';
 import { Layouts, LayoutError } from './layout.js';
-import { commonType, CType, EnumMember, IntName, intRange, promote, resolve, typeToString, wrap } from './types.js';
+import { basicIntName, commonType, CType, EnumMember, IntName, intRange, promote, resolve, typeToString, wrap } from './types.js';
 
 export type Value =
   | { k: 'int'; v: bigint; type: IntName }
   | { k: 'ptr'; addr: bigint; to: CType }
   | { k: 'lval'; addr: bigint; type: CType }
-  | { k: 'str'; text: string };
+  /** `units`: code units of `kind`, without the terminating zero. */
+  | { k: 'str'; text: string; kind: CharKind; units: number };
 
 export class EvalError extends Error {
   constructor(
@@ -105,18 +106,16 @@ class Evaluator {
         return { k: 'int', v: lit.v, type: lit.type };
       }
       case 'char': {
-        const v = parseCharLiteral(e.text);
-        if (v === undefined) throw new EvalError(`invalid character constant ${e.text}`, e.at);
-        return { k: 'int', v, type: 'int' };
+        const c = parseCharLiteral(e.text);
+        if (c === undefined) throw new EvalError(`invalid character constant ${e.text}`, e.at);
+        // A plain one is an int; a prefixed one has its character type (C11 6.4.4.4p10-11).
+        const type = c.kind === 'plain' ? 'int' : charUnitType(this.abi, c.kind);
+        return { k: 'int', v: c.v, type };
       }
       case 'str': {
-        let text = '';
-        for (const p of e.parts) {
-          const s = parseStringLiteral(p);
-          if (s === undefined) throw new EvalError(`invalid string literal ${p}`, e.at);
-          text += s;
-        }
-        return { k: 'str', text };
+        const s = parseStringLiterals(e.parts);
+        if ('error' in s) throw new EvalError(s.error, e.at);
+        return { k: 'str', text: s.text, kind: s.kind, units: s.units.length };
       }
       case 'id': {
         const m = this.scope.enumConstant(e.name);
@@ -131,6 +130,7 @@ class Evaluator {
         const c = this.value(e.c);
         const taken = c.k === 'int' ? c.v !== 0n : true;
         const chosen = this.value(taken ? e.t : e.f);
+        if (chosen.k === 'str') throw new EvalError('a string chosen by ?: is an address, not a constant', e.at);
         if (chosen.k !== 'int') return chosen;
         let other: Value | undefined;
         try {
@@ -141,9 +141,14 @@ class Evaluator {
         const type = other?.k === 'int' ? commonType(this.abi, chosen.type, other.type) : promote(chosen.type);
         return this.int(chosen.v, type);
       }
-      case 'comma':
+      case 'comma': {
         this.value(e.l);
-        return this.value(e.r);
+        // The last string of `"a", "b"` decays to its address (gcc's sizeof of it is a
+        // pointer's): such a macro is an initializer list, not a string constant.
+        const last = this.value(e.r);
+        if (last.k === 'str') throw new EvalError('a string after a comma is an address, not a constant (an initializer list?)', e.at);
+        return last;
+      }
       case 'cast':
         return this.cast(this.scope.typeOf(e.type), e.e, e.at);
       case 'sizeofType': {
@@ -217,7 +222,7 @@ class Evaluator {
       case 'lval':
         return v.type;
       case 'str':
-        return { kind: 'array', of: { kind: 'int', name: 'char' }, length: BigInt(Buffer.byteLength(v.text, 'utf8') + 1) };
+        return stringType(this.abi, v.kind, v.units);
     }
   }
 
@@ -346,4 +351,19 @@ class Evaluator {
     }
     throw new EvalError(`operator '${op}' on a pointer in a constant expression`, at);
   }
+}
+
+/** The integer type of one code unit of a prefixed character constant or string literal. */
+export function charUnitType(abi: Abi, kind: CharKind): IntName {
+  if (kind === 'plain' || kind === 'utf8') return 'char';
+  if (kind === 'utf16') return 'unsigned short'; // char16_t
+  if (kind === 'utf32') return 'unsigned int'; // char32_t
+  const wchar = basicIntName((predefinedBody(abi, '__WCHAR_TYPE__') ?? 'int').split(' '));
+  if (wchar === undefined || wchar === 'void' || wchar === 'float' || wchar === 'double' || wchar === 'long double' || wchar === '__float128') throw new Error(`__WCHAR_TYPE__ of ${abi.name} is not an integer type`);
+  return wchar;
+}
+
+/** A string literal's array type: its units and the terminating zero. */
+export function stringType(abi: Abi, kind: CharKind, units: number): CType {
+  return { kind: 'array', of: { kind: 'int', name: charUnitType(abi, kind) }, length: BigInt(units + 1) };
 }

@@ -2,7 +2,8 @@
 // translation unit: expanded with the final macro table, parsed as an expression, folded
 // with C types. What is not a constant is kept too, with the reason.
 import { Diagnostics } from '../diagnostics.js';
-import { EvalError, evaluate, Value } from '../model/evaluate.js';
+import { EvalError, evaluate, stringType, Value } from '../model/evaluate.js';
+import { typeToString } from '../model/types.js';
 import { Constant } from '../model/model.js';
 import { spell, Token } from '../preprocess/lexer.js';
 import { Macro, MacroExpander } from '../preprocess/macro-expander.js';
@@ -46,7 +47,7 @@ export function evaluateConstants(s: Session): void {
     const base = { name: m.name, loc, spelling: spell(m.body), doc: docs.for(loc) };
     let c: Constant | undefined;
     if (r.value.k === 'int') c = { ...base, kind: 'integer', value: r.value.v, type: r.value.type };
-    else if (r.value.k === 'str') c = { ...base, kind: 'string', value: r.value.text, type: `char[${Buffer.byteLength(r.value.text) + 1}]` };
+    else if (r.value.k === 'str') c = { ...base, kind: 'string', value: r.value.text, type: typeToString(stringType(s.abi, r.value.kind, r.value.units)) };
     if (c) s.model.constants.push(c);
     else s.model.otherMacros.push({ name: m.name, loc, functionLike: false, reason: 'an address, not a constant' });
   }

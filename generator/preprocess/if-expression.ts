@@ -132,9 +132,10 @@ export function evaluateIfExpression(tokens: readonly Token[], directive: Token)
       return norm(lit.value, lit.unsigned || lit.value > 0x7fffffffffffffffn);
     }
     if (t.kind === 'char') {
-      const v = parseCharLiteral(t.text);
-      if (v === undefined) return fail(`bad character constant ${t.text}`, t);
-      return { v, unsigned: false };
+      const c = parseCharLiteral(t.text);
+      if (c === undefined) return fail(`bad character constant ${t.text}`, t);
+      // char16_t and char32_t are unsigned types, and so act as uintmax_t here (C 6.10.1p4).
+      return { v: c.v, unsigned: c.kind === 'utf16' || c.kind === 'utf32' };
     }
     return fail(`'${t.text}' cannot appear in a #if expression`, t);
   }

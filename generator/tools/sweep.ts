@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     const cache = new FileCache();
     let read = 0;
     let verified = 0;
-    const counts = { constants: 0, records: 0, offsets: 0, enumerators: 0, bitfields: 0 };
+    const counts = { constants: 0, strings: 0, records: 0, offsets: 0, enumerators: 0, bitfields: 0 };
     const readFailures: string[] = [];
     const verifyFailures: string[] = [];
     let readMs = 0;
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       read++;
       const report = verifyModel(model, [h], []);
       counts.constants += report.checked.constant;
+      counts.strings += report.checked.string;
       counts.records += report.checked.size;
       counts.offsets += report.checked.offset;
       counts.enumerators += report.checked.enumerator;
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     console.log(`== ${abi}`);
     console.log(`headers in ${DIR}: ${headers.length}; gcc accepts alone: ${nAccepted}`);
     console.log(`read by uapigen: ${read} (${pct(read)}); verify against gcc: ${verified} (${pct(verified)})`);
-    console.log(`checked: ${counts.constants} constants, ${counts.enumerators} enumerators, ${counts.records} records, ${counts.offsets} field offsets, ${counts.bitfields} bit-fields`);
+    console.log(`checked: ${counts.constants} constants, ${counts.strings} strings, ${counts.enumerators} enumerators, ${counts.records} records, ${counts.offsets} field offsets, ${counts.bitfields} bit-fields`);
     console.log(`read stage: ${readMs.toFixed(0)} ms in all; sweep took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     for (const f of readFailures) console.log(`  not read: ${f}`);
     for (const f of verifyFailures) console.log(`  not verified: ${f}`);

@@ -2,6 +2,7 @@
 // alignment, every named non-bit-field's offset, every enumerator's value. Each check is one
 // line of the probe, so gcc's diagnostics map back to checks by line number.
 import { Model } from '../model/model.js';
+import { IntName } from '../model/types.js';
 import { fieldsJson, flattenFields } from '../model/json.js';
 
 export interface BitFieldCheck {
@@ -16,12 +17,14 @@ export interface BitFieldCheck {
 export interface Check {
   /** What is checked, for people: `VFIO_TYPE`, `sizeof(struct vfio_region_info)`. */
   label: string;
-  kind: 'constant' | 'size' | 'align' | 'offset' | 'enumerator';
+  kind: 'constant' | 'string' | 'size' | 'align' | 'offset' | 'enumerator';
   /** A C expression whose value gcc computes. */
   expr: string;
   expected: bigint;
   /** For constants: the C type the model gives the expression. */
   type?: string;
+  /** The expression `type` is the type of, when not `expr` (a string's type, beside its sizeof). */
+  typeOf?: string;
 }
 
 /** A literal of a type wide enough for the value, and of its signedness. */
@@ -37,6 +40,12 @@ export function buildChecks(model: Model): { checks: Check[]; bitFields: BitFiel
   const checks: Check[] = [];
   const bitFields: BitFieldCheck[] = [];
   for (const c of model.constants) {
+    if (c.kind === 'string') {
+      // Its array type and size: the kind of its units, and how many escapes and characters
+      // make (`"\xff"` is 2 bytes, `L"ab"` 12). Its units themselves are not probed.
+      checks.push({ label: c.name, kind: 'string', expr: `sizeof(${c.name})`, expected: BigInt(stringBytes(model, c.type)), type: c.type, typeOf: `(${c.name})` });
+      continue;
+    }
     if (c.kind !== 'integer' || !within64(c.value as bigint)) continue;
     checks.push({ label: c.name, kind: 'constant', expr: `(${c.name})`, expected: c.value as bigint, type: c.type });
   }
@@ -56,4 +65,13 @@ export function buildChecks(model: Model): { checks: Check[]; bitFields: BitFiel
     }
   }
   return { checks, bitFields };
+}
+
+/** The bytes of a string constant of the model's type (`unsigned short[3]`): units times their size. */
+function stringBytes(model: Model, type: string): number {
+  const m = /^(.*)\[(\d+)\]$/.exec(type);
+  if (!m) throw new Error(`a string constant of type ${type}`);
+  const unit = model.abi.scalars[m[1] as IntName];
+  if (!unit) throw new Error(`a string constant of type ${type}`);
+  return unit.size * Number(m[2]);
 }

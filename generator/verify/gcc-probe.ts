@@ -75,7 +75,7 @@ export function runProbe(abi: Abi, headers: string[], includeDirs: string[], che
   const { source, owner } = probeSource(headers, checks, (c, k) => {
     const unsigned = c.type ? c.type.startsWith('unsigned') || c.type === '_Bool' : c.expected >= 0n;
     const value = `${c.expr} == ${cLiteral(c.expected, unsigned)}`;
-    const type = c.type ? ` && UG_SAME_TYPE(${c.expr}, ${c.type})` : '';
+    const type = c.type ? ` && UG_SAME_TYPE(${c.typeOf ?? c.expr}, ${c.type})` : '';
     return [`_Static_assert(${value}${type}, "check ${k}");`];
   });
   const failures = new Map<number, string>();

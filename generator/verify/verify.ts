@@ -18,7 +18,7 @@ export function verifyModel(model: Model, headers: string[], includeDirs: string
   const failed = [...probe.failures.keys()].sort((a, b) => a - b);
   const gccValues = failed.length ? askGccValues(model.abi, headers, includeDirs, failed.map((k) => checks[k])) : new Map<number, string>();
   const mismatches = failed.map((k, i) => ({ check: checks[k], gcc: gccValues.get(i) ?? '?', message: probe.failures.get(k)! }));
-  const checked = { constant: 0, size: 0, align: 0, offset: 0, enumerator: 0, bitfield: bitFields.length };
+  const checked = { constant: 0, string: 0, size: 0, align: 0, offset: 0, enumerator: 0, bitfield: bitFields.length };
   for (const c of checks) checked[c.kind]++;
   if (bitFields.length) {
     const gccBits = askGccBitFields(model.abi, headers, includeDirs, bitFields);
@@ -34,12 +34,17 @@ export function verifyModel(model: Model, headers: string[], includeDirs: string
   const ok = mismatches.length === 0 && probe.otherErrors.length === 0;
   const names = model.headers.map((h) => h.displayPath).join(', ');
   const lines = [
-    `${names} (${model.abi.name}): ${ok ? 'OK' : 'MISMATCH'}: ${checked.constant} constants, ${checked.enumerator} enumerators, ` +
+    `${names} (${model.abi.name}): ${ok ? 'OK' : 'MISMATCH'}: ${checked.constant} constants, ${checked.string} strings, ${checked.enumerator} enumerators, ` +
       `${model.records.length} records (${checked.size} sizes, ${checked.align} alignments, ${checked.offset} field offsets, ${checked.bitfield} bit-fields) checked against gcc`,
   ];
   for (const m of mismatches) {
-    const model = m.check.expr === '' ? m.message : m.check.type ? `${m.check.type} ${m.check.expected}` : String(m.check.expected);
-    lines.push(`  mismatch: ${m.check.label}: model ${model}, gcc ${m.gcc}`);
+    const model =
+      m.check.expr === '' ? m.message
+      : m.check.kind === 'string' ? `${m.check.type} of ${m.check.expected} bytes` // and gcc's answer is its sizeof
+      : m.check.type ? `${m.check.type} ${m.check.expected}`
+      : String(m.check.expected);
+    const gcc = m.check.kind === 'string' ? `${m.gcc.split(' ').pop()} bytes` : m.gcc;
+    lines.push(`  mismatch: ${m.check.label}: model ${model}, gcc ${gcc}`);
   }
   for (const e of probe.otherErrors) lines.push(`  gcc: ${e}`);
   return { ok, checked, mismatches, otherErrors: probe.otherErrors, text: lines.join('\n') + '\n' };

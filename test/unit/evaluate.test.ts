@@ -73,4 +73,37 @@ ev('what is not a constant is kept with the reason', () => {
   assert.is(reasons.FN, 'function-like macro');
 });
 
+ev('character constants have their prefix\'s type and value: wchar_t is long on i386', () => {
+  assert.is(typed("#define A L'a'\n", 'A', 'x86_64'), 'int 97');
+  assert.is(typed("#define A L'a'\n", 'A', 'i386'), 'long 97');
+  assert.is(typed("#define A L'\u00e9'\n", 'A'), 'int 233', 'a wide constant is the code point, not its last UTF-8 byte');
+  assert.is(typed("#define A L'\\xffffffff'\n", 'A'), 'int -1', 'an escape is one unit of the wide type');
+  assert.is(typed("#define A (u'x' + U'y')\n", 'A'), 'unsigned int 241', 'char16_t promotes to int, char32_t is unsigned int');
+  assert.is(typed("#define A u'\\xffff'\n", 'A'), 'unsigned short 65535');
+  assert.is(typed("#define A '\\u00e9'\n", 'A'), 'int 50089', 'a plain constant of two UTF-8 bytes packs them (0xc3a9), as gcc does');
+});
+
+ev('a string literal\'s size counts units of its kind, and escapes as one unit each', () => {
+  const size = (lit: string, abi: 'x86_64' | 'i386' = 'x86_64') => typed(`#define A sizeof(${lit})\n`, 'A', abi).split(' ').pop();
+  assert.is(size('"\\xff"'), '2', 'a byte that is not UTF-8 is still one byte');
+  assert.is(size('L"ab"'), '12');
+  assert.is(size('u"ab"'), '6');
+  assert.is(size('"a" U"b" "c"'), '16', 'a prefixed part gives its kind to the plain ones');
+  assert.is(size('"\u00e9"'), '3');
+  assert.is(size('L"\u00e9"', 'i386'), '8');
+  assert.is(constant(modelOf('#define S u"\\u00e9" "z"\n'), 'S').type, 'unsigned short[3]');
+});
+
+ev('a list of strings, or a string chosen by ?:, is not a string constant (atmdev.h\'s ATM_VS2TXT_MAP)', () => {
+  const m = modelOf('#define MAP "IDLE", "BOUND"\n#define PICK (1 ? "a" : "bc")\n#define ONE "x" "y"\n');
+  assert.equal(m.otherMacros.map((x) => x.name), ['MAP', 'PICK']);
+  assert.match(m.otherMacros[0].reason, /after a comma is an address/);
+  assert.is(constant(m, 'ONE').value, 'xy');
+});
+
+ev('u8 character constants are refused, as gcc 12 refuses them in C17; mixed prefixes are an error', () => {
+  assert.match(modelOf("#define A u8'a'\n").otherMacros[0].reason, /invalid character constant/);
+  assert.match(modelOf('#define A sizeof(u"a" L"b")\n').otherMacros[0].reason, /non-standard concatenation/);
+});
+
 ev.run();

@@ -53,4 +53,30 @@ ver('a constant of the wrong C type is caught even when the value matches', () =
   void modelOf;
 });
 
+ver('character constants and string literals of every prefix verify against gcc on both ABIs', () => {
+  const header = [
+    "#define C1 L'a'", "#define C2 (u'x' + U'y')", "#define C3 L'\\xffffffff'", "#define C4 '\\377'", "#define C5 ('ab')",
+    '#define S1 "ab\\xff"', '#define S2 L"x\\u00e9"', '#define S3 u"\u00e9" "z"', '#define S4 U"ab"', '#define S5 u8"\\xe9"', '#define S6 "a" L"b"',
+    '#define Z1 sizeof(L"ab")', '#define Z2 sizeof(u8"\\xe9")', '',
+  ].join('\n');
+  const dir = writeTree({ 's.h': header });
+  const h = join(dir, 's.h');
+  for (const abi of ['x86_64', 'i386'] as const) {
+    const r = verifyModel(buildModel([h], { abi }), [h], []);
+    assert.ok(r.ok, r.text);
+    assert.equal([r.checked.constant, r.checked.string], [7, 6], r.text);
+  }
+});
+
+ver('a string constant of the wrong size or unit type is caught', () => {
+  const dir = writeTree({ 's.h': '#define S L"ab"\n#define T "\\xff"\n' });
+  const h = join(dir, 's.h');
+  const m = buildModel([h], { abi: 'i386' });
+  m.constants[0].type = 'int[3]'; // the right size on i386, where wchar_t is long
+  m.constants[1].type = 'char[4]';
+  const r = verifyModel(m, [h], []);
+  assert.match(r.text, /mismatch: S: model int\[3\] of 12 bytes, gcc 12 bytes/);
+  assert.match(r.text, /mismatch: T: model char\[4\] of 4 bytes, gcc 2 bytes/);
+});
+
 ver.run();
