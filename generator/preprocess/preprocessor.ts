@@ -191,7 +191,7 @@ export class Preprocessor {
           conds.push({ active: false, taken: true, parentActive: false, sawElse: false, loc });
           return;
         }
-        const v = this.condition(directiveName, line, hash);
+        const v = this.condition(directiveName, line, hash, { lf, dirIndex });
         conds.push({ active: v, taken: v, parentActive: true, sawElse: false, loc });
         return;
       }
@@ -202,7 +202,7 @@ export class Preprocessor {
           top.active = false;
           return;
         }
-        const v = this.condition('if', line, hash);
+        const v = this.condition('if', line, hash, { lf, dirIndex });
         top.active = v;
         top.taken = v;
         return;
@@ -318,18 +318,18 @@ export class Preprocessor {
     if (!predefined) this.definitions.push(macro);
   }
 
-  private condition(kind: 'if' | 'ifdef' | 'ifndef', line: Token[], hash: Token): boolean {
+  private condition(kind: 'if' | 'ifdef' | 'ifndef', line: Token[], hash: Token, where: IncludeContext): boolean {
     if (kind !== 'if') {
       const n = line[1];
       if (!n || n.kind !== 'ident') {
         this.diags.error('UG106', `no macro name given in #${kind} directive`, n ?? line[0]);
         return false;
       }
-      return this.macros.has(n.text) === (kind === 'ifdef');
+      return this.isDefined(n.text) === (kind === 'ifdef');
     }
     try {
-      let tokens = this.resolveDefined(line.slice(1));
-      tokens = this.resolveDefined(this.expander.expand(tokens));
+      let tokens = this.resolveDefined(line.slice(1), where);
+      tokens = this.resolveDefined(this.expander.expand(tokens), where);
       // What is left of identifiers after expansion is 0 (C 6.10.1p4).
       tokens = tokens.map((t) => (t.kind === 'ident' ? { ...t, kind: 'number', text: '0' } : t));
       const deep = firstTooDeep(tokens);
@@ -346,8 +346,13 @@ export class Preprocessor {
     }
   }
 
-  /** `defined X`, `defined(X)` and `__has_include(<h>)` become 1 or 0 before expansion. */
-  private resolveDefined(tokens: Token[]): Token[] {
+  /** Whether `defined` says 1: a macro, or one of the operators gcc counts as defined. */
+  private isDefined(name: string): boolean {
+    return this.macros.has(name) || name === '__has_include' || name === '__has_include_next';
+  }
+
+  /** `defined X`, `defined(X)`, `__has_include(<h>)` and `__has_include_next` become 1 or 0 before expansion. */
+  private resolveDefined(tokens: Token[], where: IncludeContext): Token[] {
     const out: Token[] = [];
     for (let k = 0; k < tokens.length; k++) {
       const t = tokens[k];
@@ -356,7 +361,7 @@ export class Preprocessor {
         const n = tokens[k + (paren ? 2 : 1)];
         if (!n || n.kind !== 'ident') throw new IfExpressionError("operator 'defined' requires an identifier", n ?? t);
         if (paren && tokens[k + 3]?.text !== ')') throw new IfExpressionError("missing ')' after 'defined'", tokens[k + 3] ?? n);
-        out.push({ ...t, kind: 'number', text: this.macros.has(n.text) ? '1' : '0' });
+        out.push({ ...t, kind: 'number', text: this.isDefined(n.text) ? '1' : '0' });
         k += paren ? 3 : 1;
         continue;
       }
@@ -364,14 +369,38 @@ export class Preprocessor {
         let j = k + 2;
         while (j < tokens.length && tokens[j].text !== ')') j++;
         const spelled = tokens.slice(k + 2, j).map((x) => x.text).join('');
+        const quoted = spelled.startsWith('"');
         const name = spelled.replace(/^[<"]|[>"]$/g, '');
-        out.push({ ...t, kind: 'number', text: this.findHeader(name) ? '1' : '0' });
+        // As #include and #include_next would look for it: "..." from the includer's directory first.
+        const next = t.text === '__has_include_next' ? where.dirIndex : undefined;
+        out.push({ ...t, kind: 'number', text: this.locate(name, quoted, where.lf, next) ? '1' : '0' });
         k = j;
         continue;
+      }
+      // gcc answers these from its tables of attributes and builtins, which uapigen does not
+      // hold; a guess would be another header than gcc's, so say so where the header asks.
+      if (t.kind === 'ident' && UNMODELLED_OPERATORS.has(t.text) && tokens[k + 1]?.text === '(') {
+        throw new IfExpressionError(`${t.text} is not modelled by uapigen (gcc answers it from its own tables)`, t);
       }
       out.push(t);
     }
     return out;
+  }
+
+  /**
+   * Where `#include` finds a header: a quoted name in the includer's directory first, then the
+   * search path, from the directory after `nextAfter` for #include_next.
+   */
+  private locate(name: string, quoted: boolean, includer: LexedFile, nextAfter: number | undefined): { path: string; dirIndex: number } | undefined {
+    if (quoted && nextAfter === undefined) {
+      const local = resolve(dirname(includer.file.path), name);
+      if (existsSync(local)) return { path: local, dirIndex: -1 };
+    }
+    for (let k = nextAfter === undefined ? 0 : nextAfter + 1; k < this.searchDirs.length; k++) {
+      const p = resolve(this.searchDirs[k], name);
+      if (existsSync(p)) return { path: p, dirIndex: k };
+    }
+    return undefined;
   }
 
   private includeDirective(line: Token[], hash: Token, lf: LexedFile, nextAfter: number | undefined): void {
@@ -402,20 +431,7 @@ export class Preprocessor {
       this.diags.error('UG106', '#include expects "FILENAME" or <FILENAME>', line[1] ?? hash);
       return;
     }
-    let found: { path: string; dirIndex: number } | undefined;
-    if (quoted && nextAfter === undefined) {
-      const local = resolve(dirname(lf.file.path), name);
-      if (existsSync(local)) found = { path: local, dirIndex: -1 };
-    }
-    if (!found) {
-      for (let k = nextAfter === undefined ? 0 : nextAfter + 1; k < this.searchDirs.length; k++) {
-        const p = resolve(this.searchDirs[k], name);
-        if (existsSync(p)) {
-          found = { path: p, dirIndex: k };
-          break;
-        }
-      }
-    }
+    const found = this.locate(name, quoted, lf, nextAfter);
     if (!found) {
       this.diags.fatal('UG101', `${name}: No such file or directory`, line[1] ?? hash);
     }
@@ -432,6 +448,15 @@ export class Preprocessor {
     }
   }
 }
+
+/** The file a directive is in, and which search directory it was found in (-1: none). */
+interface IncludeContext {
+  lf: LexedFile;
+  dirIndex: number;
+}
+
+/** #if operators gcc has that uapigen cannot answer as gcc would. */
+const UNMODELLED_OPERATORS = new Set(['__has_attribute', '__has_cpp_attribute', '__has_c_attribute', '__has_builtin']);
 
 function displayFor(includer: SourceFile, name: string): string {
   const dir = dirname(includer.displayPath);

@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { constant, modelOf, writeTree } from '../helpers/model.js';
 import { buildModel } from '../../generator/pipeline.js';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { DiagnosticError } from '../../generator/diagnostics.js';
 import { ABIS } from '../../generator/model/abi.js';
 import { GCC_VERSION } from '../../generator/model/gcc-predefined.js';
 import { gccPredefinedLines, gccVersion } from '../../generator/tools/gcc-predefined.js';
@@ -87,6 +89,43 @@ pp('the predefined macros are gcc\'s own, on both ABIs (a header reads as under 
   assert.not.ok(modelOf(src, 'i386').constants.some((c) => c.name === 'WIDE'), '__SIZE_MAX__ is 32 bits on i386');
   assert.is(constant(modelOf(src, 'x86_64'), 'B').type, 'long');
   assert.is(constant(modelOf(src, 'i386'), 'B').type, 'long long');
+});
+
+pp('__has_include looks where #include would ("..." beside the includer first), __has_include_next where #include_next would; gcc agrees', () => {
+  const dir = writeTree({
+    'main.h': [
+      '#include <wrap.h>',
+      '#if __has_include("beside.h")', '#define HAS_BESIDE 1', '#endif',
+      '#if __has_include(<beside.h>)', '#define HAS_BESIDE_ON_PATH 1', '#endif',
+      '#if defined(__has_include) && defined __has_include_next', '#define HAS_OPERATORS 1', '#endif',
+      // The model keeps the constants of the headers it is given: wrap.h's answers come back here.
+      '#ifdef NEXT_WRAP', '#define HAS_NEXT_WRAP 1', '#endif', '#ifdef NEXT_ONLY_A', '#define HAS_NEXT_ONLY_A 1', '#endif',
+      '',
+    ].join('\n'),
+    'beside.h': '',
+    'a/wrap.h': '#if __has_include_next(<wrap.h>)\n#define NEXT_WRAP 1\n#endif\n#if __has_include_next(<only_a.h>)\n#define NEXT_ONLY_A 1\n#endif\n',
+    'a/only_a.h': '',
+    'b/wrap.h': '',
+  });
+  const includeDirs = [join(dir, 'a'), join(dir, 'b')];
+  const ours = buildModel([join(dir, 'main.h')], { abi: 'x86_64', includeDirs }).constants.map((c) => c.name).filter((n) => n.startsWith('HAS_')).sort();
+  const gcc = spawnSync('gcc', ['-dM', '-E', ...includeDirs.map((d) => `-I${d}`), join(dir, 'main.h')], { encoding: 'utf8' });
+  const theirs = [...gcc.stdout.matchAll(/^#define (HAS_\w+)/gm)].map((m) => m[1]).sort();
+  assert.equal(ours, theirs, gcc.stderr);
+  assert.equal(ours, ['HAS_BESIDE', 'HAS_NEXT_WRAP', 'HAS_OPERATORS'], 'the case covers each answer');
+});
+
+pp('__has_attribute and __has_builtin are refused where the header asks, not answered with a guess', () => {
+  const dir = writeTree({ 'test.h': '#define A 1\n#if __has_attribute(packed)\n#endif\n' });
+  try {
+    buildModel([join(dir, 'test.h')], { abi: 'x86_64' });
+    assert.unreachable('a guess was taken');
+  } catch (e) {
+    if (!(e instanceof DiagnosticError)) throw e;
+    const d = e.diagnostics[0];
+    assert.is(`${d.code} ${d.loc?.line}:${d.loc?.col}`, 'UG104 2:5');
+    assert.match(d.message, /__has_attribute is not modelled by uapigen/);
+  }
 });
 
 pp.run();
