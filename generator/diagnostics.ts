@@ -53,6 +53,7 @@ export const DIAGNOSTIC_CODES = {
   UG501: 'a patch hunk cannot be placed, or the patch has no usable hunk',
   UG901: 'input file cannot be read',
   UG902: 'bad command-line usage',
+  UG903: 'the output directory is a file, or holds a file uapigen did not write where it would write one',
 } as const;
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 

@@ -1,10 +1,10 @@
 // From the manifest to the generated files, in memory: read and model each unit per ABI,
 // emit, format. `generate` writes the result; `check` compares it with what is on disk.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { Diagnostic } from './diagnostics.js';
+import { Diagnostic, DiagnosticError } from './diagnostics.js';
 import { AbiName } from './model/abi.js';
 import { Model } from './model/model.js';
 import { loadManifest, Manifest, PACKAGE_ROOT } from './manifest.js';
@@ -32,6 +32,25 @@ export interface Generated {
   warnings: Diagnostic[];
 }
 
+/**
+ * Runs a unit's step; an error that has no place of its own (a header not found) is put at the
+ * unit's entry in the manifest, where the user wrote the name.
+ */
+function inUnit<T>(manifest: Manifest, k: number, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (!(e instanceof DiagnosticError)) throw e;
+    const headers = manifest.units[k].headers;
+    for (const d of e.diagnostics) {
+      if (d.loc) continue;
+      const j = headers.findIndex((h) => d.message.includes(`'${h}'`));
+      d.loc = manifest.locate(j >= 0 ? `/units/${k}/headers/${j}` : `/units/${k}`);
+    }
+    throw e;
+  }
+}
+
 export function packageVersion(): string {
   return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
 }
@@ -43,11 +62,11 @@ export async function generateAll(opts: GenerateOptions = {}): Promise<Generated
   const cache = opts.cache ?? new FileCache();
   const models = new Map<string, Partial<Record<AbiName, Model>>>();
   const warnings: Diagnostic[] = [];
-  for (const unit of manifest.units) {
+  for (const [k, unit] of manifest.units.entries()) {
     const perAbi: Partial<Record<AbiName, Model>> = {};
     for (const abi of unit.abis) {
       const timings: StageTiming[] = [];
-      perAbi[abi] = buildModel(unit.headerPaths, { abi, cache, overrides: unit.overrides, displayRoot: manifest.root }, timings);
+      perAbi[abi] = inUnit(manifest, k, () => buildModel(unit.headerPaths, { abi, cache, overrides: unit.overrides, displayRoot: manifest.root }, timings));
       warnings.push(...perAbi[abi]!.diagnostics.filter((d) => d.severity === 'warning'));
       for (const t of timings) stages[READ_STAGES.has(t.stage) ? 'read' : 'model'] += t.ms;
     }
@@ -84,6 +103,14 @@ export interface WriteResult {
 
 /** Writes only what changed; removes stale generated files, never a file uapigen did not write. */
 export function writeGenerated(g: Generated): WriteResult {
+  refuseFileAsDirectory(g.outDir);
+  // A file of a generated name that uapigen did not write is the user's: nothing is written
+  // until it is moved, rather than lose it.
+  const inTheWay = [...g.files.keys()].filter((name) => {
+    const path = join(g.outDir, name);
+    return existsSync(path) && !readFileSync(path, 'utf8').startsWith(GENERATED_MARK);
+  });
+  if (inTheWay.length) throw outputProblem(`${inTheWay.map((n) => join(g.outDir, n)).join(', ')}: not written by uapigen, and in the way of a generated file of that name; move it, or generate elsewhere with --out`);
   mkdirSync(g.outDir, { recursive: true });
   const r: WriteResult = { written: [], unchanged: [], removed: [], foreign: [] };
   for (const name of readdirSync(g.outDir)) {
@@ -105,8 +132,17 @@ export function writeGenerated(g: Generated): WriteResult {
   return r;
 }
 
+function refuseFileAsDirectory(outDir: string): void {
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw outputProblem(`${outDir} is a file, not a directory: name a directory with --out`);
+}
+
+function outputProblem(message: string): DiagnosticError {
+  return new DiagnosticError([{ code: 'UG903', severity: 'error', message }]);
+}
+
 /** What differs between the generated files and the folder, as unified diffs. */
 export function diffGenerated(g: Generated): { stale: string[]; diff: string } {
+  refuseFileAsDirectory(g.outDir);
   const stale: string[] = [];
   const chunks: string[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'uapigen-check-'));

@@ -1,10 +1,11 @@
 // The manifest of binding units (uapi/manifest.json), validated against its JSON Schema on
-// load. Errors name the file and the field (`units[2].overrides.flagFamilies[0]`).
+// load. Errors name the file, the line and column, and the field (`units[2].overrides.flagFamilies[0]`).
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { DiagnosticError } from './diagnostics.js';
+import { DiagnosticError, Loc } from './diagnostics.js';
+import { jsonSyntaxError, locateJsonPointer } from './json-locate.js';
 import { AbiName } from './model/abi.js';
 import type { Overrides } from './passes/apply-overrides.js';
 import { SourceFile } from './source.js';
@@ -25,14 +26,20 @@ export interface Unit {
 
 export interface Manifest {
   path: string;
+  /** Where the value at a JSON pointer (`/units/0/headers/1`) is written, for diagnostics. */
+  locate(pointer: string): Loc;
   /** The directory paths in generated banners are relative to (the manifest's parent). */
   root: string;
   units: Unit[];
 }
 
-function fail(path: string, message: string): never {
+function fail(path: string, message: string, offset = 0): never {
+  failAll(path, [{ message, offset }]);
+}
+
+function failAll(path: string, problems: { message: string; offset: number }[]): never {
   const file = new SourceFile(path, path, existsSync(path) ? readFileSync(path, 'utf8') : '');
-  throw new DiagnosticError([{ code: 'UG304', severity: 'error', message, loc: { file, line: 1, col: 1 } }]);
+  throw new DiagnosticError(problems.map(({ message, offset }) => ({ code: 'UG304', severity: 'error', message, loc: { file, ...file.position(offset) } })));
 }
 
 function fieldPath(instancePath: string): string {
@@ -46,24 +53,35 @@ function fieldPath(instancePath: string): string {
 export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
   const abs = resolve(path);
   if (!existsSync(abs)) fail(abs, 'manifest not found');
+  const text = readFileSync(abs, 'utf8');
+  const syntax = jsonSyntaxError(text);
+  if (syntax) fail(abs, `not valid JSON: ${syntax.message}`, syntax.offset);
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(abs, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
-    fail(abs, `not valid JSON: ${(e as Error).message}`);
+    fail(abs, `not valid JSON: ${(e as Error).message}`); // what the scan above let through
   }
   const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'uapi', 'manifest.schema.json'), 'utf8'));
   const ajv = new Ajv({ allErrors: true, strict: false });
   const validate = ajv.compile(schema);
   if (!validate(doc)) {
-    const msgs = (validate.errors ?? []).map((e) => `${fieldPath(e.instancePath)}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`);
-    fail(abs, `invalid manifest: ${[...new Set(msgs)].join('; ')}`);
+    const seenMessages = new Set<string>();
+    const problems = (validate.errors ?? [])
+      .map((e) => {
+        const extra = e.params && 'additionalProperty' in e.params ? String(e.params.additionalProperty) : undefined;
+        // An unknown property is shown at its value; anything else at the value that is wrong.
+        const pointer = extra === undefined ? e.instancePath : `${e.instancePath}/${extra}`;
+        return { message: `invalid manifest: ${fieldPath(e.instancePath)}: ${e.message}${extra === undefined ? '' : ` ('${extra}')`}`, offset: locateJsonPointer(text, pointer) };
+      })
+      .filter((p) => !seenMessages.has(p.message) && seenMessages.add(p.message));
+    failAll(abs, problems);
   }
   const dir = dirname(abs);
   const raw = doc as { units: { name: string; headers: string[]; abis?: AbiName[]; overrides?: Unit['overrides'] }[] };
   const seen = new Set<string>();
   const units = raw.units.map((u, k) => {
-    if (seen.has(u.name)) fail(abs, `invalid manifest: units[${k}].name: '${u.name}' is used twice`);
+    if (seen.has(u.name)) fail(abs, `invalid manifest: units[${k}].name: '${u.name}' is used twice`, locateJsonPointer(text, `/units/${k}/name`));
     seen.add(u.name);
     return {
       name: u.name,
@@ -73,7 +91,9 @@ export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
       overrides: u.overrides ?? {},
     };
   });
-  return { path: abs, root: dirname(dir), units };
+  const file = new SourceFile(abs, relative(process.cwd(), abs) || abs, text);
+  const locate = (pointer: string): Loc => ({ file, ...file.position(locateJsonPointer(text, pointer)) });
+  return { path: abs, root: dirname(dir), units, locate };
 }
 
 /** The overrides of every manifest unit that reads one of these headers (for `model`/`verify`). */

@@ -4,11 +4,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratchDir } from '../../generator/scratch.js';
 import { generateAll, diffGenerated, writeGenerated } from '../../generator/generate.js';
 import { loadManifest } from '../../generator/manifest.js';
+import { jsonSyntaxError } from '../../generator/json-locate.js';
 import { buildModel } from '../../generator/pipeline.js';
 import { verifyModel } from '../../generator/verify/verify.js';
 import type { RecordCodec } from '../../runtime/codegen-v1.js';
@@ -167,15 +168,72 @@ b('uapigen check fails with a diff when a generated file is edited by hand', () 
   assert.is(readFileSync(join(dir, 'mine.ts'), 'utf8'), 'export const x = 1;\n');
 });
 
-b('a malformed manifest names the field', () => {
+b('a malformed manifest names the field, at its line and column', () => {
   const dir = scratchDir('man');
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ units: [{ name: 'x', headers: ['linux/vfio.h'], overrides: { flagFamilies: [{ record: 'a', field: 'b', prefix: 'P', members: ['Q'] }] } }, { name: 'Bad Name', headers: [] }] }));
+  const doc = { units: [{ name: 'x', headers: ['linux/vfio.h'], overrides: { flagFamilies: [{ record: 'a', field: 'b', prefix: 'P', members: ['Q'] }] } }, { name: 'Bad Name', headers: [] }] };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(doc, null, 2));
   const r = spawnSync(process.execPath, [CLI, 'generate', '--manifest', join(dir, 'manifest.json'), '--out', dir], { encoding: 'utf8' });
   assert.is(r.status, 2);
-  assert.match(r.stderr, /manifest\.json:1:1: error\[UG304\]: invalid manifest: /);
-  assert.match(r.stderr, /units\[1\]\.name: must match pattern/);
-  assert.match(r.stderr, /units\[1\]\.headers: must NOT have fewer than 1 items/);
+  // Two-space indentation: the second unit's name is on line 22, its value at column 15.
+  assert.match(r.stderr, /manifest\.json:22:15: error\[UG304\]: invalid manifest: units\[1\]\.name: must match pattern/);
+  assert.match(r.stderr, /manifest\.json:23:18: error\[UG304\]: invalid manifest: units\[1\]\.headers: must NOT have fewer than 1 items/);
   assert.match(r.stderr, /units\[0\]\.overrides\.flagFamilies\[0\]: must match exactly one schema in oneOf/);
+});
+
+b('a manifest that is not JSON, or names a header that is not there, is an error at the spot', () => {
+  const dir = scratchDir('man-json');
+  const run = (text: string) => {
+    writeFileSync(join(dir, 'manifest.json'), text);
+    return spawnSync(process.execPath, [CLI, 'generate', '--manifest', join(dir, 'manifest.json'), '--out', join(dir, 'out')], { encoding: 'utf8' });
+  };
+  let r = run('{\n  "units": [\n    { "name": "x", "headers": ["linux/vfio.h"], }\n  ]\n}\n');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /manifest\.json:3:49: error\[UG304\]: not valid JSON: expected a property name in double quotes, found '\}'/);
+  r = run('{\n  "units": [\n    { "name": "x", "headers": ["linux/vfio.h", "linux/not_there.h"] }\n  ]\n}\n');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /manifest\.json:3:48: error\[UG901\]: cannot find header 'linux\/not_there\.h'/);
+  assert.not.ok(existsSync(join(dir, 'out')), 'nothing was written');
+});
+
+b('the JSON scan that places syntax errors agrees with JSON.parse on every mutation of the manifest', () => {
+  const text = readFileSync(join(process.cwd(), 'uapi', 'manifest.json'), 'utf8');
+  const pieces = ['', ',', '}', ']', '"', ':', '{', '[', '\\', '1', '-', 'x', 'null', ' ', '\n', '\t', '\u0001', '.5', 'e', '\ufeff'];
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  let refused = 0;
+  for (let k = 0; k < 3000; k++) {
+    let t = text;
+    for (let m = 0, n = 1 + rnd(3); m < n; m++) {
+      const at = rnd(t.length + 1);
+      t = t.slice(0, at) + pieces[rnd(pieces.length)] + t.slice(at + rnd(3));
+    }
+    let parses = true;
+    try {
+      JSON.parse(t);
+    } catch {
+      parses = false;
+    }
+    const found = jsonSyntaxError(t);
+    assert.is(found === undefined, parses, `${JSON.stringify(t.slice(0, 200))}: ${found?.message}`);
+    if (found) refused++;
+  }
+  assert.ok(refused > 1000, `only ${refused} of 3000 mutations were bad JSON`);
+});
+
+b('generate never writes over a file uapigen did not write, and says so when --out is a file', () => {
+  const dir = scratchDir('theirs');
+  writeFileSync(join(dir, 'vfio.ts'), 'export const mine = 1;\n');
+  let r = spawnSync(process.execPath, [CLI, 'generate', '--out', dir], { encoding: 'utf8' });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /error\[UG903\]: .*vfio\.ts: not written by uapigen/);
+  assert.is(readFileSync(join(dir, 'vfio.ts'), 'utf8'), 'export const mine = 1;\n');
+  assert.not.ok(existsSync(join(dir, 'index.ts')), 'nothing else was written either');
+  const file = join(dir, 'vfio.ts');
+  for (const command of ['generate', 'check']) {
+    r = spawnSync(process.execPath, [CLI, command, '--out', file], { encoding: 'utf8' });
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, /error\[UG903\]: .*vfio\.ts is a file, not a directory/);
+  }
 });
 
 b.run();
