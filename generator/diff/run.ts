@@ -1,8 +1,8 @@
 // `uapigen diff`: pairs up headers (two files, two trees matched by relative path, or a base
 // header and a patch), models each side per ABI, and compares.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { Diagnostic } from '../diagnostics.js';
+import { Diagnostic, DiagnosticError } from '../diagnostics.js';
 import { AbiName } from '../model/abi.js';
 import { Model } from '../model/model.js';
 import { buildModel } from '../pipeline.js';
@@ -43,10 +43,21 @@ export interface DiffResult {
 
 function headersUnder(dir: string): string[] {
   const out: string[] = [];
+  // A directory reached again through a symbolic link (a link to a parent loops) is walked once.
+  const walked = new Set<string>();
   const walk = (d: string) => {
+    const real = realpathSync(d);
+    if (walked.has(real)) return;
+    walked.add(real);
     for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
+      let isDir: boolean;
+      try {
+        isDir = statSync(p).isDirectory();
+      } catch (err) {
+        throw new DiagnosticError([{ code: 'UG901', severity: 'error', message: `${p}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): a dangling symbolic link?` }]);
+      }
+      if (isDir) walk(p);
       else if (e.endsWith('.h')) out.push(relative(dir, p));
     }
   };

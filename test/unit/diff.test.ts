@@ -3,7 +3,9 @@
 // against new, which must find nothing.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { DiagnosticError } from '../../generator/diagnostics.js';
 import { diffPairs, pairsOf } from '../../generator/diff/run.js';
 import { CHANGE_CLASSES, ChangeCode, Finding } from '../../generator/diff/findings.js';
 import { writeTree } from '../helpers/model.js';
@@ -91,5 +93,20 @@ for (const c of CASES) {
     assert.equal(diff(c.new, c.new), [], 'new vs new');
   });
 }
+
+d('trees: a symbolic link back up the tree is walked once; a dangling one is a clear error', () => {
+  const dir = writeTree({ 'old/sub/t.h': `${H}#define A 1\n`, 'new/sub/t.h': `${H}#define A 2\n` });
+  symlinkSync('..', join(dir, 'old', 'sub', 'up'));
+  const findings = diffPairs(pairsOf(join(dir, 'old'), join(dir, 'new'), []), ['x86_64'], 'old', 'new').findings;
+  assert.equal(findings.map((f) => `${f.code} ${f.subject}`), ['CONSTANT_VALUE_CHANGED A']);
+  symlinkSync(join(dir, 'nowhere'), join(dir, 'new', 'sub', 'gone.h'));
+  try {
+    pairsOf(join(dir, 'old'), join(dir, 'new'), []);
+    assert.unreachable('a dangling link was walked past');
+  } catch (e) {
+    if (!(e instanceof DiagnosticError)) throw e;
+    assert.match(e.diagnostics[0].message, /gone\.h: cannot be read \(ENOENT\)/);
+  }
+});
 
 d.run();
