@@ -15,7 +15,7 @@ export type Value =
   | { k: 'ptr'; addr: bigint; to: CType }
   | { k: 'lval'; addr: bigint; type: CType }
   /** `units`: code units of `kind`, without the terminating zero. */
-  | { k: 'str'; text: string; kind: CharKind; units: number };
+  | { k: 'str'; text: string; kind: CharKind; units: number[] };
 
 export class EvalError extends Error {
   constructor(
@@ -115,7 +115,7 @@ class Evaluator {
       case 'str': {
         const s = parseStringLiterals(e.parts);
         if ('error' in s) throw new EvalError(s.error, e.at);
-        return { k: 'str', text: s.text, kind: s.kind, units: s.units.length };
+        return { k: 'str', text: s.text, kind: s.kind, units: s.units };
       }
       case 'id': {
         const m = this.scope.enumConstant(e.name);
@@ -222,7 +222,7 @@ class Evaluator {
       case 'lval':
         return v.type;
       case 'str':
-        return stringType(this.abi, v.kind, v.units);
+        return stringType(this.abi, v.kind, v.units.length);
     }
   }
 

@@ -13,6 +13,11 @@ export interface Constant {
   value: bigint | string;
   /** The C type gcc gives the expression (`int`, `unsigned long`, `char[11]`). */
   type: string;
+  /**
+   * A string's code units, without the terminating zero: exactly what is stored, where `value`
+   * (their text) cannot hold a byte that is not UTF-8 (`"\xff"`).
+   */
+  units?: number[];
   loc: Loc;
   /** The macro's replacement text, as written. */
   spelling: string;

@@ -47,7 +47,7 @@ export function evaluateConstants(s: Session): void {
     const base = { name: m.name, loc, spelling: spell(m.body), doc: docs.for(loc) };
     let c: Constant | undefined;
     if (r.value.k === 'int') c = { ...base, kind: 'integer', value: r.value.v, type: r.value.type };
-    else if (r.value.k === 'str') c = { ...base, kind: 'string', value: r.value.text, type: typeToString(stringType(s.abi, r.value.kind, r.value.units)) };
+    else if (r.value.k === 'str') c = { ...base, kind: 'string', value: r.value.text, type: typeToString(stringType(s.abi, r.value.kind, r.value.units.length)), units: r.value.units };
     if (c) s.model.constants.push(c);
     else s.model.otherMacros.push({ name: m.name, loc, functionLike: false, reason: 'an address, not a constant' });
   }

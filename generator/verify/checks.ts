@@ -42,7 +42,7 @@ export function buildChecks(model: Model): { checks: Check[]; bitFields: BitFiel
   for (const c of model.constants) {
     if (c.kind === 'string') {
       // Its array type and size: the kind of its units, and how many escapes and characters
-      // make (`"\xff"` is 2 bytes, `L"ab"` 12). Its units themselves are not probed.
+      // make (`"\xff"` is 2 bytes, `L"ab"` 12). Its bytes are compared after (verify.ts).
       checks.push({ label: c.name, kind: 'string', expr: `sizeof(${c.name})`, expected: BigInt(stringBytes(model, c.type)), type: c.type, typeOf: `(${c.name})` });
       continue;
     }

@@ -134,39 +134,98 @@ export function askGccBitFields(abi: Abi, headers: string[], includeDirs: string
     const k = owner.get(e.line);
     if (k !== undefined && !result.has(k)) result.set(k, `gcc: ${e.message}`);
   }
-  let current = -1;
-  let bytes: number[] = [];
-  const flush = () => {
-    if (current < 0 || result.has(current)) return;
+  for (const [k, bytes] of objectBytes(out, 'ug_bf_')) {
+    if (result.has(k)) continue;
     let first = -1;
     let count = 0;
-    bytes.forEach((b, i) => {
+    bytes.forEach((byte, i) => {
       for (let bit = 0; bit < 8; bit++) {
-        if (b & (1 << bit)) {
+        if (byte & (1 << bit)) {
           if (first < 0) first = i * 8 + bit;
           count++;
         }
       }
     });
-    result.set(current, first < 0 ? 'gcc set no bits' : { bitOffset: first, bitWidth: count });
-  };
-  for (const raw of out.split('\n')) {
+    result.set(k, first < 0 ? 'gcc set no bits' : { bitOffset: first, bitWidth: count });
+  }
+  return result;
+}
+
+/**
+ * The bytes gcc stores for each string constant: an array of the model's element type is
+ * initialized from it and compiled to assembly, whose data is read back. Nothing runs.
+ */
+export function askGccStrings(abi: Abi, headers: string[], includeDirs: string[], strings: { name: string; element: string }[]): Map<number, number[] | string> {
+  const lines = [...includeLines(headers).split('\n')];
+  const owner = new Map<number, number>();
+  strings.forEach((x, k) => {
+    lines.push(`const ${x.element} ug_str_${k}[] = ${x.name};`);
+    owner.set(lines.length, k);
+  });
+  const { lines: errs, out } = runGcc(abi, lines.join('\n') + '\n', includeDirs, true);
+  const result = new Map<number, number[] | string>();
+  for (const e of errorsByLine(errs)) {
+    const k = owner.get(e.line);
+    if (k !== undefined && !result.has(k)) result.set(k, `gcc: ${e.message}`);
+  }
+  for (const [k, bytes] of objectBytes(out, 'ug_str_')) if (!result.has(k)) result.set(k, bytes);
+  return result;
+}
+
+/** The escapes of a gas string directive (gcc writes other bytes as they are, or in octal). */
+const GAS_ESCAPES: Record<string, number> = { b: 8, f: 12, n: 10, r: 13, t: 9, '\\': 92, '"': 34 };
+
+/** The bytes of a `.string` or `.ascii` operand (between its quotes). */
+function gasStringBytes(body: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] !== '\\') {
+      out.push(body.charCodeAt(i));
+      continue;
+    }
+    const octal = /^[0-7]{1,3}/.exec(body.slice(i + 1));
+    const hex = /^x([0-9a-fA-F]{1,2})/.exec(body.slice(i + 1));
+    if (octal) {
+      out.push(parseInt(octal[0], 8) & 0xff);
+      i += octal[0].length;
+    } else if (hex) {
+      out.push(parseInt(hex[1], 16));
+      i += hex[0].length;
+    } else {
+      out.push(GAS_ESCAPES[body[i + 1]] ?? body.charCodeAt(i + 1));
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The bytes of each object labelled `<prefix><k>:` in gcc's assembly, from its data directives. */
+function objectBytes(asm: string, prefix: string): Map<number, number[]> {
+  const result = new Map<number, number[]>();
+  let bytes: number[] | undefined;
+  for (const raw of asm.split('\n')) {
     const line = raw.trim();
-    const label = /^ug_bf_(\d+):$/.exec(line);
+    const label = /^([A-Za-z_.$][\w.$]*):$/.exec(line);
     if (label) {
-      flush();
-      current = Number(label[1]);
-      bytes = [];
+      const k = label[1].startsWith(prefix) ? Number(label[1].slice(prefix.length)) : NaN;
+      bytes = Number.isInteger(k) ? [] : undefined;
+      if (bytes) result.set(k, bytes);
+      continue;
+    }
+    if (!bytes) continue;
+    const str = /^\.(string|ascii)\s+"(.*)"$/.exec(line);
+    if (str) {
+      bytes.push(...gasStringBytes(str[2]));
+      if (str[1] === 'string') bytes.push(0);
       continue;
     }
     const d = /^(\.[a-z]+)\s+(-?\w+)/.exec(line);
-    if (!d || current < 0) continue;
+    if (!d) continue;
     if (d[1] === '.zero') bytes.push(...new Array<number>(Number(d[2])).fill(0));
     else if (DATA_SIZES[d[1]]) {
       let v = BigInt.asUintN(DATA_SIZES[d[1]] * 8, BigInt(d[2]));
       for (let i = 0; i < DATA_SIZES[d[1]]; i++, v >>= 8n) bytes.push(Number(v & 0xffn));
     }
   }
-  flush();
   return result;
 }

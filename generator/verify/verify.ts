@@ -1,8 +1,9 @@
 // Verification of a model against gcc: runs the probe, explains each mismatch with gcc's
 // own value, and counts what was checked.
-import { Model } from '../model/model.js';
+import { Constant, Model } from '../model/model.js';
+import { IntName } from '../model/types.js';
 import { buildChecks, Check } from './checks.js';
-import { askGccBitFields, askGccValues, runProbe } from './gcc-probe.js';
+import { askGccBitFields, askGccStrings, askGccValues, runProbe } from './gcc-probe.js';
 
 export interface VerifyReport {
   ok: boolean;
@@ -31,6 +32,19 @@ export function verifyModel(model: Model, headers: string[], includeDirs: string
       }
     });
   }
+  // A string whose type and size agree with gcc's: are its bytes gcc's too?
+  const strings = model.constants.filter((c) => c.kind === 'string' && c.units && !mismatches.some((m) => m.check.kind === 'string' && m.check.label === c.name));
+  if (strings.length) {
+    const element = (type: string) => type.replace(/\[\d+\]$/, '');
+    const gccBytes = askGccStrings(model.abi, headers, includeDirs, strings.map((c) => ({ name: c.name, element: element(c.type) })));
+    strings.forEach((c, k) => {
+      const want = stringBytes(model, c);
+      const got = gccBytes.get(k);
+      if (typeof got !== 'string' && got !== undefined && got.length === want.length && got.every((b, i) => b === want[i])) return;
+      const check: Check = { label: c.name, kind: 'string', expr: '', expected: 0n };
+      mismatches.push({ check, gcc: typeof got === 'string' ? got : got ? `bytes ${hexBytes(got)}` : 'no answer', message: `bytes ${hexBytes(want)}` });
+    });
+  }
   const ok = mismatches.length === 0 && probe.otherErrors.length === 0;
   const names = model.headers.map((h) => h.displayPath).join(', ');
   const lines = [
@@ -43,9 +57,19 @@ export function verifyModel(model: Model, headers: string[], includeDirs: string
       : m.check.kind === 'string' ? `${m.check.type} of ${m.check.expected} bytes` // and gcc's answer is its sizeof
       : m.check.type ? `${m.check.type} ${m.check.expected}`
       : String(m.check.expected);
-    const gcc = m.check.kind === 'string' ? `${m.gcc.split(' ').pop()} bytes` : m.gcc;
+    const gcc = m.check.kind === 'string' && m.check.expr !== '' ? `${m.gcc.split(' ').pop()} bytes` : m.gcc;
     lines.push(`  mismatch: ${m.check.label}: model ${model}, gcc ${gcc}`);
   }
   for (const e of probe.otherErrors) lines.push(`  gcc: ${e}`);
   return { ok, checked, mismatches, otherErrors: probe.otherErrors, text: lines.join('\n') + '\n' };
 }
+
+/** The bytes the model says a string constant is stored as: its units, little-endian, then a zero unit. */
+function stringBytes(model: Model, c: Constant): number[] {
+  const size = model.abi.scalars[c.type.replace(/\[\d+\]$/, '') as IntName].size;
+  const out: number[] = [];
+  for (const u of [...c.units!, 0]) for (let i = 0; i < size; i++) out.push(Math.floor(u / 2 ** (8 * i)) & 0xff);
+  return out;
+}
+
+const hexBytes = (bytes: number[]) => bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ');

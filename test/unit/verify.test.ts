@@ -79,4 +79,17 @@ ver('a string constant of the wrong size or unit type is caught', () => {
   assert.match(r.text, /mismatch: T: model char\[4\] of 4 bytes, gcc 2 bytes/);
 });
 
+ver('a string constant whose bytes differ from gcc\'s is caught, with both byte lists', () => {
+  const dir = writeTree({ 's.h': '#define S "a\\xff"\n#define W L"\\u20ac"\n' });
+  const h = join(dir, 's.h');
+  const m = buildModel([h], { abi: 'x86_64' });
+  assert.equal(m.constants.map((c) => c.units), [[0x61, 0xff], [0x20ac]], 'the model keeps the units, not only their text');
+  assert.ok(verifyModel(m, [h], []).ok, 'as read, both agree with gcc');
+  m.constants[0].units = [0x61, 0xfe];
+  m.constants[1].units = [0x20ad];
+  const r = verifyModel(m, [h], []);
+  assert.match(r.text, /mismatch: S: model bytes 61 fe 00, gcc bytes 61 ff 00/);
+  assert.match(r.text, /mismatch: W: model bytes ad 20 00 00 00 00 00 00, gcc bytes ac 20 00 00 00 00 00 00/);
+});
+
 ver.run();
