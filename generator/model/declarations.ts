@@ -3,7 +3,7 @@
 // applied where gcc applies them: to the record, the member or the typedef they follow.
 import { Diagnostics, Loc } from '../diagnostics.js';
 import { Attribute, Declaration, Declarator, DeclSpecs, EnumSpec, Expr, ExternalDeclaration, MemberDecl, RecordSpec, TypeName } from '../parse/ast.js';
-import { Abi } from './abi.js';
+import { Abi, predefinedBody } from './abi.js';
 import { EvalError, EvalScope, evaluateInteger } from './evaluate.js';
 import { Layouts } from './layout.js';
 import { checkMembers } from './member-rules.js';
@@ -138,6 +138,10 @@ export class Declarations {
     const b = basicIntName(specs.basic);
     if (b === undefined) throw new EvalError(`cannot make a type of '${specs.basic.join(' ')}'`, specs.at);
     if (b === 'void') return { kind: 'void' };
+    // gcc has __int128 only where it predefines __SIZEOF_INT128__: x86_64, not i386.
+    if ((b === '__int128' || b === 'unsigned __int128') && predefinedBody(this.abi, '__SIZEOF_INT128__') === undefined) {
+      throw new EvalError(`'__int128' is not supported on this target (${this.abi.name})`, specs.at);
+    }
     if (b === 'float' || b === 'double' || b === 'long double' || b === '__float128') return { kind: 'float', name: b };
     return { kind: 'int', name: b };
   }

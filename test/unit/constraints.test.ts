@@ -46,6 +46,7 @@ const REFUSED: Refused[] = [
   { what: 'a typedef of an enum, then of its integer type', header: 'enum e { X }; typedef enum e t; typedef unsigned int t;', code: 'UG305', says: /typedef 't' with a different type/ },
   { what: 'a member of an incomplete type', header: 'struct s { int a; struct nope x; };', code: 'UG302', says: /field 'x': struct nope is incomplete/ },
   { what: 'a struct that holds itself', header: 'struct s { int a; struct s x; };', code: 'UG302', says: /field 'x': struct s contains itself/ },
+  { what: '__int128 on i386, where gcc has none', header: 'struct s { int a; __int128 q; };', code: 'UG301', says: /'__int128' is not supported on this target \(i386\)/, abi: 'i386' },
   { what: 'an array past PTRDIFF_MAX', header: 'struct s { char a[1ULL << 63]; };', code: 'UG307', says: /PTRDIFF_MAX/ },
   { what: 'an array past PTRDIFF_MAX on i386', header: 'struct s { char a[1U << 31]; };', code: 'UG307', says: /i386 limit of 2147483647/, abi: 'i386' },
 ];
@@ -58,6 +59,7 @@ const ACCEPTED: { what: string; header: string; abi?: AbiName }[] = [
   { what: 'a struct ending in a flexible array, held before another member (GNU C)', header: 'struct a { int n; char d[]; }; struct b { struct a x; int y; };' },
   { what: 'an unnamed bit-field of width zero', header: 'struct s { int a : 3; int : 0; int b : 3; };' },
   { what: 'a 40-bit long on x86_64', header: 'struct s { long x : 40; };' },
+  { what: '__int128 on x86_64', header: 'struct s { int a; unsigned __int128 q; };' },
   { what: 'full-width bit-fields', header: 'struct s { int a : 32; _Bool b : 1; unsigned long long c : 64; };' },
   { what: 'an enum bit-field that fits', header: 'enum e { Q = 7 }; struct s { enum e x : 3; };' },
   { what: 'a typedef declared again to the same type through another typedef', header: 'typedef unsigned int u32; typedef u32 t; typedef unsigned int t;' },
