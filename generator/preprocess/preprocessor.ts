@@ -101,8 +101,15 @@ export class Preprocessor {
     this.searchDirs = [...(opts.includeDirs ?? []).map((d) => resolve(d)), ...opts.abi.systemIncludeDirs()];
     this.expander = new MacroExpander(this.macros, this.diags);
     // __FILE__ and __LINE__ are predefined with empty bodies; the expander computes them per use.
-    const builtinFile = new SourceFile('<built-in>', '<built-in>', opts.abi.predefined + '\n#define __FILE__\n#define __LINE__\n');
-    this.processFile(lex(builtinFile, this.diags), -1, true);
+    // gcc's few hundred predefined macros are read once per ABI and per process; each
+    // preprocessor starts from a copy (macro objects are never changed once made).
+    let builtins = BUILTIN_MACROS.get(opts.abi);
+    if (!builtins) {
+      const builtinFile = new SourceFile('<built-in>', '<built-in>', opts.abi.predefined + '\n#define __FILE__\n#define __LINE__\n');
+      this.processFile(lex(builtinFile, this.diags), -1, true);
+      BUILTIN_MACROS.set(opts.abi, (builtins = new Map(this.macros)));
+    }
+    for (const [name, m] of builtins) this.macros.set(name, m);
   }
 
   /** Preprocesses the given files as one translation unit, in order. */
@@ -448,6 +455,9 @@ export class Preprocessor {
     }
   }
 }
+
+/** The predefined macros of each ABI, as read the first time. */
+const BUILTIN_MACROS = new WeakMap<Abi, ReadonlyMap<string, Macro>>();
 
 /** The file a directive is in, and which search directory it was found in (-1: none). */
 interface IncludeContext {
