@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { DiagnosticError, Loc } from './diagnostics.js';
-import { jsonSyntaxError, locateJsonPointer } from './json-locate.js';
+import { offsetOf, scanJson } from './json-locate.js';
 import { AbiName } from './model/abi.js';
 import type { Overrides } from './passes/apply-overrides.js';
 import { SourceFile } from './source.js';
@@ -54,8 +54,8 @@ export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
   const abs = resolve(path);
   if (!existsSync(abs)) fail(abs, 'manifest not found');
   const text = readFileSync(abs, 'utf8');
-  const syntax = jsonSyntaxError(text);
-  if (syntax) fail(abs, `not valid JSON: ${syntax.message}`, syntax.offset);
+  const scan = scanJson(text);
+  if (scan.error) fail(abs, `not valid JSON: ${scan.error.message}`, scan.error.offset);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -72,7 +72,7 @@ export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
         const extra = e.params && 'additionalProperty' in e.params ? String(e.params.additionalProperty) : undefined;
         // An unknown property is shown at its value; anything else at the value that is wrong.
         const pointer = extra === undefined ? e.instancePath : `${e.instancePath}/${extra}`;
-        return { message: `invalid manifest: ${fieldPath(e.instancePath)}: ${e.message}${extra === undefined ? '' : ` ('${extra}')`}`, offset: locateJsonPointer(text, pointer) };
+        return { message: `invalid manifest: ${fieldPath(e.instancePath)}: ${e.message}${extra === undefined ? '' : ` ('${extra}')`}`, offset: offsetOf(scan, pointer) };
       })
       .filter((p) => !seenMessages.has(p.message) && seenMessages.add(p.message));
     failAll(abs, problems);
@@ -81,7 +81,7 @@ export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
   const raw = doc as { units: { name: string; headers: string[]; abis?: AbiName[]; overrides?: Unit['overrides'] }[] };
   const seen = new Set<string>();
   const units = raw.units.map((u, k) => {
-    if (seen.has(u.name)) fail(abs, `invalid manifest: units[${k}].name: '${u.name}' is used twice`, locateJsonPointer(text, `/units/${k}/name`));
+    if (seen.has(u.name)) fail(abs, `invalid manifest: units[${k}].name: '${u.name}' is used twice`, offsetOf(scan, `/units/${k}/name`));
     seen.add(u.name);
     return {
       name: u.name,
@@ -92,7 +92,7 @@ export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
     };
   });
   const file = new SourceFile(abs, relative(process.cwd(), abs) || abs, text);
-  const locate = (pointer: string): Loc => ({ file, ...file.position(locateJsonPointer(text, pointer)) });
+  const locate = (pointer: string): Loc => ({ file, ...file.position(offsetOf(scan, pointer)) });
   return { path: abs, root: dirname(dir), units, locate };
 }
 

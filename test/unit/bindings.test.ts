@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { scratchDir } from '../../generator/scratch.js';
 import { generateAll, diffGenerated, writeGenerated } from '../../generator/generate.js';
 import { loadManifest } from '../../generator/manifest.js';
-import { jsonSyntaxError } from '../../generator/json-locate.js';
+import { scanJson } from '../../generator/json-locate.js';
 import { buildModel } from '../../generator/pipeline.js';
 import { verifyModel } from '../../generator/verify/verify.js';
 import type { RecordCodec } from '../../runtime/codegen-v1.js';
@@ -213,7 +213,7 @@ b('the JSON scan that places syntax errors agrees with JSON.parse on every mutat
     } catch {
       parses = false;
     }
-    const found = jsonSyntaxError(t);
+    const found = scanJson(t).error;
     assert.is(found === undefined, parses, `${JSON.stringify(t.slice(0, 200))}: ${found?.message}`);
     if (found) refused++;
   }
