@@ -90,10 +90,20 @@ export const ABIS: Record<AbiName, Abi> = {
   },
 };
 
+const PREDEFINED_BODIES = new WeakMap<Abi, Map<string, string>>();
+
 /** The body gcc predefines a macro with for this ABI (`__WCHAR_TYPE__` is `long int` on i386), or undefined. */
 export function predefinedBody(abi: Abi, name: string): string | undefined {
-  const line = abi.predefined.split('\n').find((l) => l.startsWith(`#define ${name} `));
-  return line?.slice(`#define ${name} `.length);
+  let bodies = PREDEFINED_BODIES.get(abi);
+  if (!bodies) {
+    // Object-like ones only (`#define NAME BODY`): the ones a type or a width is read from.
+    bodies = new Map(abi.predefined.split('\n').flatMap((l) => {
+      const m = /^#define ([A-Za-z_]\w*) (.*)$/.exec(l);
+      return m ? [[m[1], m[2]] as [string, string]] : [];
+    }));
+    PREDEFINED_BODIES.set(abi, bodies);
+  }
+  return bodies.get(name);
 }
 
 export function parseAbi(name: string): AbiName | undefined {

@@ -18,7 +18,7 @@ export interface TypedefDecl {
 
 /** What a typedef's type names, for a message. */
 function typedefTarget(t: CType): CType {
-  return t.kind === 'typedef' && t.target ? t.target : t;
+  return t.kind === 'typedef' ? t.target : t;
 }
 
 export class Declarations {

@@ -3,7 +3,7 @@
 // from uapigen. Each broken rule is an error at the member, in gcc's words where they fit.
 import { Diagnostics, Loc } from '../diagnostics.js';
 import { Abi } from './abi.js';
-import { Member, RecordDecl, resolve } from './types.js';
+import { intBits, Member, RecordDecl, resolve } from './types.js';
 
 /** Reports every member of `rec` that C does not allow (UG306). */
 export function checkMembers(rec: RecordDecl, members: readonly Member[], abi: Abi, diags: Diagnostics): void {
@@ -53,7 +53,7 @@ function checkNames(members: readonly Member[], seen: Map<string, Member>, error
 /** The widest a bit-field of this member's type may be, or undefined when the type cannot hold one. */
 function bitFieldWidthLimit(m: Member, abi: Abi): number | undefined {
   const t = resolve(m.type);
-  if (t.kind === 'int') return t.name === '_Bool' ? 1 : abi.scalars[t.name].size * 8;
-  if (t.kind === 'enum') return abi.scalars[t.decl.type].size * 8;
+  if (t.kind === 'int') return t.name === '_Bool' ? 1 : intBits(abi, t.name);
+  if (t.kind === 'enum') return intBits(abi, t.decl.type);
   return undefined;
 }

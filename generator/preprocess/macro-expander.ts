@@ -45,9 +45,8 @@ function mergeHide(a: ReadonlySet<string> | undefined, b: ReadonlySet<string>): 
  * The most tokens macros may make in one expansion (a run of text, a `#if` line, a constant).
  * A macro that uses the one before it twice, forty deep, makes 2^40 tokens: gcc ran out of
  * memory on it after 30 s (under a 4 GB limit), and uapigen spent a minute and gigabytes
- * before this limit. The most one
- * expansion makes in any /usr/include/linux header of linux-libc-dev 6.1, on either ABI, is
- * 48,108 tokens (map_to_14segment.h's text).
+ * before this limit. The most one expansion makes in any /usr/include/linux header of
+ * linux-libc-dev 6.1, on either ABI, is 48,108 tokens (map_to_14segment.h's text).
  */
 export const EXPANSION_LIMIT = 1_000_000;
 

@@ -1,7 +1,7 @@
 // What `verify` asks gcc: every integer constant (value and C type), every record's size and
 // alignment, every named non-bit-field's offset, every enumerator's value. Each check is one
 // line of the probe, so gcc's diagnostics map back to checks by line number.
-import { Model } from '../model/model.js';
+import { Constant, Model } from '../model/model.js';
 import { IntName } from '../model/types.js';
 import { fieldsJson, flattenFields } from '../model/json.js';
 
@@ -43,7 +43,8 @@ export function buildChecks(model: Model): { checks: Check[]; bitFields: BitFiel
     if (c.kind === 'string') {
       // Its array type and size: the kind of its units, and how many escapes and characters
       // make (`"\xff"` is 2 bytes, `L"ab"` 12). Its bytes are compared after (verify.ts).
-      checks.push({ label: c.name, kind: 'string', expr: `sizeof(${c.name})`, expected: BigInt(stringBytes(model, c.type)), type: c.type, typeOf: `(${c.name})` });
+      const { unitSize, count } = stringArray(model, c);
+      checks.push({ label: c.name, kind: 'string', expr: `sizeof(${c.name})`, expected: BigInt(unitSize * count), type: c.type, typeOf: `(${c.name})` });
       continue;
     }
     if (c.kind !== 'integer' || !within64(c.value as bigint)) continue;
@@ -67,11 +68,10 @@ export function buildChecks(model: Model): { checks: Check[]; bitFields: BitFiel
   return { checks, bitFields };
 }
 
-/** The bytes of a string constant of the model's type (`unsigned short[3]`): units times their size. */
-function stringBytes(model: Model, type: string): number {
-  const m = /^(.*)\[(\d+)\]$/.exec(type);
-  if (!m) throw new Error(`a string constant of type ${type}`);
-  const unit = model.abi.scalars[m[1] as IntName];
-  if (!unit) throw new Error(`a string constant of type ${type}`);
-  return unit.size * Number(m[2]);
+/** A string constant's array type as the model spells it (`unsigned short[3]`): its element, that element's size, and how many. */
+export function stringArray(model: Model, c: Constant): { element: IntName; unitSize: number; count: number } {
+  const m = /^(.*)\[(\d+)\]$/.exec(c.type);
+  const unit = m ? model.abi.scalars[m[1] as IntName] : undefined;
+  if (!m || !unit) throw new Error(`string constant ${c.name} of type ${c.type}`);
+  return { element: m[1] as IntName, unitSize: unit.size, count: Number(m[2]) };
 }

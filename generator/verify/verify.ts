@@ -1,8 +1,7 @@
 // Verification of a model against gcc: runs the probe, explains each mismatch with gcc's
 // own value, and counts what was checked.
 import { Constant, Model } from '../model/model.js';
-import { IntName } from '../model/types.js';
-import { buildChecks, Check } from './checks.js';
+import { buildChecks, Check, stringArray } from './checks.js';
 import { askGccBitFields, askGccStrings, askGccValues, runProbe } from './gcc-probe.js';
 
 export interface VerifyReport {
@@ -35,8 +34,7 @@ export function verifyModel(model: Model, headers: string[], includeDirs: string
   // A string whose type and size agree with gcc's: are its bytes gcc's too?
   const strings = model.constants.filter((c) => c.kind === 'string' && c.units && !mismatches.some((m) => m.check.kind === 'string' && m.check.label === c.name));
   if (strings.length) {
-    const element = (type: string) => type.replace(/\[\d+\]$/, '');
-    const gccBytes = askGccStrings(model.abi, headers, includeDirs, strings.map((c) => ({ name: c.name, element: element(c.type) })));
+    const gccBytes = askGccStrings(model.abi, headers, includeDirs, strings.map((c) => ({ name: c.name, element: stringArray(model, c).element })));
     strings.forEach((c, k) => {
       const want = stringBytes(model, c);
       const got = gccBytes.get(k);
@@ -66,7 +64,7 @@ export function verifyModel(model: Model, headers: string[], includeDirs: string
 
 /** The bytes the model says a string constant is stored as: its units, little-endian, then a zero unit. */
 function stringBytes(model: Model, c: Constant): number[] {
-  const size = model.abi.scalars[c.type.replace(/\[\d+\]$/, '') as IntName].size;
+  const size = stringArray(model, c).unitSize;
   const out: number[] = [];
   for (const u of [...c.units!, 0]) for (let i = 0; i < size; i++) out.push(Math.floor(u / 2 ** (8 * i)) & 0xff);
   return out;
