@@ -44,7 +44,7 @@ export type CharKind = 'plain' | 'utf8' | 'wide' | 'utf16' | 'utf32';
 const KIND_OF_PREFIX: Record<string, CharKind> = { '': 'plain', u8: 'utf8', L: 'wide', u: 'utf16', U: 'utf32' };
 
 /** Bits in one code unit of each kind (wchar_t is 32 bits on both ABIs). */
-export const UNIT_BITS: Record<CharKind, number> = { plain: 8, utf8: 8, wide: 32, utf16: 16, utf32: 32 };
+const UNIT_BITS: Record<CharKind, number> = { plain: 8, utf8: 8, wide: 32, utf16: 16, utf32: 32 };
 
 /** A code point as code units of a kind. */
 function encode(cp: number, kind: CharKind): number[] {
@@ -62,7 +62,7 @@ function encode(cp: number, kind: CharKind): number[] {
  * (`\u00e9`) and a source character are code points, encoded as the kind encodes them.
  * Undefined when the body is not valid.
  */
-export function decodeEscapes(body: string, kind: CharKind = 'plain'): number[] | undefined {
+function decodeEscapes(body: string, kind: CharKind): number[] | undefined {
   const unitMax = 2 ** UNIT_BITS[kind] - 1;
   const out: number[] = [];
   for (let i = 0; i < body.length; i++) {
@@ -147,10 +147,4 @@ export function parseStringLiterals(parts: readonly string[]): { kind: CharKind;
   }
   const text = UNIT_BITS[kind] === 8 ? Buffer.from(units).toString('utf8') : kind === 'utf16' ? String.fromCharCode(...units) : String.fromCodePoint(...units.map((u) => (u > 0x10ffff ? 0xfffd : u)));
   return { kind, units, text };
-}
-
-/** The text of a string literal as C sees it (escapes decoded), or undefined if it is not one. */
-export function parseStringLiteral(text: string): string | undefined {
-  const r = parseStringLiterals([text]);
-  return 'error' in r ? undefined : r.text;
 }
