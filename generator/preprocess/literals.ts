@@ -130,7 +130,7 @@ export function parseCharLiteral(text: string): { v: bigint; kind: CharKind } | 
 /**
  * Adjacent string literals as one: their kind (a prefixed part gives its kind to plain ones, two
  * different prefixes are an error, as in gcc), code units without the terminating zero, and the
- * text as C sees it. Undefined when a part is not a valid string literal.
+ * text as C sees it; or, as `error`, why they are not a valid string literal.
  */
 export function parseStringLiterals(parts: readonly string[]): { kind: CharKind; units: number[]; text: string } | { error: string } {
   const split = parts.map((p) => /^(L|u|U|u8)?"(.*)"$/s.exec(p));
