@@ -46,7 +46,7 @@ main(process.argv.slice(2)).then(
       for (const d of err.diagnostics) process.stderr.write(formatDiagnostic(d, color) + '\n');
       process.exitCode = 2;
     } else if (err instanceof UsageError) {
-      process.stderr.write(`uapigen: ${err.message}\n`);
+      process.stderr.write(formatDiagnostic({ code: 'UG902', severity: 'error', message: err.message }, process.stderr.isTTY === true) + '\n');
       process.exitCode = 2;
     } else {
       const msg = err instanceof Error ? err.message : String(err);

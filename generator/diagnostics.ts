@@ -22,7 +22,8 @@ export interface Diagnostic {
 
 /**
  * Every diagnostic code, with what it means. Codes are stable: tests and users match on them.
- * UG1xx preprocessor, UG2xx parser, UG3xx model, UG4xx verify, UG5xx diff, UG9xx input and usage.
+ * UG1xx preprocessor, UG2xx parser, UG3xx model, UG5xx diff, UG9xx input, usage and output.
+ * (verify's mismatches with gcc are its report, not diagnostics: it exits 1, not 2.)
  */
 export const DIAGNOSTIC_CODES = {
   UG101: 'include file not found',
@@ -35,7 +36,6 @@ export const DIAGNOSTIC_CODES = {
   UG108: 'unterminated macro call',
   UG109: 'include nesting too deep',
   UG110: '#warning directive reached',
-  UG111: 'invalid token',
   UG112: 'macro expansion too large, or nested too deep',
   UG113: 'macro redefined with another definition (a warning, as in gcc)',
   UG201: 'syntax error',
@@ -48,8 +48,6 @@ export const DIAGNOSTIC_CODES = {
   UG305: 'redefinition of a tag, an enumerator or a typedef (with another type)',
   UG306: 'a member C does not allow (misplaced flexible array, bad bit-field, duplicate name)',
   UG307: 'an object too large for the ABI, or for exact arithmetic',
-  UG401: 'model disagrees with gcc',
-  UG402: 'gcc could not compile the probe',
   UG501: 'a patch hunk cannot be placed, or the patch has no usable hunk',
   UG901: 'input file cannot be read',
   UG902: 'bad command-line usage',
