@@ -122,20 +122,13 @@ const DATA_SIZES: Record<string, number> = { '.byte': 1, '.value': 2, '.short': 
  * to assembly, and the set bits of its initializer are the field's bits. Nothing runs.
  */
 export function askGccBitFields(abi: Abi, headers: string[], includeDirs: string[], fields: BitFieldCheck[]): Map<number, { bitOffset: number; bitWidth: number } | string> {
-  const lines = [...includeLines(headers).split('\n')];
-  const owner = new Map<number, number>();
-  fields.forEach((f, k) => {
-    lines.push(`${f.record} ug_bf_${k} = { .${f.path} = ~0ULL };`);
-    owner.set(lines.length, k);
-  });
-  const { lines: errs, out } = runGcc(abi, lines.join('\n') + '\n', includeDirs, true);
+  const objects = assembledObjects(abi, headers, includeDirs, fields.map((f, k) => `${f.record} ug_obj_${k} = { .${f.path} = ~0ULL };`));
   const result = new Map<number, { bitOffset: number; bitWidth: number } | string>();
-  for (const e of errorsByLine(errs)) {
-    const k = owner.get(e.line);
-    if (k !== undefined && !result.has(k)) result.set(k, `gcc: ${e.message}`);
-  }
-  for (const [k, bytes] of objectBytes(out, 'ug_bf_')) {
-    if (result.has(k)) continue;
+  for (const [k, bytes] of objects) {
+    if (typeof bytes === 'string') {
+      result.set(k, bytes);
+      continue;
+    }
     let first = -1;
     let count = 0;
     bytes.forEach((byte, i) => {
@@ -156,10 +149,18 @@ export function askGccBitFields(abi: Abi, headers: string[], includeDirs: string
  * initialized from it and compiled to assembly, whose data is read back. Nothing runs.
  */
 export function askGccStrings(abi: Abi, headers: string[], includeDirs: string[], strings: { name: string; element: string }[]): Map<number, number[] | string> {
+  return assembledObjects(abi, headers, includeDirs, strings.map((x, k) => `const ${x.element} ug_obj_${k}[] = ${x.name};`));
+}
+
+/**
+ * Compiles the headers and one object definition a line (the k-th named `ug_obj_<k>`) to
+ * assembly; answers each object's bytes, or gcc's error on its line.
+ */
+function assembledObjects(abi: Abi, headers: string[], includeDirs: string[], definitions: string[]): Map<number, number[] | string> {
   const lines = [...includeLines(headers).split('\n')];
   const owner = new Map<number, number>();
-  strings.forEach((x, k) => {
-    lines.push(`const ${x.element} ug_str_${k}[] = ${x.name};`);
+  definitions.forEach((d, k) => {
+    lines.push(d);
     owner.set(lines.length, k);
   });
   const { lines: errs, out } = runGcc(abi, lines.join('\n') + '\n', includeDirs, true);
@@ -168,7 +169,7 @@ export function askGccStrings(abi: Abi, headers: string[], includeDirs: string[]
     const k = owner.get(e.line);
     if (k !== undefined && !result.has(k)) result.set(k, `gcc: ${e.message}`);
   }
-  for (const [k, bytes] of objectBytes(out, 'ug_str_')) if (!result.has(k)) result.set(k, bytes);
+  for (const [k, bytes] of objectBytes(out, 'ug_obj_')) if (!result.has(k)) result.set(k, bytes);
   return result;
 }
 
