@@ -1125,7 +1125,7 @@ export const VFIO_PCI_REGION_INDEX = {
  */
 export type VFIO_PCI_REGION_INDEX = (typeof VFIO_PCI_REGION_INDEX)[keyof typeof VFIO_PCI_REGION_INDEX];
 /**
- * Fixed irq indexes; VFIO_PCI_NUM_IRQS counts them.
+ * Fixed IRQ indexes; VFIO_PCI_NUM_IRQS counts them.
  *
  * @generated from enum (anonymous) at linux/vfio.h:622
  */
@@ -1138,7 +1138,7 @@ export const VFIO_PCI_IRQ_INDEX = {
   VFIO_PCI_NUM_IRQS: VFIO_PCI_NUM_IRQS,
 } as const;
 /**
- * A irq index.
+ * An IRQ index.
  *
  * @generated from VFIO_PCI_IRQ_INDEX
  */
@@ -1159,7 +1159,7 @@ export const VFIO_CCW_REGION_INDEX = {
  */
 export type VFIO_CCW_REGION_INDEX = (typeof VFIO_CCW_REGION_INDEX)[keyof typeof VFIO_CCW_REGION_INDEX];
 /**
- * Fixed irq indexes; VFIO_CCW_NUM_IRQS counts them.
+ * Fixed IRQ indexes; VFIO_CCW_NUM_IRQS counts them.
  *
  * @generated from enum (anonymous) at linux/vfio.h:642
  */
@@ -1170,7 +1170,7 @@ export const VFIO_CCW_IRQ_INDEX = {
   VFIO_CCW_NUM_IRQS: VFIO_CCW_NUM_IRQS,
 } as const;
 /**
- * A irq index.
+ * An IRQ index.
  *
  * @generated from VFIO_CCW_IRQ_INDEX
  */

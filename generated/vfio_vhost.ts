@@ -108,7 +108,7 @@ export const VFIO_VHOST_REGION_INDEX = {
  */
 export type VFIO_VHOST_REGION_INDEX = (typeof VFIO_VHOST_REGION_INDEX)[keyof typeof VFIO_VHOST_REGION_INDEX];
 /**
- * Fixed irq indexes; VFIO_VHOST_NUM_IRQS counts them.
+ * Fixed IRQ indexes; VFIO_VHOST_NUM_IRQS counts them.
  *
  * @generated from enum (anonymous) at uapi/vfio_vhost.h:40
  */
@@ -117,7 +117,7 @@ export const VFIO_VHOST_IRQ_INDEX = {
   VFIO_VHOST_NUM_IRQS: VFIO_VHOST_NUM_IRQS,
 } as const;
 /**
- * A irq index.
+ * An IRQ index.
  *
  * @generated from VFIO_VHOST_IRQ_INDEX
  */
