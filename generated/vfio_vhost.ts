@@ -2,7 +2,7 @@
 // Regenerate with: npx uapigen generate
 //
 // Unit: vfio_vhost (uapi/manifest.json)
-// Source: uapi/vfio_vhost.h sha256:f982a17ce875da29320e7bdd0d3e5f0f0e63951ec121c0bf372e8616f9f06cac (project header)
+// Source: uapi/vfio_vhost.h sha256:47f63b61e5caee346c036157a24253451248c1cf03912907e75b58f57dbd2d30 (project header)
 // ABIs: x86_64, i386 (codecs follow x86_64)
 
 import { Flags, RecordCodec, defineFlags, defineIoctl, defineRecord, u32, u64 } from '../runtime/codegen-v1.js';
@@ -24,45 +24,45 @@ export const VFIO_DEVICE_API_VHOST_STRING = 'vfio-vhost';
  * naming what it is, so that userspace finds the regions by (type, subtype) and keeps
  * working when their indexes change. Type 4 is the first one linux/vfio.h leaves free.
  *
- * @generated from #define VFIO_REGION_TYPE_VHOST at uapi/vfio_vhost.h:50: int
+ * @generated from #define VFIO_REGION_TYPE_VHOST at uapi/vfio_vhost.h:62: int
  */
 export const VFIO_REGION_TYPE_VHOST = 4;
-/** @generated from #define VFIO_REGION_SUBTYPE_VHOST_CONFIG at uapi/vfio_vhost.h:51: int */
+/** @generated from #define VFIO_REGION_SUBTYPE_VHOST_CONFIG at uapi/vfio_vhost.h:63: int */
 export const VFIO_REGION_SUBTYPE_VHOST_CONFIG = 1;
-/** @generated from #define VFIO_REGION_SUBTYPE_VHOST_NOTIFY at uapi/vfio_vhost.h:52: int */
+/** @generated from #define VFIO_REGION_SUBTYPE_VHOST_NOTIFY at uapi/vfio_vhost.h:64: int */
 export const VFIO_REGION_SUBTYPE_VHOST_NOTIFY = 2;
 /**
  * VHOST_DEVICE_SET_STATE - _IOW(VHOST_VIRTIO, 0x70, __u64)
  *
  * Starts or stops the device's datapath. Carried as a request over the config region.
  *
- * @generated from #define VHOST_DEVICE_SET_STATE at uapi/vfio_vhost.h:59: unsigned long
+ * @generated from #define VHOST_DEVICE_SET_STATE at uapi/vfio_vhost.h:71: unsigned long
  */
 export const VHOST_DEVICE_SET_STATE = 1074311024;
-/** @generated from #define VHOST_DEVICE_S_STOPPED at uapi/vfio_vhost.h:61: int */
+/** @generated from #define VHOST_DEVICE_S_STOPPED at uapi/vfio_vhost.h:73: int */
 export const VHOST_DEVICE_S_STOPPED = 0;
-/** @generated from #define VHOST_DEVICE_S_RUNNING at uapi/vfio_vhost.h:62: int */
+/** @generated from #define VHOST_DEVICE_S_RUNNING at uapi/vfio_vhost.h:74: int */
 export const VHOST_DEVICE_S_RUNNING = 1;
-/** @generated from #define VHOST_DEVICE_S_MAX at uapi/vfio_vhost.h:63: int */
+/** @generated from #define VHOST_DEVICE_S_MAX at uapi/vfio_vhost.h:75: int */
 export const VHOST_DEVICE_S_MAX = 2;
 /**
  * the driver reads a reply after this request
  *
- * @generated from #define VHOST_VFIO_NEED_REPLY at uapi/vfio_vhost.h:73: int
+ * @generated from #define VHOST_VFIO_NEED_REPLY at uapi/vfio_vhost.h:85: int
  */
 export const VHOST_VFIO_NEED_REPLY = 1 as Flags<'vhost_vfio_op.flags'>;
 /**
  * Size of the message header: the offset of `payload`, in the RFC's own idiom.
  *
- * @generated from #define VHOST_VFIO_OP_HDR_SIZE at uapi/vfio_vhost.h:83: unsigned long
+ * @generated from #define VHOST_VFIO_OP_HDR_SIZE at uapi/vfio_vhost.h:95: unsigned long
  */
 export const VHOST_VFIO_OP_HDR_SIZE = 16;
-/** @generated from #define VHOST_VFIO_OP_PAYLOAD_MAX_SIZE at uapi/vfio_vhost.h:85: int */
+/** @generated from #define VHOST_VFIO_OP_PAYLOAD_MAX_SIZE at uapi/vfio_vhost.h:97: int */
 export const VHOST_VFIO_OP_PAYLOAD_MAX_SIZE = 1024;
 /**
  * The values of `vhost_vfio_op.flags` (the #defines written after that field).
  *
- * @generated from VHOST_VFIO_NEED_REPLY at uapi/vfio_vhost.h:73
+ * @generated from VHOST_VFIO_NEED_REPLY at uapi/vfio_vhost.h:85
  */
 export const VHOST_VFIO = defineFlags(
   'vhost_vfio_op.flags',
@@ -89,8 +89,10 @@ export const VFIO_VHOST_NOTIFY_REGION_INDEX = 1;
 export const VFIO_VHOST_NUM_REGIONS = 2;
 /** @generated from enumerator VFIO_VHOST_VQ_IRQ_INDEX of enum (anonymous) at uapi/vfio_vhost.h:41 */
 export const VFIO_VHOST_VQ_IRQ_INDEX = 0;
-/** @generated from enumerator VFIO_VHOST_NUM_IRQS of enum (anonymous) at uapi/vfio_vhost.h:42 */
-export const VFIO_VHOST_NUM_IRQS = 1;
+/** @generated from enumerator VFIO_VHOST_ERR_IRQ_INDEX of enum (anonymous) at uapi/vfio_vhost.h:42 */
+export const VFIO_VHOST_ERR_IRQ_INDEX = 1;
+/** @generated from enumerator VFIO_VHOST_NUM_IRQS of enum (anonymous) at uapi/vfio_vhost.h:43 */
+export const VFIO_VHOST_NUM_IRQS = 2;
 /**
  * Fixed region indexes; VFIO_VHOST_NUM_REGIONS counts them.
  *
@@ -114,6 +116,7 @@ export type VFIO_VHOST_REGION_INDEX = (typeof VFIO_VHOST_REGION_INDEX)[keyof typ
  */
 export const VFIO_VHOST_IRQ_INDEX = {
   VFIO_VHOST_VQ_IRQ_INDEX: VFIO_VHOST_VQ_IRQ_INDEX,
+  VFIO_VHOST_ERR_IRQ_INDEX: VFIO_VHOST_ERR_IRQ_INDEX,
   VFIO_VHOST_NUM_IRQS: VFIO_VHOST_NUM_IRQS,
 } as const;
 /**
@@ -128,7 +131,7 @@ export type VFIO_VHOST_IRQ_INDEX = (typeof VFIO_VHOST_IRQ_INDEX)[keyof typeof VF
  * `request` is a vhost ioctl number; a request that returns data is written with
  * VHOST_VFIO_NEED_REPLY and size 0, and its reply is read back from offset 0.
  *
- * @generated from struct vhost_vfio_op at uapi/vfio_vhost.h:70 (56 bytes, align 8 on x86_64)
+ * @generated from struct vhost_vfio_op at uapi/vfio_vhost.h:82 (56 bytes, align 8 on x86_64)
  */
 export interface vhost_vfio_op {
   request: bigint;
@@ -137,7 +140,7 @@ export interface vhost_vfio_op {
   payload: { u64?: bigint; state?: vhost_vring_state; addr?: vhost_vring_addr };
 }
 
-/** @generated from struct vhost_vfio_op at uapi/vfio_vhost.h:70 (56 bytes, align 8 on x86_64): codec */
+/** @generated from struct vhost_vfio_op at uapi/vfio_vhost.h:82 (56 bytes, align 8 on x86_64): codec */
 export const vhost_vfio_op: RecordCodec<vhost_vfio_op> = defineRecord<vhost_vfio_op>({
   name: 'vhost_vfio_op',
   kind: 'struct',
@@ -177,7 +180,7 @@ export const vfio_vhost_i386_layouts = {
  * @generated from the _IO/_IOR/_IOW/_IOWR constants of ./vfio_vhost.h
  */
 export const vfio_vhost_ioctls = {
-  /** _IOW(VHOST_VIRTIO, 0x70, __u64) at uapi/vfio_vhost.h:59 */
+  /** _IOW(VHOST_VIRTIO, 0x70, __u64) at uapi/vfio_vhost.h:71 */
   VHOST_DEVICE_SET_STATE: defineIoctl({
     name: 'VHOST_DEVICE_SET_STATE',
     request: VHOST_DEVICE_SET_STATE,

@@ -39,8 +39,20 @@ enum {
 
 enum {
 	VFIO_VHOST_VQ_IRQ_INDEX,
+	VFIO_VHOST_ERR_IRQ_INDEX,
 	VFIO_VHOST_NUM_IRQS
 };
+
+/*
+ * VFIO_VHOST_ERR_IRQ_INDEX is uapigen's addition, not the RFC's. The RFC carries vhost's
+ * "call" eventfds as VQ IRQs but has no place for the "err" eventfds vhost takes with
+ * VHOST_SET_VRING_ERR (a vhost_vring_file, which no vhost_vfio_op payload holds). Without
+ * them a driver whose ring the device refuses sees only a queue that stops moving. As a VFIO
+ * IRQ the channel keeps the RFC's model: VFIO_DEVICE_SET_IRQS on this index with
+ * DATA_EVENTFD | ACTION_TRIGGER attaches one eventfd per queue (start + i), which the device
+ * signals when it stops that queue over a ring it refuses, and again at each kick while the
+ * queue stays stopped, as vhost does. VFIO_DEVICE_RESET (or RESET_OWNER) starts over.
+ */
 
 /*
  * As the review asks: each region also carries a VFIO_REGION_INFO_CAP_TYPE capability

@@ -26,8 +26,9 @@ export class SimKernel implements Backend {
   readonly device: SimVhostNetDevice;
   readonly group: SimGroup;
 
-  constructor(opts: { layout?: SimLayout } = {}) {
-    this.device = new SimVhostNetDevice(opts.layout ?? 'typed', (fd, syscall) => this.eventfdOf(fd, syscall));
+  /** `layout`: where the regions are (vhost-net-device.ts); `ringErrors: false` leaves the ERR IRQ out, as the RFC's device has none. */
+  constructor(opts: { layout?: SimLayout; ringErrors?: boolean } = {}) {
+    this.device = new SimVhostNetDevice(opts.layout ?? 'typed', (fd, syscall) => this.eventfdOf(fd, syscall), opts.ringErrors ?? true);
     this.group = new SimGroup(this, GROUP_ID, new Map([[DEVICE_NAME, this.device]]));
   }
 

@@ -2,7 +2,8 @@
 // driver would: argsz checks, EINVAL for bad indexes, the config-region message rules, one
 // notify page per queue, SET_IRQS validated as libvfio-user does. Two layouts: `typed` (the
 // regions carry VFIO_REGION_INFO_CAP_TYPE, and sit at other indexes than the RFC's) and
-// `fixed` (the RFC's own indexes, no capabilities).
+// `fixed` (the RFC's own indexes, no capabilities). A queue the device stops over a ring it
+// refuses is reported on the ERR IRQ (uapi/vfio_vhost.h), unless the device is made without it.
 import { EBUSY, EINVAL, ENOBUFS, ENOTTY, EOPNOTSUPP, EPERM } from '../../generated/errno.js';
 import {
   VFIO_DEVICE_FLAGS, VFIO_DEVICE_FLAGS_RESET, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_ACTION_TYPE_MASK,
@@ -13,7 +14,7 @@ import {
 } from '../../generated/vfio.js';
 import {
   VFIO_DEVICE_FLAGS_VHOST, VFIO_REGION_SUBTYPE_VHOST_CONFIG, VFIO_REGION_SUBTYPE_VHOST_NOTIFY, VFIO_REGION_TYPE_VHOST,
-  VFIO_VHOST_CONFIG_REGION_INDEX, VFIO_VHOST_NOTIFY_REGION_INDEX, VFIO_VHOST_NUM_IRQS, VFIO_VHOST_NUM_REGIONS, VHOST_DEVICE_SET_STATE,
+  VFIO_VHOST_CONFIG_REGION_INDEX, VFIO_VHOST_ERR_IRQ_INDEX, VFIO_VHOST_NOTIFY_REGION_INDEX, VFIO_VHOST_NUM_IRQS, VFIO_VHOST_NUM_REGIONS, VFIO_VHOST_VQ_IRQ_INDEX, VHOST_DEVICE_SET_STATE,
   VHOST_DEVICE_S_MAX, VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VHOST_VFIO, VHOST_VFIO_NEED_REPLY, VHOST_VFIO_OP_HDR_SIZE,
   VHOST_VFIO_OP_PAYLOAD_MAX_SIZE, vhost_vfio_op,
 } from '../../generated/vfio_vhost.js';
@@ -68,8 +69,13 @@ export class SimVhostNetDevice {
   logBase: bigint | undefined;
   vrings: Vring[] = [];
   state = VHOST_DEVICE_S_STOPPED;
-  /** Call eventfds, per queue: signalled when the device has used buffers. */
-  readonly calls: (SimEventfd | undefined)[] = new Array(QUEUES).fill(undefined);
+  /**
+   * Eventfds by IRQ index, then queue: VQ (the call eventfds, signalled when the device has used
+   * buffers) and ERR (signalled when it stops the queue over a ring it refuses).
+   */
+  private readonly irqs: (SimEventfd | undefined)[][] = Array.from({ length: VFIO_VHOST_NUM_IRQS }, () => new Array(QUEUES).fill(undefined));
+  /** Ring errors signalled, per queue. */
+  readonly ringErrors: number[] = new Array(QUEUES).fill(0);
   /** Kicks seen, per queue. */
   readonly kicks: number[] = new Array(QUEUES).fill(0);
   readonly kickListeners: ((queue: number) => void)[] = [];
@@ -83,6 +89,8 @@ export class SimVhostNetDevice {
   constructor(
     readonly layout: SimLayout,
     private readonly eventfdOf: (fd: number, syscall: string) => SimEventfd,
+    /** Whether the ERR IRQ is there: without it (as the RFC's own device) its count is 0. */
+    readonly reportsRingErrors = true,
   ) {
     this.resetVhost();
     const notifySize = BigInt(PAGE_SIZE * QUEUES);
@@ -166,8 +174,13 @@ export class SimVhostNetDevice {
     const name = io.VFIO_DEVICE_GET_IRQ_INFO.name;
     const { buf, req } = argszRequest(name, arg, vfio_irq_info);
     if (req.index >= VFIO_VHOST_NUM_IRQS) refuse(name, EINVAL, `IRQ index ${req.index}`);
-    writeStruct(vfio_irq_info, { argsz: req.argsz, flags: VFIO_IRQ_INFO_EVENTFD, index: req.index, count: QUEUES }, buf);
+    writeStruct(vfio_irq_info, { argsz: req.argsz, flags: VFIO_IRQ_INFO_EVENTFD, index: req.index, count: this.irqCount(req.index) }, buf);
     return 0;
+  }
+
+  /** IRQs of an index: one per queue; none on ERR for a device made without it. */
+  private irqCount(index: number): number {
+    return index === VFIO_VHOST_ERR_IRQ_INDEX && !this.reportsRingErrors ? 0 : QUEUES;
   }
 
   private setIrqs(arg: Uint8Array | number | undefined): number {
@@ -182,14 +195,16 @@ export class SimVhostNetDevice {
     if (popcount(dataType) !== 1 || popcount(action) !== 1) refuse(name, EINVAL, 'exactly one data type and one action');
     if (s.index >= VFIO_VHOST_NUM_IRQS) refuse(name, EINVAL, `IRQ index ${s.index}`);
     if (action !== VFIO_IRQ_SET_ACTION_TRIGGER) refuse(name, EINVAL, 'only ACTION_TRIGGER is implemented');
+    const eventfds = this.irqs[s.index];
     if (s.count === 0) {
       if (dataType !== VFIO_IRQ_SET_DATA_NONE) refuse(name, EINVAL, 'count 0 goes only with DATA_NONE (detach all)');
       if (s.argsz !== head) refuse(name, EINVAL, `argsz ${s.argsz} for no data`);
-      this.calls.fill(undefined);
+      eventfds.fill(undefined);
       return 0;
     }
     // start + count within the IRQ count, written so that a huge count cannot wrap.
-    if (s.start >= QUEUES || s.count > QUEUES - s.start) refuse(name, EINVAL, `IRQs ${s.start}+${s.count} of ${QUEUES}`);
+    const irqs = this.irqCount(s.index);
+    if (s.start >= irqs || s.count > irqs - s.start) refuse(name, EINVAL, `IRQs ${s.start}+${s.count} of ${irqs}`);
     const each = dataType === VFIO_IRQ_SET_DATA_EVENTFD ? s32.size : dataType === VFIO_IRQ_SET_DATA_BOOL ? 1 : 0;
     if (s.argsz !== head + each * s.count) refuse(name, EINVAL, `argsz ${s.argsz}: ${s.count} IRQs need ${head + each * s.count}`);
     const data = new DataView(buf.buffer, buf.byteOffset + head, each * s.count);
@@ -197,16 +212,16 @@ export class SimVhostNetDevice {
       // Every fd is checked before any is attached.
       const fds = Array.from({ length: s.count }, (_, k) => s32.decode(data, k * s32.size));
       const resolved = fds.map((fd) => (fd === -1 ? undefined : this.eventfdOf(fd, name)));
-      resolved.forEach((e, k) => (this.calls[s.start + k] = e));
+      resolved.forEach((e, k) => (eventfds[s.start + k] = e));
     } else {
-      for (let k = 0; k < s.count; k++) if (dataType === VFIO_IRQ_SET_DATA_NONE || data.getUint8(k)) this.signal(s.start + k);
+      for (let k = 0; k < s.count; k++) if (dataType === VFIO_IRQ_SET_DATA_NONE || data.getUint8(k)) this.signal(s.start + k, s.index);
     }
     return 0;
   }
 
-  /** Signals a queue's call eventfd (the device used buffers of it). */
-  signal(queue: number): boolean {
-    const e = this.calls[queue];
+  /** Signals a queue's eventfd on an IRQ index: by default its call (the device used buffers of it). */
+  signal(queue: number, index = VFIO_VHOST_VQ_IRQ_INDEX): boolean {
+    const e = this.irqs[index][queue];
     e?.signal();
     return e !== undefined;
   }
@@ -262,7 +277,16 @@ export class SimVhostNetDevice {
   private kick(queue: number): void {
     this.kicks[queue]++;
     for (const l of this.kickListeners) l(queue);
+    const stopped = this.datapath?.queues[queue].broken !== undefined;
     this.process();
+    // A kick of a queue stopped before it is refused again, as vhost reports each time it
+    // looks at a ring it cannot use; one that stopped in this run was reported by process().
+    if (stopped) this.reportRingError(queue);
+  }
+
+  private reportRingError(queue: number): void {
+    this.ringErrors[queue]++;
+    this.signal(queue, VFIO_VHOST_ERR_IRQ_INDEX);
   }
 
   /**
@@ -284,18 +308,25 @@ export class SimVhostNetDevice {
    * run spends its budget: a driver that kicked once for all its frames sees them all, where
    * one run a kick left the rest on the ring until some later kick. The loop ends: nothing
    * adds to the rings while it runs, so each full run takes frames that are not there again.
+   * A queue that stops in this call, over a ring it refuses, is signalled on the ERR IRQ.
    */
   process(): number {
     if (!this.datapath) return 0;
+    const queues = this.datapath.queues;
+    const stoppedBefore = queues.map((q) => q.broken !== undefined);
     let moved = 0;
     for (;;) {
       const run = this.datapath.net.run(this.frameBudget);
       moved += run;
-      this.datapath.queues.forEach((q, i) => {
+      queues.forEach((q, i) => {
         if (q.needInterrupt()) this.signal(i);
       });
-      if (run < this.frameBudget) return moved;
+      if (run < this.frameBudget) break;
     }
+    queues.forEach((q, i) => {
+      if (q.broken && !stoppedBefore[i]) this.reportRingError(i);
+    });
+    return moved;
   }
 
   private startDatapath(): void {

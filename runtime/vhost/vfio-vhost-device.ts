@@ -1,8 +1,9 @@
 // Opening a vfio-vhost device end to end: container, group, device, its regions found by
-// type, its IRQs, and the vhost transport over its config region.
+// type, its IRQs (calls, and ring errors where the device reports them), and the vhost
+// transport over its config region.
 import { defineFlags } from '../codegen-v1.js';
 import { VFIO_DEVICE_FLAGS, VFIO_TYPE1v2_IOMMU } from '../../generated/vfio.js';
-import { VFIO_DEVICE_FLAGS_VHOST, VFIO_VHOST_VQ_IRQ_INDEX } from '../../generated/vfio_vhost.js';
+import { VFIO_DEVICE_FLAGS_VHOST, VFIO_VHOST_ERR_IRQ_INDEX, VFIO_VHOST_VQ_IRQ_INDEX } from '../../generated/vfio_vhost.js';
 import { u32 } from '../codegen-v1.js';
 import { Backend } from '../backend.js';
 import { Container } from '../vfio/container.js';
@@ -31,6 +32,8 @@ export class VfioVhostDevice {
   readonly api: string;
   readonly regions: VhostRegions;
   readonly vqIrq: IrqInfo;
+  /** The ERR IRQ (uapi/vfio_vhost.h), or undefined on a device with no such index, as the RFC's. */
+  readonly errIrq: IrqInfo | undefined;
   readonly vhost: VfioVhostTransport;
 
   constructor(
@@ -48,12 +51,29 @@ export class VfioVhostDevice {
     this.api = backend.readAttribute(`/sys/bus/mdev/devices/${opts.name}/mdev_type/device_api`).trim();
     this.regions = discoverVhostRegions(this.device, this.info, this.api);
     this.vqIrq = this.device.irqInfo(VFIO_VHOST_VQ_IRQ_INDEX);
+    this.errIrq = this.info.numIrqs > VFIO_VHOST_ERR_IRQ_INDEX ? this.device.irqInfo(VFIO_VHOST_ERR_IRQ_INDEX) : undefined;
     this.vhost = new VfioVhostTransport(this.device, this.regions.config);
   }
 
   /** The call eventfds, one per queue from 0: the device signals them when it has used buffers. */
   attachCallEventfds(fds: number[]): void {
     this.device.setIrqEventfds(VFIO_VHOST_VQ_IRQ_INDEX, 0, fds);
+  }
+
+  /** Whether the device says when it stops a queue over a ring it refuses: its ERR IRQ has a count. */
+  get reportsRingErrors(): boolean {
+    return (this.errIrq?.count ?? 0) > 0;
+  }
+
+  /**
+   * The error eventfds, one per queue from 0: the device signals one when it stops that queue
+   * over a ring it refuses, and at each kick while it stays stopped (vhost's VHOST_SET_VRING_ERR).
+   * Refused before any ioctl on a device that does not report ring errors: a driver of one can
+   * only notice a queue that stops moving.
+   */
+  attachErrorEventfds(fds: number[]): void {
+    if (!this.reportsRingErrors) throw new Error(`${this.device.name}: the device does not report ring errors (its ERR IRQ ${this.errIrq ? 'has count 0' : 'is missing'})`);
+    this.device.setIrqEventfds(VFIO_VHOST_ERR_IRQ_INDEX, 0, fds);
   }
 
   /** Where queue q's doorbell is: its sparse-mmap area, else one equal share of the region per queue. */

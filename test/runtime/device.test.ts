@@ -8,14 +8,16 @@ import {
   VFIO_IRQ_SET, VFIO_IRQ_SET_ACTION_MASK, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_BOOL, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
   VFIO_REGION_INFO_FLAG, VFIO_TYPE1v2_IOMMU, vfio_device_info, vfio_ioctls, vfio_irq_info, vfio_irq_set, vfio_region_info,
 } from '../../generated/vfio.js';
-import { VFIO_DEVICE_API_VHOST_STRING, VHOST_DEVICE_S_MAX, VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VHOST_VFIO, VHOST_VFIO_OP_HDR_SIZE, VHOST_VFIO_OP_PAYLOAD_MAX_SIZE, vhost_vfio_op } from '../../generated/vfio_vhost.js';
+import { VFIO_DEVICE_API_VHOST_STRING, VFIO_VHOST_ERR_IRQ_INDEX, VFIO_VHOST_NUM_IRQS, VHOST_DEVICE_S_MAX, VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VHOST_VFIO, VHOST_VFIO_OP_HDR_SIZE, VHOST_VFIO_OP_PAYLOAD_MAX_SIZE, vhost_vfio_op } from '../../generated/vfio_vhost.js';
 import { VHOST_SET_OWNER } from '../../generated/vhost.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { s32 } from '../../runtime/codegen-v1.js';
-import { IoctlError, VhostProtocolError } from '../../runtime/errors.js';
+import { IoctlError, SyscallError, VhostProtocolError } from '../../runtime/errors.js';
 import { SimKernel } from '../../runtime/sim/kernel.js';
 import { DmaFault } from '../../runtime/sim/container.js';
-import { DEVICE_NAME, GROUP_ID, PAGE_SIZE, QUEUES } from '../../runtime/sim/parameters.js';
+import { DEVICE_NAME, GROUP_ID, PAGE_SIZE, QUEUES, RX_QUEUE, TX_QUEUE } from '../../runtime/sim/parameters.js';
+import { GOOD_RINGS, HOSTILE_RINGS } from '../helpers/hostile-rings.js';
+import { HOSTILE_NUM, ringArea, writeCase } from '../helpers/ring-area.js';
 import { Container } from '../../runtime/vfio/container.js';
 import { Group } from '../../runtime/vfio/group.js';
 import { Registers } from '../../runtime/vfio/registers.js';
@@ -33,9 +35,21 @@ import { u64 } from '../../runtime/codegen-v1.js';
 const t = suite('vfio-vhost runtime on the simulated device');
 const io = vfio_ioctls;
 
-function open(layout: 'typed' | 'fixed' = 'typed') {
-  const kernel = new SimKernel({ layout });
+function open(layout: 'typed' | 'fixed' = 'typed', ringErrors = true) {
+  const kernel = new SimKernel({ layout, ringErrors });
   return { kernel, dev: new VfioVhostDevice(kernel, { group: GROUP_ID, name: DEVICE_NAME }) };
+}
+
+/** An eventfd's counter, read and cleared: 0 when nothing signalled it (the read's EAGAIN). */
+function drain(kernel: SimKernel, fd: number): bigint {
+  const buf = new Uint8Array(u64.size);
+  try {
+    kernel.read(fd, buf);
+  } catch (e) {
+    if (e instanceof SyscallError && e.errno === EAGAIN) return 0n;
+    throw e;
+  }
+  return u64.decode(new DataView(buf.buffer), 0);
 }
 
 
@@ -180,7 +194,7 @@ t('SET_IRQS validation: data type, action, index, range, argsz, fds', () => {
   assert.is(set(VFIO_IRQ_SET.of(VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_BOOL, VFIO_IRQ_SET_ACTION_TRIGGER), 0, 0, 1, fdBytes(e)), EINVAL, 'two data types');
   assert.is(set(VFIO_IRQ_SET.of(VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_ACTION_MASK), 0, 0, 1, fdBytes(e)), EINVAL, 'two actions');
   assert.is(set(VFIO_IRQ_SET_DATA_EVENTFD, 0, 0, 1, fdBytes(e)), EINVAL, 'no action');
-  assert.is(set(EVT, 1, 0, 1, fdBytes(e)), EINVAL, 'index');
+  assert.is(set(EVT, VFIO_VHOST_NUM_IRQS, 0, 1, fdBytes(e)), EINVAL, 'index');
   assert.is(set(EVT, 0, 1, QUEUES, fdBytes(...Array(QUEUES).fill(e))), EINVAL, 'start + count past the IRQs');
   assert.is(set(EVT, 0, 1, 0xffffffff, fdBytes(e)), EINVAL, 'a count that would wrap');
   assert.is(set(EVT, 0, 0, 0), EINVAL, 'count 0 with eventfds');
@@ -196,6 +210,99 @@ t('SET_IRQS validation: data type, action, index, range, argsz, fds', () => {
   assert.throws(() => set(EVT, 0, 1, 1, fdBytes(-1)), /succeeded/);
   assert.not.ok(kernel.device.signal(1), 'fd -1 detached it');
   assert.throws(() => set(VFIO_IRQ_SET.of(VFIO_IRQ_SET_DATA_NONE, VFIO_IRQ_SET_ACTION_TRIGGER), 0, 0, 0), /succeeded/);
+});
+
+/**
+ * The TX ring in the bytes of `a` (ring-area.ts), an RX ring of its size, both eventfd sets
+ * attached and the device RUNNING: what a driver has done before it publishes.
+ */
+function runOnCase(kernel: SimKernel, dev: VfioVhostDevice, a: ReturnType<typeof ringArea>, rx: ReturnType<typeof allocSplitRing>, fds: { calls: number[]; errs?: number[] }) {
+  dev.vhost.setOwner();
+  dev.vhost.setFeatures(dev.vhost.getFeatures());
+  const rings: Record<number, { desc: bigint; avail: bigint; used: bigint }> = { [TX_QUEUE]: { desc: a.rings.desc.iova, avail: a.rings.avail.iova, used: a.rings.used.iova }, [RX_QUEUE]: { desc: rx.desc.iova, avail: rx.avail.iova, used: rx.used.iova } };
+  for (const q of [RX_QUEUE, TX_QUEUE]) {
+    dev.vhost.setVringNum(q, HOSTILE_NUM);
+    dev.vhost.setVringBase(q, 0);
+    dev.vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: rings[q].desc, avail_user_addr: rings[q].avail, used_user_addr: rings[q].used, log_guest_addr: 0n });
+  }
+  dev.attachCallEventfds(fds.calls);
+  if (fds.errs) dev.attachErrorEventfds(fds.errs);
+  dev.vhost.setState(VHOST_DEVICE_S_RUNNING);
+  return kernel.device.datapath!.queues[TX_QUEUE];
+}
+
+t('the ERR IRQ: every hostile ring class stops its queue and signals that queue\'s error eventfd, at each kick; a reset starts over', () => {
+  const { kernel, dev } = open();
+  assert.ok(dev.reportsRingErrors);
+  assert.equal([dev.errIrq?.count, dev.errIrq?.flagNames], [QUEUES, ['EVENTFD']]);
+  const pool = new DmaPool(kernel, dev.container, 8 * PAGE_SIZE, 1n << 32n);
+  const a = ringArea(pool);
+  const rx = allocSplitRing(HOSTILE_NUM, (size, align) => pool.alloc(size, align));
+  const calls = [kernel.eventfd(), kernel.eventfd()];
+  const errs = [kernel.eventfd(), kernel.eventfd()];
+  for (const c of [...GOOD_RINGS, ...HOSTILE_RINGS]) {
+    const w = writeCase(a, c);
+    const tx = runOnCase(kernel, dev, a, rx, { calls, errs });
+    w.publish();
+    dev.kick(TX_QUEUE);
+    assert.is(tx.broken?.fault, c.fault, `${c.name}: the fault the TX queue stopped with`);
+    assert.is(drain(kernel, errs[TX_QUEUE]), c.fault ? 1n : 0n, `${c.name}: the TX error eventfd`);
+    assert.is(drain(kernel, errs[RX_QUEUE]), 0n, `${c.name}: the RX error eventfd`);
+    if (c.fault === undefined) {
+      // Taken: the frame waits for an RX buffer the driver never gave.
+      assert.is(tx.base, w.offered, `${c.name}: popped`);
+    } else {
+      dev.kick(RX_QUEUE);
+      assert.is(drain(kernel, errs[TX_QUEUE]), 0n, `${c.name}: a kick of the other queue is no new error`);
+      dev.kick(TX_QUEUE);
+      assert.is(drain(kernel, errs[TX_QUEUE]), 1n, `${c.name}: signalled again at the next kick of the stopped queue`);
+    }
+    assert.is(drain(kernel, calls[TX_QUEUE]), 0n, `${c.name}: no used buffer, no call`);
+    dev.device.reset();
+    assert.is(kernel.device.datapath, undefined, 'VFIO_DEVICE_RESET stops the datapath');
+  }
+  assert.equal(kernel.device.ringErrors, [0, 2 * HOSTILE_RINGS.length]);
+  dev.close();
+});
+
+t('a device without the ERR IRQ: count 0, attaching is refused by name, and a ring it refuses stops its queue unsignalled', () => {
+  const { kernel, dev } = open('typed', false);
+  assert.is(dev.errIrq?.count, 0);
+  assert.not.ok(dev.reportsRingErrors);
+  const e = kernel.eventfd();
+  assert.throws(() => dev.attachErrorEventfds([e, e]), /does not report ring errors \(its ERR IRQ has count 0\)/);
+  assert.is(errnoOf(() => dev.device.setIrqEventfds(VFIO_VHOST_ERR_IRQ_INDEX, 0, [e])), EINVAL, 'SET_IRQS itself refuses the index with no IRQs');
+  const pool = new DmaPool(kernel, dev.container, 8 * PAGE_SIZE, 1n << 32n);
+  const a = ringArea(pool);
+  const rx = allocSplitRing(HOSTILE_NUM, (size, align) => pool.alloc(size, align));
+  const hostile = HOSTILE_RINGS[0];
+  const w = writeCase(a, hostile);
+  const tx = runOnCase(kernel, dev, a, rx, { calls: [e, e] });
+  w.publish();
+  dev.kick(TX_QUEUE);
+  assert.is(tx.broken?.fault, hostile.fault);
+  assert.equal(kernel.device.ringErrors, [0, 1], 'counted, with nowhere to signal it');
+  assert.is(drain(kernel, e), 0n);
+  dev.close();
+});
+
+t('the ERR IRQ answers SET_IRQS as the VQ IRQ does: DATA_NONE triggers it, -1 detaches it', () => {
+  const { kernel, dev } = open();
+  const errs = [kernel.eventfd(), kernel.eventfd()];
+  const calls = [kernel.eventfd(), kernel.eventfd()];
+  dev.attachErrorEventfds(errs);
+  dev.attachCallEventfds(calls);
+  const trigger = (start: number, count: number) =>
+    kernel.ioctl(dev.device.fd, io.VFIO_DEVICE_SET_IRQS.request, vfio_irq_set.toBytes({ argsz: vfio_irq_set.size, flags: VFIO_IRQ_SET.of(VFIO_IRQ_SET_DATA_NONE, VFIO_IRQ_SET_ACTION_TRIGGER), index: VFIO_VHOST_ERR_IRQ_INDEX, start, count, data: [] }));
+  trigger(1, 1);
+  assert.equal([drain(kernel, errs[0]), drain(kernel, errs[1])], [0n, 1n]);
+  dev.device.setIrqEventfds(VFIO_VHOST_ERR_IRQ_INDEX, 1, [-1]);
+  trigger(0, 2);
+  assert.equal([drain(kernel, errs[0]), drain(kernel, errs[1])], [1n, 0n], 'fd -1 detached the second');
+  assert.not.ok(kernel.device.signal(1, VFIO_VHOST_ERR_IRQ_INDEX));
+  assert.ok(kernel.device.signal(1), 'the VQ IRQ of the same queue is its own');
+  assert.equal([drain(kernel, calls[1]), drain(kernel, errs[1])], [1n, 0n]);
+  dev.close();
 });
 
 t('config region rules: size limit, byte count, offset, replies', () => {
@@ -387,7 +494,7 @@ t('the device listing: the simulator through describeDevices, any vfio-pci funct
   assert.ok(listed.startsWith(`${DEVICE_NAME} (IOMMU group ${GROUP_ID}): vfio-pci device\n`), listed);
   const body = (text: string) => text.split('\n').filter((l) => /^ {2}(flags|region|irq)|^ {4}capability/.test(l));
   // Without the vhost roles, and with linux/vfio.h's own flag names: bit 6 is FSL_MC there, VHOST only in the RFC.
-  assert.equal(body(listed), body(sim).map((l) => l.replace(/ \((config|notify)\):/, ':').replace(/^( {2}flags: .*) VHOST$/, '$1')));
+  assert.equal(body(listed), body(sim).map((l) => l.replace(/ \((config|notify|calls|ring errors)\):/, ':').replace(/^( {2}flags: .*) VHOST$/, '$1')));
   assert.is(describeVfioPciDevices(new SimKernel()), 'vfio-pci is not loaded: no /sys/bus/pci/drivers/vfio-pci (modprobe vfio-pci)\n');
 });
 
