@@ -4,6 +4,7 @@
 // features; --kernel lists what a real kernel has bound to vfio-pci.
 import { ENOENT } from '../generated/errno.js';
 import { VFIO_DEVICE_FLAGS, VFIO_TYPE1v2_IOMMU } from '../generated/vfio.js';
+import { VFIO_VHOST_ERR_IRQ_INDEX, VFIO_VHOST_VQ_IRQ_INDEX } from '../generated/vfio_vhost.js';
 import type { FlagFamily, Flags } from './codegen-v1.js';
 import { Backend } from './backend.js';
 import { SyscallError } from './errors.js';
@@ -34,13 +35,24 @@ function refusedAs<T>(f: () => T): T | string {
   }
 }
 
+/** What a device's regions and IRQ indexes are for, where the caller knows it. */
+export interface Roles {
+  region?: (index: number) => string | undefined;
+  irq?: (index: number) => string | undefined;
+}
+
+const roleText = (roleOf: ((index: number) => string | undefined) | undefined, index: number) => {
+  const role = roleOf?.(index);
+  return role ? ` (${role})` : '';
+};
+
 /**
  * What VFIO itself tells of any device, the part a real kernel and the simulator share: device
  * flags by name, each region with its capability chain, and each IRQ index. An index the
  * kernel refuses is listed with its errno: vfio-pci refuses the VGA region of a device without
  * VGA, and the ERR IRQ of one that is not PCI Express.
  */
-export function describeVfio(device: Device, info: DeviceInfo, flags: FlagFamily<'vfio_device_info.flags', Record<string, Flags<'vfio_device_info.flags'>>> = VFIO_DEVICE_FLAGS, roleOf: (index: number) => string | undefined = () => undefined): string[] {
+export function describeVfio(device: Device, info: DeviceInfo, flags: FlagFamily<'vfio_device_info.flags', Record<string, Flags<'vfio_device_info.flags'>>> = VFIO_DEVICE_FLAGS, roles: Roles = {}): string[] {
   const out: string[] = [];
   const decoded = flags.decode(info.flags as Flags<'vfio_device_info.flags'>);
   out.push(`  flags: ${decoded.names.join(' ')}${decoded.unknown ? ` unknown ${hex(decoded.unknown)}` : ''}`);
@@ -50,13 +62,12 @@ export function describeVfio(device: Device, info: DeviceInfo, flags: FlagFamily
       out.push(`  region ${index}: refused (${r})`);
       continue;
     }
-    const role = roleOf(index);
-    out.push(`  region ${index}${role ? ` (${role})` : ''}: size ${hex(r.size)} offset ${hex(r.offset)} flags ${r.flagNames.join(' ') || '-'}${r.rounds > 1 ? ` (argsz retried: ${r.rounds} calls)` : ''}`);
+    out.push(`  region ${index}${roleText(roles.region, index)}: size ${hex(r.size)} offset ${hex(r.offset)} flags ${r.flagNames.join(' ') || '-'}${r.rounds > 1 ? ` (argsz retried: ${r.rounds} calls)` : ''}`);
     for (const c of r.caps) out.push(`    capability ${describeCap(c)}`);
   }
   for (let i = 0; i < info.numIrqs; i++) {
     const irq = refusedAs(() => device.irqInfo(i));
-    out.push(typeof irq === 'string' ? `  irq ${i}: refused (${irq})` : `  irq ${i}: count ${irq.count} flags ${irq.flagNames.join(' ') || '-'}`);
+    out.push(typeof irq === 'string' ? `  irq ${i}: refused (${irq})` : `  irq ${i}${roleText(roles.irq, i)}: count ${irq.count} flags ${irq.flagNames.join(' ') || '-'}`);
   }
   return out;
 }
@@ -66,7 +77,12 @@ export function describeDevice(backend: Backend, group: number, name: string): s
   try {
     const out: string[] = [];
     out.push(`${name} (IOMMU group ${group}): vfio-vhost device, API "${d.api}", regions found ${d.regions.how === 'typed' ? 'by capability type' : "by the RFC's fixed indexes"}`);
-    out.push(...describeVfio(d.device, d.info, VHOST_DEVICE_FLAGS, (i) => (i === d.regions.config.index ? 'config' : i === d.regions.notify.index ? 'notify' : 'other')));
+    out.push(
+      ...describeVfio(d.device, d.info, VHOST_DEVICE_FLAGS, {
+        region: (i) => (i === d.regions.config.index ? 'config' : i === d.regions.notify.index ? 'notify' : 'other'),
+        irq: (i) => (i === VFIO_VHOST_VQ_IRQ_INDEX ? 'calls' : i === VFIO_VHOST_ERR_IRQ_INDEX ? 'ring errors' : undefined),
+      }),
+    );
     d.vhost.setOwner();
     const features = decodeFeatures(d.vhost.getFeatures());
     d.vhost.resetOwner();
