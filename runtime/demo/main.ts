@@ -1,7 +1,8 @@
 // `npm start`: the whole stack on the simulated vfio-vhost device, with no hardware and no
 // flags. It discovers the device, negotiates features, sets up two virtqueues in DMA memory
-// mapped through the VFIO container, sends frames through the device's loopback, writes and
-// reads back blocks on a RAM disk, and prints counts, integrity and throughput.
+// mapped through the VFIO container, sends frames through the device's loopback, shows a ring
+// the device refuses reported on its error eventfd, writes and reads back blocks on a RAM
+// disk, and prints counts, integrity and throughput.
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { VIRTIO_RING_F_EVENT_IDX } from '../../generated/virtio_ring.js';
@@ -17,7 +18,7 @@ import { DEVICE_NAME, GROUP_ID, RX_QUEUE, TX_QUEUE } from '../sim/parameters.js'
 import { BlockRamDisk } from '../virtio/block.js';
 import { SplitQueueDevice } from '../virtio/device-queue.js';
 import { SplitQueueDriver } from '../virtio/driver-queue.js';
-import { ALIGN, allocSplitRing, ringIovas } from '../virtio/split-layout.js';
+import { ALIGN, allocSplitRing, AVAIL, INDEX_MASK, ringIovas } from '../virtio/split-layout.js';
 import { decodeFeatures, featureBit } from '../vhost/features.js';
 import { VfioVhostDevice } from '../vhost/vfio-vhost-device.js';
 import * as S from './settings.js';
@@ -61,6 +62,19 @@ rings.forEach((r, q) => {
 });
 const calls = [kernel.eventfd(), kernel.eventfd()];
 dev.attachCallEventfds(calls);
+// The ERR IRQ (uapi/vfio_vhost.h): signalled when the device stops a queue over a ring it refuses.
+const errs = [kernel.eventfd(), kernel.eventfd()];
+const counter = new Uint8Array(u64.size);
+dev.attachErrorEventfds(errs);
+/** An eventfd's count, read and cleared: 0 when nothing signalled it. */
+const taken = (fd: number): number => {
+  try {
+    kernel.read(fd, counter);
+  } catch {
+    return 0; // EAGAIN: the counter is zero
+  }
+  return Number(u64.decode(new DataView(counter.buffer), 0));
+};
 dev.vhost.setState(VHOST_DEVICE_S_RUNNING);
 const hdr = virtio_net_hdr_mrg_rxbuf.size;
 const rxBufs = Array.from({ length: S.BATCH }, () => pool.alloc(hdr + S.FRAME_MAX));
@@ -68,7 +82,6 @@ const txBufs = Array.from({ length: S.BATCH }, () => pool.alloc(hdr + S.FRAME_MA
 
 console.log(`\n# Net loopback: ${S.FRAMES} frames of ${S.FRAME_MIN}-${S.FRAME_MAX} bytes through vfio-vhost\n`);
 const random = rng(S.SEED);
-const counter = new Uint8Array(u64.size);
 const lengths: number[] = [];
 let sentBytes = 0;
 let received = 0;
@@ -98,11 +111,8 @@ for (let sent = 0; sent < S.FRAMES; ) {
   tx.publish();
   kick(TX_QUEUE, tx);
   for (let u = tx.getUsed(); u; u = tx.getUsed());
-  try {
-    interrupts += Number(kernel.read(calls[RX_QUEUE], counter) > 0);
-  } catch {
-    // No interrupt pending: the driver polls anyway.
-  }
+  // No interrupt pending reads as 0: the driver polls anyway.
+  interrupts += Number(taken(calls[RX_QUEUE]) > 0);
   for (let u = rx.getUsed(); u; u = rx.getUsed()) {
     const frame = rxBufs[u.token!].bytes.subarray(hdr, u.length);
     const n = received++;
@@ -118,6 +128,21 @@ console.log(`frames sent ${S.FRAMES}, received ${received}, corrupt ${corrupt}: 
 console.log(`kicks ${kicks}, RX interrupts ${interrupts} (event idx suppresses the rest)`);
 console.log(`throughput ${(S.FRAMES / seconds / 1e6).toFixed(2)} Mframes/s, ${((sentBytes / seconds) / 1e6).toFixed(0)} MB/s (driver, device and loopback in one thread)`);
 console.log(`rings at base ${dev.vhost.getVringBase(RX_QUEUE)} (RX) and ${dev.vhost.getVringBase(TX_QUEUE)} (TX) after the run`);
+const ringErrors = [taken(errs[RX_QUEUE]), taken(errs[TX_QUEUE])];
+console.log(`ring errors signalled: ${ringErrors[RX_QUEUE]} (RX), ${ringErrors[TX_QUEUE]} (TX)`);
+
+console.log('\n# A driver bug: a ring the device refuses\n');
+// Written past the driver, as a buggy one would: TX offers head RING_SIZE, one past its table.
+dev.vhost.setState(VHOST_DEVICE_S_RUNNING);
+const avail = new DataView(rings[TX_QUEUE].avail.bytes.buffer, rings[TX_QUEUE].avail.bytes.byteOffset);
+const availIdx = avail.getUint16(AVAIL.idx, true);
+avail.setUint16(AVAIL.ring + AVAIL.entry * (availIdx & (S.RING_SIZE - 1)), S.RING_SIZE, true);
+avail.setUint16(AVAIL.idx, (availIdx + 1) & INDEX_MASK, true);
+dev.kick(TX_QUEUE);
+const refused = taken(errs[TX_QUEUE]);
+console.log(`TX offered head ${S.RING_SIZE} on a ring of ${S.RING_SIZE}: TX error eventfd signalled ${refused}, RX ${taken(errs[RX_QUEUE])}; TX stopped at base ${dev.vhost.getVringBase(TX_QUEUE)}`);
+dev.device.reset();
+console.log('VFIO_DEVICE_RESET: the device starts over; a driver sets its rings up again');
 
 console.log(`\n# Block RAM disk: ${S.BLOCK_WRITES} random writes, each read back\n`);
 const blockPool = new DmaPool(kernel, dev.container, S.DMA_POOL_SIZE, S.IOVA_BASE + BigInt(S.DMA_POOL_SIZE));
@@ -170,4 +195,4 @@ console.log(
     '(driver and disk in one thread, one request at a time; filling and checking the data not timed)',
 );
 dev.close();
-process.exitCode = corrupt === 0 && received === S.FRAMES && blockErrors === 0 ? 0 : 1;
+process.exitCode = corrupt === 0 && received === S.FRAMES && blockErrors === 0 && ringErrors.every((n) => n === 0) && refused === 1 ? 0 : 1;

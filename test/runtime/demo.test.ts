@@ -10,13 +10,15 @@ import { FRAMES, BLOCK_WRITES } from '../../runtime/demo/settings.js';
 const d = suite('npm start (the demo)');
 const DEMO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime', 'demo', 'main.js');
 
-d('discovers the device, negotiates, and moves every frame and block intact', () => {
+d('discovers the device, negotiates, moves every frame and block intact, and shows a refused ring reported', () => {
   const r = spawnSync(process.execPath, [DEMO], { encoding: 'utf8', timeout: 120_000 });
   assert.is(r.status, 0, `exit ${r.status}: ${r.stderr}`);
   assert.is(r.stderr, '', 'nothing on stderr');
   assert.match(r.stdout, /vfio-vhost device, API "vfio-vhost"/);
   assert.match(r.stdout, /negotiated: .*VIRTIO_F_VERSION_1/);
   assert.match(r.stdout, new RegExp(`frames sent ${FRAMES}, received ${FRAMES}, corrupt 0: all byte-identical`));
+  assert.match(r.stdout, /ring errors signalled: 0 \(RX\), 0 \(TX\)/);
+  assert.match(r.stdout, /TX offered head (\d+) on a ring of \1: TX error eventfd signalled 1, RX 0; TX stopped at base \d+/);
   assert.match(r.stdout, new RegExp(`writes ${BLOCK_WRITES}, read back ${BLOCK_WRITES}, errors 0: all byte-identical`));
   assert.match(r.stdout, /\d+k requests\/s, \d+ MB\/s/);
 });
