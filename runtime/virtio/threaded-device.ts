@@ -19,9 +19,38 @@ function badOptions(d: DeviceWorkerData): string | undefined {
   const queues = THREADED_DEVICE_QUEUES[d.kind];
   if (!Array.isArray(d.rings) || d.rings.length !== queues) return `rings: a ${d.kind} device has ${queues}, not ${Array.isArray(d.rings) ? d.rings.length : String(d.rings)}`;
   if (!(d.memory instanceof SharedArrayBuffer)) return 'memory: a SharedArrayBuffer, which both threads see';
+  for (const [k, ring] of d.rings.entries()) {
+    for (const part of ['desc', 'avail', 'used'] as const) {
+      const at: unknown = ring?.[part];
+      if (typeof at !== 'bigint' || at < 0n) return `rings[${k}].${part} ${String(at)}: an offset in memory, a bigint 0 or more`;
+    }
+  }
   if (!(Number.isInteger(d.budget) && d.budget >= 1)) return `budget ${d.budget}: a whole number of chains, 1 or more`;
   if (!(Number.isFinite(d.pollMicros) && d.pollMicros >= 0)) return `pollMicros ${d.pollMicros}: a finite number of microseconds, 0 or more`;
   return undefined;
+}
+
+/**
+ * Resolves once a device thread says it is ready. Rejects with what it threw, with its refusal
+ * of the rings (and ends it), or when it exits before either: a thread that exits without a
+ * word (not a throw: that is an 'error') would otherwise leave start() waiting for ever.
+ */
+export function whenReady(worker: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const exited = (code: number) => reject(new Error(`the device thread exited (code ${code}) before it was ready`));
+    worker.once('error', reject);
+    worker.once('exit', exited);
+    worker.once('message', (m: { ready?: boolean; error?: string }) => {
+      if (m.ready) {
+        worker.off('error', reject);
+        worker.off('exit', exited);
+        resolve();
+        return;
+      }
+      void worker.terminate();
+      reject(new Error(`device thread refused the rings: ${m.error}`));
+    });
+  });
 }
 
 export class ThreadedDevice {
@@ -48,18 +77,7 @@ export class ThreadedDevice {
     const refused = badOptions(workerData);
     if (refused) return Promise.reject(new RangeError(`ThreadedDevice.start: ${refused}`));
     const worker = new Worker(new URL('./device-worker.js', import.meta.url), { workerData });
-    return new Promise((resolve, reject) => {
-      worker.once('error', reject);
-      // A thread that exits without a word (not a throw: that is an 'error') would leave start() waiting.
-      worker.once('exit', (code) => reject(new Error(`the device thread exited (code ${code}) before it was ready`)));
-      worker.once('message', (m: { ready?: boolean; error?: string }) => {
-        if (m.ready) resolve(new ThreadedDevice(worker, control, workerData.pollMicros));
-        else {
-          void worker.terminate();
-          reject(new Error(`device thread refused the rings: ${m.error}`));
-        }
-      });
-    });
+    return whenReady(worker).then(() => new ThreadedDevice(worker, control, workerData.pollMicros));
   }
 
   /** The doorbell: wakes the device thread (call after publish, when shouldKick says so). */

@@ -3,7 +3,8 @@
 // same tests as in this thread: test/runtime/datapath.test.ts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
+import { Worker } from 'node:worker_threads';
+import { ThreadedDevice, whenReady } from '../../runtime/virtio/threaded-device.js';
 import { DmaArena, ringIovas } from '../helpers/rings.js';
 
 const t = suite('worker-thread device');
@@ -26,6 +27,8 @@ t('options that would fail in the thread, move nothing or spin forever are refus
     ['a kind that is neither', () => ThreadedDevice.start('disk' as 'block', good), /kind disk: net or block/],
     ['a net device with one ring', () => ThreadedDevice.start('net', good), /rings: a net device has 2, not 1/],
     ['a block device with no ring', () => ThreadedDevice.start('block', { ...good, rings: [] }), /rings: a block device has 1, not 0/],
+    ['a ring address that is a number', () => ThreadedDevice.start('block', { ...good, rings: [{ ...good.rings[0], avail: 4096 as unknown as bigint }] }), /rings\[0\]\.avail 4096: an offset in memory, a bigint 0 or more/],
+    ['a ring with no used address', () => ThreadedDevice.start('block', { ...good, rings: [{ desc: 0n, avail: 0n } as never] }), /rings\[0\]\.used undefined/],
     ['memory not shared', () => ThreadedDevice.start('block', { ...good, memory: new ArrayBuffer(16) as unknown as SharedArrayBuffer }), /memory: a SharedArrayBuffer/],
     ['a budget of 0', () => ThreadedDevice.start('block', { ...good, budget: 0 }), /budget 0: a whole number of chains/],
     ['a fractional budget', () => ThreadedDevice.start('block', { ...good, budget: 1.5 }), /budget 1.5/],
@@ -69,6 +72,24 @@ t('stop() and waitInterrupt answer, never wait for ever: a thread that ended alr
     () => assert.unreachable('a second stop() answered'),
     (e: unknown) => assert.match(String(e), /was stopped/),
   );
+});
+
+t('start() answers for a thread that throws, refuses or exits before it is ready, and never waits', async () => {
+  // whenReady is start()'s wait; eval'd threads stand in for a device thread that goes wrong.
+  const cases: [string, string, RegExp][] = [
+    ['exits without a word', 'process.exit(3)', /the device thread exited \(code 3\) before it was ready/],
+    ['throws', 'throw new Error("no memory for the rings")', /no memory for the rings/],
+    ['refuses', 'require("node:worker_threads").parentPort.postMessage({ error: "ring size 3" })', /device thread refused the rings: ring size 3/],
+  ];
+  for (const [what, body, message] of cases) {
+    await whenReady(new Worker(body, { eval: true })).then(
+      () => assert.unreachable(`a thread that ${what} was ready`),
+      (e: unknown) => assert.match(String(e), message, what),
+    );
+  }
+  const ready = new Worker('require("node:worker_threads").parentPort.postMessage({ ready: true })', { eval: true });
+  await whenReady(ready);
+  await ready.terminate();
 });
 
 t.run();
