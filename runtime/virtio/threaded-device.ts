@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { DeviceWorkerData } from './device-worker.js';
 import { THREADED_DEVICE_QUEUES, WORKER_POLL_US } from '../policy.js';
 import { pollWhile } from './poll.js';
-import { irqSlot, KICK_SLOT, newControl, signal, STOP_SLOT } from './thread-control.js';
+import { errSlot, irqSlot, KICK_SLOT, newControl, signal, STOP_SLOT } from './thread-control.js';
 
 type StartOptions = Omit<DeviceWorkerData, 'control' | 'kind' | 'features' | 'capacitySectors' | 'id' | 'pollMicros'> & Partial<Pick<DeviceWorkerData, 'features' | 'capacitySectors' | 'id' | 'pollMicros'>>;
 
@@ -87,6 +87,14 @@ export class ThreadedDevice {
 
   interrupts(queue: number): number {
     return Atomics.load(this.control, irqSlot(queue));
+  }
+
+  /**
+   * Whether the device thread has stopped `queue` over a ring it refuses; stop() says why. The
+   * queue's interrupt counter moves when it stops, so a driver in waitInterrupt wakes to look.
+   */
+  ringBroken(queue: number): boolean {
+    return Atomics.load(this.control, errSlot(queue)) !== 0;
   }
 
   /**

@@ -81,6 +81,8 @@ function inProcess<S>(arena: DmaArena, drivers: SplitQueueDriver<number>[], run:
     drivers,
     answer: async (queue, count) => {
       run(count);
+      const broken = end().broken[queue];
+      if (broken) throw new Error(`the device stopped queue ${queue}: ${broken}`);
       const waiting = drivers[queue].usedWaiting();
       if (waiting < count) throw new Error(`the device answered ${waiting} of ${count} on queue ${queue}`);
     },
@@ -105,6 +107,7 @@ async function inWorker<S>(arena: DmaArena, num: number, kind: keyof typeof THRE
       if (kick) device.kick();
       const driver = drivers[queue];
       for (let waited = 0; driver.usedWaiting() < count; ) {
+        if (device.ringBroken(queue)) throw new Error(`the device thread stopped queue ${queue} over a ring it refuses`);
         // The test collects the entries after answer(): the interrupt is asked for at the last one
         // it waits for, and the count read again after asking, for an entry pushed meanwhile.
         const seen = device.interrupts(queue);

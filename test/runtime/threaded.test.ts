@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
 import { ThreadedDevice, whenReady } from '../../runtime/virtio/threaded-device.js';
 import { DmaArena, ringIovas } from '../helpers/rings.js';
+import { AVAIL } from '../../runtime/virtio/split-layout.js';
 
 const t = suite('worker-thread device');
 
@@ -72,6 +73,29 @@ t('stop() and waitInterrupt answer, never wait for ever: a thread that ended alr
     () => assert.unreachable('a second stop() answered'),
     (e: unknown) => assert.match(String(e), /was stopped/),
   );
+});
+
+t('a ring the device thread refuses sets its error word and wakes a driver waiting on the queue', async () => {
+  const arena = new DmaArena(1 << 16);
+  const ring = arena.rings(8);
+  const device = await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx: false, capacitySectors: 8n, rings: [ringIovas(ring)], budget: 8 });
+  let end: Awaited<ReturnType<typeof device.stop>>;
+  try {
+    assert.not.ok(device.ringBroken(0));
+    // A driver bug, written by hand: head 8 offered on a ring of 8.
+    const avail = new DataView(ring.avail.bytes.buffer, ring.avail.bytes.byteOffset);
+    avail.setUint16(AVAIL.ring, 8, true);
+    Atomics.store(new Uint16Array(ring.avail.bytes.buffer, ring.avail.bytes.byteOffset + AVAIL.idx, 1), 0, 1);
+    const seen = device.interrupts(0);
+    device.kick();
+    assert.ok(await device.waitInterrupt(0, seen, 10_000), 'woken, not timed out');
+    assert.ok(device.ringBroken(0));
+    assert.throws(() => device.ringBroken(5), /queue 5: a worker-thread device has queues 0 to 1/);
+  } finally {
+    // A failed assertion must not leave the thread running: the test run would never end.
+    end = await device.stop();
+  }
+  assert.match(end.broken[0] ?? '', /head 8 on a ring of 8/);
 });
 
 t('start() answers for a thread that throws, refuses or exits before it is ready, and never waits', async () => {
