@@ -25,14 +25,29 @@ function usage(): string {
   return ['usage: uapigen <command> [options]', '', 'commands:', ...Object.values(COMMANDS).map((c) => `  uapigen ${c.help}`), ''].join('\n');
 }
 
+const HELP_FLAGS = new Set(['--help', '-h']);
+
+/** `--help` or `-h` among a command's options (before a `--`, after which a file may have that name). */
+function asksHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => HELP_FLAGS.has(a));
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-    process.stdout.write(usage());
+  if (!cmd || HELP_FLAGS.has(cmd) || cmd === 'help') {
+    // `uapigen help diff` is `uapigen diff --help`.
+    const about = cmd === 'help' && rest.length > 0 ? COMMANDS[rest[0]] : undefined;
+    if (cmd === 'help' && rest.length > 0 && !about) throw new UsageError(`unknown command '${rest[0]}'\n\n${usage()}`);
+    process.stdout.write(about ? `usage: uapigen ${about.help}\n` : usage());
     return cmd ? 0 : 2;
   }
   const c = COMMANDS[cmd];
   if (!c) throw new UsageError(`unknown command '${cmd}'\n\n${usage()}`);
+  if (asksHelp(rest)) {
+    process.stdout.write(`usage: uapigen ${c.help}\n`);
+    return 0;
+  }
   return c.run(rest);
 }
 

@@ -99,6 +99,20 @@ errors('the CLI rejects bad usage with exit 2', () => {
   assert.is(r3.status, 2);
 });
 
+errors("each command's --help, -h and `help <command>` print its usage and exit 0; after `--`, -h is a file", () => {
+  for (const args of [['diff', '--help'], ['help', 'diff'], ['diff', 'a.h', '-h']]) {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    assert.is(r.status, 0, args.join(' '));
+    assert.match(r.stdout, /^usage: uapigen diff OLD NEW \| --base H --patch P/, args.join(' '));
+  }
+  const unknown = spawnSync(process.execPath, [CLI, 'help', 'frobnicate'], { encoding: 'utf8' });
+  assert.is(unknown.status, 2);
+  assert.match(unknown.stderr, /UG902\]: unknown command 'frobnicate'/);
+  const file = spawnSync(process.execPath, [CLI, 'model', '--', '-h'], { encoding: 'utf8' });
+  assert.is(file.status, 2);
+  assert.match(file.stderr, /UG901.*cannot find header '-h'/);
+});
+
 errors('a macro that doubles at each level stops at its use, with what it is, instead of running out of memory', () => {
   const levels = ['#define A0 1', ...Array.from({ length: 39 }, (_, k) => `#define A${k + 1} (A${k} + A${k})`)];
   const { d, where } = first({ 'test.h': `${levels.join('\n')}\nenum { X = A39 };\n` });
