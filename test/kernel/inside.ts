@@ -126,7 +126,7 @@ await check('uapigen devices --kernel lists edu laid out line for line as the si
   const simulated = execFileSync(process.execPath, ['dist/generator/cli.js', 'devices'], { encoding: 'utf8' });
   for (const line of kernel.trimEnd().split('\n')) console.log(`KERNEL-TEST info ${line}`);
   // The shared grammar: a title, then flags, regions with their capabilities, IRQ indexes.
-  const shapes = [/^\S+ \(IOMMU group \d+\): vfio-(pci|vhost) device/, /^  flags: [A-Z_ ]+$/, /^  region \d+( \(\w+\))?: (size 0x[0-9a-f]+ offset 0x[0-9a-f]+ flags [A-Z_ -]+( \(argsz retried: \d calls\))?|refused \(E[A-Z]+\))$/, /^    capability /, /^  irq \d+: (count \d+ flags [A-Z_ -]+|refused \(E[A-Z]+\))$/, /^  vhost features: /];
+  const shapes = [/^\S+ \(IOMMU group \d+\): vfio-(pci|vhost) device/, /^  flags: [A-Z_ ]+$/, /^  region \d+( \(\w+\))?: (size 0x[0-9a-f]+ offset 0x[0-9a-f]+ flags [A-Z_ -]+( \(argsz retried: \d calls\))?|refused \(E[A-Z]+\))$/, /^    capability /, /^  irq \d+( \([a-z ]+\))?: (count \d+ flags [A-Z_ -]+|refused \(E[A-Z]+\))$/, /^  vhost features: /];
   const odd = (text: string) => text.trimEnd().split('\n').filter((l) => !shapes.some((r) => r.test(l)));
   expect('kernel listing', odd(kernel).length === 0 && kernel.startsWith(`${eduAddr} (IOMMU group`), `lines outside the listing's grammar: ${odd(kernel).join(' | ') || kernel.split('\n')[0]}`);
   expect('simulated listing', odd(simulated).length === 0, `lines outside the listing's grammar: ${odd(simulated).join(' | ')}`);
