@@ -16,6 +16,13 @@ const isReservedName = (name: string) => /reserved|rsvd|resv|pad|unused|spare/i.
 /** How far (in lines) a renamed constant may have moved. */
 const RENAME_DISTANCE = 10;
 
+/**
+ * The file a declaration is in, as both sides can agree on it: the header each model was asked
+ * for is one file whatever it is called (`diff vfio.h.orig vfio.h`); any other by its name.
+ */
+const MAIN_HEADER = '';
+const fileOf = (m: Model, loc: Loc) => (loc.file.path === m.headers[0]?.path ? MAIN_HEADER : loc.file.displayPath);
+
 export function compareModels(oldM: Model, newM: Model): Finding[] {
   const abi = newM.abi.name;
   const out: Finding[] = [];
@@ -34,7 +41,7 @@ export function compareModels(oldM: Model, newM: Model): Finding[] {
   const added = [...newC.values()].filter((c) => !oldC.has(c.name));
   const renamedTo = new Map<string, Constant>();
   for (const r of removed) {
-    const candidates = added.filter((a) => ![...renamedTo.values()].includes(a) && a.kind === r.kind && a.value === r.value && a.type === r.type && a.loc.file.displayPath === r.loc.file.displayPath && Math.abs(a.loc.line - r.loc.line) <= RENAME_DISTANCE);
+    const candidates = added.filter((a) => ![...renamedTo.values()].includes(a) && a.kind === r.kind && a.value === r.value && a.type === r.type && fileOf(newM, a.loc) === fileOf(oldM, r.loc) && Math.abs(a.loc.line - r.loc.line) <= RENAME_DISTANCE);
     candidates.sort((a, b) => Math.abs(a.loc.line - r.loc.line) - Math.abs(b.loc.line - r.loc.line));
     if (candidates[0]) renamedTo.set(r.name, candidates[0]);
   }

@@ -94,6 +94,12 @@ for (const c of CASES) {
   });
 }
 
+d('two headers of different names are one header: a constant renamed is CONSTANT_RENAMED, not removed and added', () => {
+  const dir = writeTree({ 'vfio.h.orig': '#define X_FOO 1\n#define X_ZAP 2\n', 'vfio.h': '#define X_BAR 1\n#define X_ZAP 2\n' });
+  const found = diffPairs(pairsOf(join(dir, 'vfio.h.orig'), join(dir, 'vfio.h'), []), ['x86_64'], 'old', 'new').findings;
+  assert.equal(found.map((f) => [f.code, f.subject, f.old?.file, f.new?.file]), [['CONSTANT_RENAMED', 'X_FOO', 'vfio.h.orig', 'vfio.h']]);
+});
+
 d('trees: a symbolic link back up the tree is walked once; a dangling one is a clear error', () => {
   const dir = writeTree({ 'old/sub/t.h': `${H}#define A 1\n`, 'new/sub/t.h': `${H}#define A 2\n` });
   symlinkSync('..', join(dir, 'old', 'sub', 'up'));
