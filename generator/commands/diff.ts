@@ -2,7 +2,7 @@
 // Exit 0 when nothing reaches --fail-on, 1 when something does, 2 when the input is bad.
 import { parseArgs } from 'node:util';
 import { AbiName, ABI_NAMES, parseAbi } from '../model/abi.js';
-import { diffPairs, pairsOf, patchedPair } from '../diff/run.js';
+import { diffPairs, isDirectory, pairsOf, patchedPair } from '../diff/run.js';
 import { renderReport, REPORT_FORMATS, ReportFormat } from '../diff/report.js';
 import { UsageError } from './usage.js';
 import { WarningPrinter } from './warnings.js';
@@ -41,7 +41,10 @@ export function diffCommand(args: string[]): number {
     labels = [v.base!, `${v.base} + ${v.patch}`];
   } else {
     if (parsed.positionals.length !== 2) usage('give OLD and NEW (headers or directories), or --base HEADER --patch FILE');
-    pairs = pairsOf(parsed.positionals[0], parsed.positionals[1], includeDirs);
+    const [oldArg, newArg] = parsed.positionals;
+    // A tree against one header has no pairing: the header would be looked for as a file and the tree reported missing.
+    if (isDirectory(oldArg) !== isDirectory(newArg)) usage(`${isDirectory(oldArg) ? oldArg : newArg} is a directory and ${isDirectory(oldArg) ? newArg : oldArg} is not: give two headers or two directories`);
+    pairs = pairsOf(oldArg, newArg, includeDirs);
     labels = [parsed.positionals[0], parsed.positionals[1]];
   }
   const result = diffPairs(pairs, abis, labels[0], labels[1], notes);

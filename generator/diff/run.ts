@@ -66,9 +66,12 @@ function headersUnder(dir: string): string[] {
 }
 
 /** OLD and NEW as given: two headers, or two directories matched by relative path. */
+export function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
 export function pairsOf(oldArg: string, newArg: string, includeDirs: string[]): Pair[] {
-  const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
-  if (isDir(oldArg) && isDir(newArg)) {
+  if (isDirectory(oldArg) && isDirectory(newArg)) {
     const o = resolve(oldArg);
     const n = resolve(newArg);
     const names = [...new Set([...headersUnder(o), ...headersUnder(n)])].sort();

@@ -97,6 +97,11 @@ errors('the CLI rejects bad usage with exit 2', () => {
   assert.match(r2.stderr, /UG901.*cannot find header 'linux\/does_not_exist.h'/);
   const r3 = spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' });
   assert.is(r3.status, 2);
+  // A tree against one header: said as such, not as a header that cannot be found.
+  const dir = writeTree({ 'tree/x.h': '#define X 1\n', 'x.h': '#define X 1\n' });
+  const r4 = spawnSync(process.execPath, [CLI, 'diff', join(dir, 'tree'), join(dir, 'x.h')], { encoding: 'utf8' });
+  assert.is(r4.status, 2);
+  assert.match(r4.stderr, /UG902\]: .*tree is a directory and .*x\.h is not: give two headers or two directories/);
 });
 
 errors("each command's --help, -h and `help <command>` print its usage and exit 0; after `--`, -h is a file", () => {
