@@ -33,6 +33,6 @@ export async function checkCommand(args: string[]): Promise<number> {
     return 0;
   }
   process.stdout.write(diff);
-  process.stderr.write(`uapigen check: ${stale.length} file(s) differ from what the manifest generates: ${stale.join(', ')}\nrun \`npx uapigen generate\` (generated files are never edited by hand)\n`);
+  process.stderr.write(`uapigen check: ${stale.length} file(s) differ from what the manifest generates: ${stale.join(', ')}\nrun \`${g.regenerate}\` (generated files are never edited by hand)\n`);
   return 1;
 }

@@ -1,9 +1,10 @@
 // What a TypeScript project that installs uapigen sees: the package's entries (uapigen/runtime,
 // uapigen/generated/<unit>.js) resolve through its exports map to declarations beside the
 // built JavaScript. Without them a consumer's strict build stops at "could not find a
-// declaration file", and the typed bindings are typed only inside this repository.
+// declaration file", and the typed bindings are typed only inside this repository. And the
+// bindings such a project generates for headers of its own, which import the package.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -13,29 +14,44 @@ const c = suite('a TypeScript consumer of the package');
 const ROOT = process.cwd();
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-/** Type-checks `source` as main.ts of a project of its own with this package installed (linked) in it. */
-function typeCheck(source: string): { status: number | null; out: string } {
+/**
+ * A project of its own with this package installed (linked) in it, main.ts being `source`:
+ * `build` type-checks it (and with `emit`, compiles it to out/). Removed by `done`.
+ */
+function consumer(source: string) {
   const dir = mkdtempSync(join(tmpdir(), 'uapigen-consumer-'));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'uapigen'), 'dir');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  writeFileSync(join(dir, 'main.ts'), source);
+  return {
+    dir,
+    build(emit = false): { status: number | null; out: string } {
+      const compilerOptions = {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        strict: true,
+        ...(emit ? { outDir: 'out' } : { noEmit: true }),
+        lib: ['ES2022', 'ES2024.SharedMemory'],
+        typeRoots: [join(ROOT, 'node_modules', '@types')],
+        types: ['node'],
+      };
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['main.ts'] }));
+      const r = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8' });
+      return { status: r.status, out: `${r.stdout}${r.stderr}` };
+    },
+    done: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Type-checks `source` as main.ts of a project of its own. */
+function typeCheck(source: string): { status: number | null; out: string } {
+  const project = consumer(source);
   try {
-    mkdirSync(join(dir, 'node_modules'));
-    symlinkSync(ROOT, join(dir, 'node_modules', 'uapigen'), 'dir');
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    const compilerOptions = {
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      target: 'ES2022',
-      strict: true,
-      noEmit: true,
-      lib: ['ES2022', 'ES2024.SharedMemory'],
-      typeRoots: [join(ROOT, 'node_modules', '@types')],
-      types: ['node'],
-    };
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['main.ts'] }));
-    writeFileSync(join(dir, 'main.ts'), source);
-    const r = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8' });
-    return { status: r.status, out: `${r.stdout}${r.stderr}` };
+    return project.build();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    project.done();
   }
 }
 
@@ -59,6 +75,30 @@ export const api: number = VFIO_DEVICE_API_VHOST_STRING;
 `);
   assert.is.not(bad.status, 0, 'a string constant taken as a number was accepted');
   assert.match(bad.out, /main\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+});
+
+c("bindings a project generates for a header of its own import the package's runtime entry, type-check and run", () => {
+  const project = consumer(`import { MINE_MAGIC, mine_info } from './generated/mine.js';
+const bytes: Uint8Array = mine_info.toBytes({ argsz: mine_info.size, magic: MINE_MAGIC, addr: 0x1234n });
+process.stdout.write([bytes.length, mine_info.fromBytes(bytes).addr === 0x1234n].join(' ') + '\\n');
+`);
+  try {
+    const { dir } = project;
+    mkdirSync(join(dir, 'uapi'));
+    writeFileSync(join(dir, 'uapi', 'manifest.json'), JSON.stringify({ units: [{ name: 'mine', headers: ['./mine.h'] }] }));
+    writeFileSync(join(dir, 'uapi', 'mine.h'), '#include <linux/types.h>\n#define MINE_MAGIC 0x4d494e45\nstruct mine_info {\n\t__u32 argsz;\n\t__u32 magic;\n\t__u64 addr;\n};\n');
+    const gen = spawnSync(process.execPath, [join(ROOT, 'dist', 'generator', 'cli.js'), 'generate', '--manifest', 'uapi/manifest.json'], { cwd: dir, encoding: 'utf8' });
+    assert.is(gen.status, 0, gen.stderr);
+    const text = readFileSync(join(dir, 'generated', 'mine.ts'), 'utf8');
+    assert.match(text, /from 'uapigen\/runtime\/codegen-v1\.js';/, 'the runtime entry by the package name');
+    assert.match(text, /^\/\/ Regenerate with: npx uapigen generate --manifest uapi\/manifest\.json$/m, 'the command that regenerates it, from the project');
+    const built = project.build(true);
+    assert.is(built.status, 0, built.out);
+    const run = spawnSync(process.execPath, [join(dir, 'out', 'main.js')], { encoding: 'utf8' });
+    assert.is(run.stdout, '16 true\n', run.stderr);
+  } finally {
+    project.done();
+  }
 });
 
 c.run();
