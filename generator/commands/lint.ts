@@ -2,7 +2,7 @@
 // Findings the headers already ship are recorded per header in the baseline
 // (uapi/lint-baseline.json) and do not fail; a new one does (exit 1).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { overridesFor, PACKAGE_ROOT } from '../manifest.js';
 import { buildModel } from '../pipeline.js';
@@ -35,6 +35,11 @@ export function lintCommand(args: string[]): number {
   const headers = parsed.positionals;
   if (headers.length === 0) throw new UsageError('name at least one header');
   const includeDirs = (parsed.values.include as string[] | undefined) ?? [];
+  // The default baseline is uapigen's own, inside its package: a project of its own that wrote
+  // there would change an installed dependency, and lose it at the next install.
+  if (parsed.values['update-baseline'] && parsed.values.baseline === undefined && relative(PACKAGE_ROOT, process.cwd()).startsWith('..')) {
+    throw new UsageError(`--update-baseline needs --baseline FILE here: the default, ${DEFAULT_BASELINE}, is uapigen's own`);
+  }
   const baselinePath = parsed.values.baseline ?? DEFAULT_BASELINE;
   const baseline = readBaseline(baselinePath);
   let fresh = 0;

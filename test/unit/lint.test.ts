@@ -64,4 +64,14 @@ l('the shipped headers pass against the baseline; a new finding fails; --update-
   assert.is(again.status, 0, again.stdout);
 });
 
+l("outside this package, --update-baseline writes only a baseline it is given: the default is uapigen's own", () => {
+  const own = join(process.cwd(), 'uapi', 'lint-baseline.json');
+  const before = readFileSync(own, 'utf8');
+  const dir = writeTree({ 'l.h': HEADER });
+  const r = spawnSync(process.execPath, [CLI, 'lint', './l.h', '--update-baseline'], { cwd: dir, encoding: 'utf8' });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /UG902\]: --update-baseline needs --baseline FILE here: the default, .*uapi\/lint-baseline\.json, is uapigen's own/);
+  assert.is(readFileSync(own, 'utf8'), before, 'the package baseline is unchanged');
+});
+
 l.run();
