@@ -3,11 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Diagnostic, DiagnosticError } from './diagnostics.js';
 import { AbiName } from './model/abi.js';
 import { Model } from './model/model.js';
-import { DEFAULT_MANIFEST, loadManifest, Manifest, PACKAGE_ROOT } from './manifest.js';
+import { DEFAULT_MANIFEST, insidePackage, loadManifest, Manifest, PACKAGE_ROOT } from './manifest.js';
 import { buildModel, StageTiming } from './pipeline.js';
 import { FileCache } from './preprocess/preprocessor.js';
 import { emitUnitSource, formatSource, indexSource } from './emit/unit.js';
@@ -67,8 +67,7 @@ export function packageVersion(): string {
  * path into node_modules would name nothing.
  */
 export function runtimeImportFor(outDir: string): string {
-  const inside = relative(PACKAGE_ROOT, outDir);
-  if (inside.startsWith('..') || isAbsolute(inside)) return `uapigen/runtime/${CODEGEN}.js`;
+  if (!insidePackage(outDir)) return `uapigen/runtime/${CODEGEN}.js`;
   const path = relative(outDir, join(PACKAGE_ROOT, 'runtime', `${CODEGEN}.js`)).split('\\').join('/');
   return path.startsWith('.') ? path : `./${path}`;
 }

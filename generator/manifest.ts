@@ -1,7 +1,7 @@
 // The manifest of binding units (uapi/manifest.json), validated against its JSON Schema on
 // load. Errors name the file, the line and column, and the field (`units[2].overrides.flagFamilies[0]`).
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { DiagnosticError, Loc } from './diagnostics.js';
@@ -13,6 +13,12 @@ import { SourceFile } from './source.js';
 /** The package root: two levels above dist/generator/. */
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_MANIFEST = join(PACKAGE_ROOT, 'uapi', 'manifest.json');
+
+/** Whether `path` is this package's root or under it (this repository; or the package as installed). */
+export function insidePackage(path: string): boolean {
+  const rel = relative(PACKAGE_ROOT, resolve(path));
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
 
 export interface Unit {
   name: string;

@@ -43,7 +43,8 @@ export function diffCommand(args: string[]): number {
     if (parsed.positionals.length !== 2) usage('give OLD and NEW (headers or directories), or --base HEADER --patch FILE');
     const [oldArg, newArg] = parsed.positionals;
     // A tree against one header has no pairing: the header would be looked for as a file and the tree reported missing.
-    if (isDirectory(oldArg) !== isDirectory(newArg)) usage(`${isDirectory(oldArg) ? oldArg : newArg} is a directory and ${isDirectory(oldArg) ? newArg : oldArg} is not: give two headers or two directories`);
+    const oldIsDir = isDirectory(oldArg);
+    if (oldIsDir !== isDirectory(newArg)) usage(`${oldIsDir ? oldArg : newArg} is a directory and ${oldIsDir ? newArg : oldArg} is not: give two headers or two directories`);
     pairs = pairsOf(oldArg, newArg, includeDirs);
     labels = [parsed.positionals[0], parsed.positionals[1]];
   }

@@ -2,9 +2,9 @@
 // Findings the headers already ship are recorded per header in the baseline
 // (uapi/lint-baseline.json) and do not fail; a new one does (exit 1).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { overridesFor, PACKAGE_ROOT } from '../manifest.js';
+import { insidePackage, overridesFor, PACKAGE_ROOT } from '../manifest.js';
 import { buildModel } from '../pipeline.js';
 import { lintModels, LINT_RULES } from '../lint/rules.js';
 import { UsageError } from './usage.js';
@@ -37,7 +37,7 @@ export function lintCommand(args: string[]): number {
   const includeDirs = (parsed.values.include as string[] | undefined) ?? [];
   // The default baseline is uapigen's own, inside its package: a project of its own that wrote
   // there would change an installed dependency, and lose it at the next install.
-  if (parsed.values['update-baseline'] && parsed.values.baseline === undefined && relative(PACKAGE_ROOT, process.cwd()).startsWith('..')) {
+  if (parsed.values['update-baseline'] && parsed.values.baseline === undefined && !insidePackage(process.cwd())) {
     throw new UsageError(`--update-baseline needs --baseline FILE here: the default, ${DEFAULT_BASELINE}, is uapigen's own`);
   }
   const baselinePath = parsed.values.baseline ?? DEFAULT_BASELINE;

@@ -65,11 +65,11 @@ function headersUnder(dir: string): string[] {
   return out;
 }
 
-/** OLD and NEW as given: two headers, or two directories matched by relative path. */
 export function isDirectory(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
 
+/** OLD and NEW as given: two headers, or two directories matched by relative path. */
 export function pairsOf(oldArg: string, newArg: string, includeDirs: string[]): Pair[] {
   if (isDirectory(oldArg) && isDirectory(newArg)) {
     const o = resolve(oldArg);
