@@ -1,6 +1,7 @@
 // The runtime's public entry. A program that drives devices imports this (and generated/),
 // never the generator.
 export type { Backend } from './backend.js';
+export { takeEventfd } from './eventfd.js';
 export { SyscallError, IoctlError, CapabilityChainError, VhostProtocolError, errnoName } from './errors.js';
 export { Container } from './vfio/container.js';
 export { Group } from './vfio/group.js';

@@ -11,7 +11,7 @@ import { virtio_blk_outhdr, VIRTIO_BLK_S_OK, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT }
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { describeDevices } from '../devices.js';
 import { DmaPool } from '../dma-pool.js';
-import { u64 } from '../codegen-v1.js';
+import { takeEventfd } from '../eventfd.js';
 import { VIRTIO_BLK_SECTOR_SIZE } from '../policy.js';
 import { SimKernel } from '../sim/kernel.js';
 import { DEVICE_NAME, GROUP_ID, RX_QUEUE, TX_QUEUE } from '../sim/parameters.js';
@@ -64,17 +64,8 @@ const calls = [kernel.eventfd(), kernel.eventfd()];
 dev.attachCallEventfds(calls);
 // The ERR IRQ (uapi/vfio_vhost.h): signalled when the device stops a queue over a ring it refuses.
 const errs = [kernel.eventfd(), kernel.eventfd()];
-const counter = new Uint8Array(u64.size);
 dev.attachErrorEventfds(errs);
-/** An eventfd's count, read and cleared: 0 when nothing signalled it. */
-const taken = (fd: number): number => {
-  try {
-    kernel.read(fd, counter);
-  } catch {
-    return 0; // EAGAIN: the counter is zero
-  }
-  return Number(u64.decode(new DataView(counter.buffer), 0));
-};
+const taken = (fd: number) => Number(takeEventfd(kernel, fd));
 dev.vhost.setState(VHOST_DEVICE_S_RUNNING);
 const hdr = virtio_net_hdr_mrg_rxbuf.size;
 const rxBufs = Array.from({ length: S.BATCH }, () => pool.alloc(hdr + S.FRAME_MAX));

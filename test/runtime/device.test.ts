@@ -12,7 +12,8 @@ import { VFIO_DEVICE_API_VHOST_STRING, VFIO_VHOST_ERR_IRQ_INDEX, VFIO_VHOST_NUM_
 import { VHOST_SET_OWNER } from '../../generated/vhost.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { s32 } from '../../runtime/codegen-v1.js';
-import { IoctlError, SyscallError, VhostProtocolError } from '../../runtime/errors.js';
+import { IoctlError, VhostProtocolError } from '../../runtime/errors.js';
+import { takeEventfd } from '../../runtime/eventfd.js';
 import { SimKernel } from '../../runtime/sim/kernel.js';
 import { DmaFault } from '../../runtime/sim/container.js';
 import { DEVICE_NAME, GROUP_ID, PAGE_SIZE, QUEUES, RX_QUEUE, TX_QUEUE } from '../../runtime/sim/parameters.js';
@@ -40,17 +41,6 @@ function open(layout: 'typed' | 'fixed' = 'typed', ringErrors = true) {
   return { kernel, dev: new VfioVhostDevice(kernel, { group: GROUP_ID, name: DEVICE_NAME }) };
 }
 
-/** An eventfd's counter, read and cleared: 0 when nothing signalled it (the read's EAGAIN). */
-function drain(kernel: SimKernel, fd: number): bigint {
-  const buf = new Uint8Array(u64.size);
-  try {
-    kernel.read(fd, buf);
-  } catch (e) {
-    if (e instanceof SyscallError && e.errno === EAGAIN) return 0n;
-    throw e;
-  }
-  return u64.decode(new DataView(buf.buffer), 0);
-}
 
 
 /** Sets up both rings in DMA-mapped memory, as a driver does before RUNNING; returns them and the pool they came from. */
@@ -246,18 +236,18 @@ t('the ERR IRQ: every hostile ring class stops its queue and signals that queue\
     w.publish();
     dev.kick(TX_QUEUE);
     assert.is(tx.broken?.fault, c.fault, `${c.name}: the fault the TX queue stopped with`);
-    assert.is(drain(kernel, errs[TX_QUEUE]), c.fault ? 1n : 0n, `${c.name}: the TX error eventfd`);
-    assert.is(drain(kernel, errs[RX_QUEUE]), 0n, `${c.name}: the RX error eventfd`);
+    assert.is(takeEventfd(kernel, errs[TX_QUEUE]), c.fault ? 1n : 0n, `${c.name}: the TX error eventfd`);
+    assert.is(takeEventfd(kernel, errs[RX_QUEUE]), 0n, `${c.name}: the RX error eventfd`);
     if (c.fault === undefined) {
       // Taken: the frame waits for an RX buffer the driver never gave.
       assert.is(tx.base, w.offered, `${c.name}: popped`);
     } else {
       dev.kick(RX_QUEUE);
-      assert.is(drain(kernel, errs[TX_QUEUE]), 0n, `${c.name}: a kick of the other queue is no new error`);
+      assert.is(takeEventfd(kernel, errs[TX_QUEUE]), 0n, `${c.name}: a kick of the other queue is no new error`);
       dev.kick(TX_QUEUE);
-      assert.is(drain(kernel, errs[TX_QUEUE]), 1n, `${c.name}: signalled again at the next kick of the stopped queue`);
+      assert.is(takeEventfd(kernel, errs[TX_QUEUE]), 1n, `${c.name}: signalled again at the next kick of the stopped queue`);
     }
-    assert.is(drain(kernel, calls[TX_QUEUE]), 0n, `${c.name}: no used buffer, no call`);
+    assert.is(takeEventfd(kernel, calls[TX_QUEUE]), 0n, `${c.name}: no used buffer, no call`);
     dev.device.reset();
     assert.is(kernel.device.datapath, undefined, 'VFIO_DEVICE_RESET stops the datapath');
   }
@@ -282,7 +272,7 @@ t('a device without the ERR IRQ: count 0, attaching is refused by name, and a ri
   dev.kick(TX_QUEUE);
   assert.is(tx.broken?.fault, hostile.fault);
   assert.equal(kernel.device.ringErrors, [0, 1], 'counted, with nowhere to signal it');
-  assert.is(drain(kernel, e), 0n);
+  assert.is(takeEventfd(kernel, e), 0n);
   dev.close();
 });
 
@@ -295,13 +285,15 @@ t('the ERR IRQ answers SET_IRQS as the VQ IRQ does: DATA_NONE triggers it, -1 de
   const trigger = (start: number, count: number) =>
     kernel.ioctl(dev.device.fd, io.VFIO_DEVICE_SET_IRQS.request, vfio_irq_set.toBytes({ argsz: vfio_irq_set.size, flags: VFIO_IRQ_SET.of(VFIO_IRQ_SET_DATA_NONE, VFIO_IRQ_SET_ACTION_TRIGGER), index: VFIO_VHOST_ERR_IRQ_INDEX, start, count, data: [] }));
   trigger(1, 1);
-  assert.equal([drain(kernel, errs[0]), drain(kernel, errs[1])], [0n, 1n]);
+  assert.equal([takeEventfd(kernel, errs[0]), takeEventfd(kernel, errs[1])], [0n, 1n]);
   dev.device.setIrqEventfds(VFIO_VHOST_ERR_IRQ_INDEX, 1, [-1]);
   trigger(0, 2);
-  assert.equal([drain(kernel, errs[0]), drain(kernel, errs[1])], [1n, 0n], 'fd -1 detached the second');
+  assert.equal([takeEventfd(kernel, errs[0]), takeEventfd(kernel, errs[1])], [1n, 0n], 'fd -1 detached the second');
   assert.not.ok(kernel.device.signal(1, VFIO_VHOST_ERR_IRQ_INDEX));
   assert.ok(kernel.device.signal(1), 'the VQ IRQ of the same queue is its own');
-  assert.equal([drain(kernel, calls[1]), drain(kernel, errs[1])], [1n, 0n]);
+  assert.equal([takeEventfd(kernel, calls[1]), takeEventfd(kernel, errs[1])], [1n, 0n]);
+  // An empty eventfd reads as 0n; a descriptor that is not one is still an error.
+  assert.is(errnoOf(() => takeEventfd(kernel, dev.device.fd)), EBADF);
   dev.close();
 });
 
