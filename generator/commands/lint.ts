@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { insidePackage, overridesFor, PACKAGE_ROOT } from '../manifest.js';
+import { insidePackage, loadManifest, overridesFor, PACKAGE_ROOT } from '../manifest.js';
 import { buildModel } from '../pipeline.js';
 import { lintModels, LINT_RULES } from '../lint/rules.js';
 import { UsageError } from './usage.js';
@@ -28,7 +28,7 @@ function readBaseline(path: string): Baseline {
 export function lintCommand(args: string[]): number {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { include: { type: 'string', short: 'I', multiple: true }, baseline: { type: 'string' }, 'update-baseline': { type: 'boolean' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { include: { type: 'string', short: 'I', multiple: true }, manifest: { type: 'string' }, baseline: { type: 'string' }, 'update-baseline': { type: 'boolean' } } });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -40,13 +40,14 @@ export function lintCommand(args: string[]): number {
   if (parsed.values['update-baseline'] && parsed.values.baseline === undefined && !insidePackage(process.cwd())) {
     throw new UsageError(`--update-baseline needs --baseline FILE here: the default, ${DEFAULT_BASELINE}, is uapigen's own`);
   }
+  const manifest = parsed.values.manifest === undefined ? undefined : loadManifest(parsed.values.manifest);
   const baselinePath = parsed.values.baseline ?? DEFAULT_BASELINE;
   const baseline = readBaseline(baselinePath);
   let fresh = 0;
   const lines: string[] = [];
   const warnings = new WarningPrinter();
   for (const h of headers) {
-    const opts = { includeDirs, overrides: overridesFor([h]) };
+    const opts = { includeDirs, overrides: overridesFor([h], manifest) };
     const models = { x86_64: buildModel([h], { abi: 'x86_64', ...opts }), i386: buildModel([h], { abi: 'i386', ...opts }) };
     warnings.print(models.x86_64.diagnostics);
     warnings.print(models.i386.diagnostics);

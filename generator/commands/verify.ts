@@ -1,6 +1,5 @@
 // `uapigen verify`: checks the model against gcc, ABI by ABI. Exit 1 on any mismatch.
 import { buildModel } from '../pipeline.js';
-import { overridesFor } from '../manifest.js';
 import { verifyModel } from '../verify/verify.js';
 import { parseCommon } from './usage.js';
 import { WarningPrinter } from './warnings.js';
@@ -10,7 +9,7 @@ export function verifyCommand(args: string[]): number {
   let failed = false;
   const warnings = new WarningPrinter();
   for (const abi of a.abis) {
-    const model = buildModel(a.headers, { abi, includeDirs: a.includeDirs, overrides: overridesFor(a.headers) });
+    const model = buildModel(a.headers, { abi, includeDirs: a.includeDirs, overrides: a.overrides });
     warnings.print(model.diagnostics);
     const report = verifyModel(model, a.headers, a.includeDirs);
     process.stdout.write(report.text);

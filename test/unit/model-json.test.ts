@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { writeTree } from '../helpers/model.js';
 
 const doc = suite('model --json');
 const CLI = join(process.cwd(), 'dist', 'generator', 'cli.js');
@@ -19,6 +20,32 @@ doc('holds constants, records, enums and the semantic parts, with 64-bit values 
   assert.equal([rec.kind, rec.size, rec.align], ['struct', 32, 4]);
   assert.equal(rec.fields.map((f: { name: string; offset: number }) => `${f.name}@${f.offset}`), ['argsz@0', 'flags@4', 'index@8', 'cap_offset@12', 'size@16', 'offset@24']);
   for (const key of ['enums', 'flagFamilies', 'ioctls', 'capabilities', 'apiStrings', 'indexEnums']) assert.ok(Array.isArray(j[key]) && j[key].length > 0, key);
+});
+
+doc("a project's overrides reach model, verify and lint through --manifest", () => {
+  // A family the header alone does not tie to its field: the #defines sit after the struct.
+  const dir = writeTree({
+    'uapi/mine.h': '#include <linux/types.h>\nstruct mine { __u32 flags; __u32 n; };\n#define MINE_A (1 << 0)\n#define MINE_B (1 << 1)\n#define MINE_C (1 << 1)\n',
+    'uapi/manifest.json': JSON.stringify({ units: [{ name: 'mine', headers: ['./mine.h'], overrides: { flagFamilies: [{ record: 'mine', field: 'flags', prefix: 'MINE_' }] } }] }),
+  });
+  const families = (...extra: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, 'model', 'uapi/mine.h', '--json', ...extra], { cwd: dir, encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout).flagFamilies.map((f: { record: string; field: string; source: string; members: { name: string }[] }) => `${f.record}.${f.field} ${f.source}: ${f.members.map((m) => m.name).join(' ')}`);
+  };
+  assert.equal(families(), []);
+  assert.equal(families('--manifest', 'uapi/manifest.json'), ['mine.flags override: MINE_A MINE_B MINE_C']);
+  // MINE_C takes MINE_B's bit: a finding only where the three are one family.
+  const lint = (...extra: string[]) => spawnSync(process.execPath, [CLI, 'lint', 'uapi/mine.h', '--baseline', 'baseline.json', ...extra], { cwd: dir, encoding: 'utf8' });
+  assert.is(lint().status, 0);
+  const found = lint('--manifest', 'uapi/manifest.json');
+  assert.is(found.status, 1);
+  assert.match(found.stdout, /LINT_FLAG_OVERLAP MINE_C/);
+  const verify = spawnSync(process.execPath, [CLI, 'verify', 'uapi/mine.h', '--manifest', 'uapi/manifest.json'], { cwd: dir, encoding: 'utf8' });
+  assert.is(verify.status, 0, verify.stdout + verify.stderr);
+  const missing = spawnSync(process.execPath, [CLI, 'model', 'uapi/mine.h', '--manifest', 'nope.json'], { cwd: dir, encoding: 'utf8' });
+  assert.is(missing.status, 2);
+  assert.match(missing.stderr, /nope\.json:1:1: error\[UG304\]: manifest not found/);
 });
 
 doc.run();
