@@ -34,7 +34,10 @@ export interface Manifest {
   path: string;
   /** Where the value at a JSON pointer (`/units/0/headers/1`) is written, for diagnostics. */
   locate(pointer: string): Loc;
-  /** The directory paths in generated banners are relative to (the manifest's parent). */
+  /**
+   * The project the manifest belongs to (projectRoot): generated/ goes there by default, and
+   * paths in generated banners are relative to it.
+   */
   root: string;
   units: Unit[];
 }
@@ -54,6 +57,18 @@ function fieldPath(instancePath: string): string {
     .filter(Boolean)
     .map((p, k) => (/^\d+$/.test(p) ? `[${p}]` : `${k ? '.' : ''}${p}`))
     .join('') || '(top level)';
+}
+
+/**
+ * The project a manifest in `dir` belongs to: the nearest directory from `dir` up that holds a
+ * package.json (a manifest at a project's top, or in its `uapi/`). Without one, the directory
+ * above `dir`, as for this repository's own layout (`uapi/manifest.json`, `generated/`).
+ */
+function projectRoot(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) return dirname(dir);
+  }
 }
 
 export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
@@ -99,7 +114,7 @@ export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
   });
   const file = new SourceFile(abs, relative(process.cwd(), abs) || abs, text);
   const locate = (pointer: string): Loc => ({ file, ...file.position(offsetOf(scan, pointer)) });
-  return { path: abs, root: dirname(dir), units, locate };
+  return { path: abs, root: projectRoot(dir), units, locate };
 }
 
 /** The overrides of every manifest unit that reads one of these headers (for `model`/`verify`). */

@@ -236,4 +236,17 @@ b('generate never writes over a file uapigen did not write, and says so when --o
   }
 });
 
+b("a manifest at a project's top goes to the project's generated/, never to the folder above it", () => {
+  const project = scratchDir('project');
+  writeFileSync(join(project, 'package.json'), '{ "name": "p", "private": true }\n');
+  writeFileSync(join(project, 'manifest.json'), JSON.stringify({ units: [{ name: 'p', headers: ['./p.h'] }] }));
+  writeFileSync(join(project, 'p.h'), '#define P_ONE 1\n');
+  const r = spawnSync(process.execPath, [CLI, 'generate', '--manifest', 'manifest.json'], { cwd: project, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const text = readFileSync(join(project, 'generated', 'p.ts'), 'utf8');
+  assert.match(text, /^\/\/ Regenerate with: npx uapigen generate --manifest manifest\.json$/m);
+  assert.match(text, /^\/\/ Source: p\.h sha256:/m);
+  assert.not.ok(existsSync(join(project, '..', 'generated', 'p.ts')), 'nothing beside the project');
+});
+
 b.run();
