@@ -117,7 +117,7 @@ export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
   return { path: abs, root: projectRoot(dir), units, locate };
 }
 
-/** The overrides of every manifest unit that reads one of these headers (for `model`/`verify`). */
+/** The overrides of every unit of `manifest` (by default uapigen's own) that reads one of these headers (for `model`, `verify`, `lint`). */
 export function overridesFor(headers: string[], manifest: Manifest | undefined = existsSync(DEFAULT_MANIFEST) ? loadManifest() : undefined): Overrides | undefined {
   if (!manifest) return undefined;
   const wanted = new Set(headers.flatMap((h) => [h, resolve(h)]));

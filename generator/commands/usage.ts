@@ -41,7 +41,7 @@ export function parseCommon(args: string[], extra: Record<string, { type: 'strin
     headers: parsed.positionals,
     abis,
     includeDirs: (parsed.values.include as string[] | undefined) ?? [],
-    overrides: manifest === undefined ? overridesFor(parsed.positionals) : overridesFor(parsed.positionals, loadManifest(manifest)),
+    overrides: overridesFor(parsed.positionals, manifest === undefined ? undefined : loadManifest(manifest)),
     values: parsed.values as CommonArgs['values'],
   };
 }
