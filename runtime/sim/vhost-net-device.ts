@@ -277,16 +277,7 @@ export class SimVhostNetDevice {
   private kick(queue: number): void {
     this.kicks[queue]++;
     for (const l of this.kickListeners) l(queue);
-    const stopped = this.datapath?.queues[queue].broken !== undefined;
-    this.process();
-    // A kick of a queue stopped before it is refused again, as vhost reports each time it
-    // looks at a ring it cannot use; one that stopped in this run was reported by process().
-    if (stopped) this.reportRingError(queue);
-  }
-
-  private reportRingError(queue: number): void {
-    this.ringErrors[queue]++;
-    this.signal(queue, VFIO_VHOST_ERR_IRQ_INDEX);
+    this.process(queue);
   }
 
   /**
@@ -308,9 +299,11 @@ export class SimVhostNetDevice {
    * run spends its budget: a driver that kicked once for all its frames sees them all, where
    * one run a kick left the rest on the ring until some later kick. The loop ends: nothing
    * adds to the rings while it runs, so each full run takes frames that are not there again.
-   * A queue that stops in this call, over a ring it refuses, is signalled on the ERR IRQ.
+   * A queue that stops in this call, over a ring it refuses, is signalled on the ERR IRQ; so is
+   * the `kicked` queue if it had stopped before, as vhost reports each time it looks at a ring
+   * it cannot use.
    */
-  process(): number {
+  process(kicked?: number): number {
     if (!this.datapath) return 0;
     const queues = this.datapath.queues;
     const stoppedBefore = queues.map((q) => q.broken !== undefined);
@@ -324,7 +317,10 @@ export class SimVhostNetDevice {
       if (run < this.frameBudget) break;
     }
     queues.forEach((q, i) => {
-      if (q.broken && !stoppedBefore[i]) this.reportRingError(i);
+      if (q.broken && (!stoppedBefore[i] || i === kicked)) {
+        this.ringErrors[i]++;
+        this.signal(i, VFIO_VHOST_ERR_IRQ_INDEX);
+      }
     });
     return moved;
   }

@@ -29,7 +29,7 @@ import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
 import { DmaPool } from '../../runtime/dma-pool.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { allocSplitRing } from '../../runtime/virtio/split-layout.js';
+import { allocSplitRing, ringIovas } from '../../runtime/virtio/split-layout.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { u64 } from '../../runtime/codegen-v1.js';
 
@@ -40,7 +40,6 @@ function open(layout: 'typed' | 'fixed' = 'typed', ringErrors = true) {
   const kernel = new SimKernel({ layout, ringErrors });
   return { kernel, dev: new VfioVhostDevice(kernel, { group: GROUP_ID, name: DEVICE_NAME }) };
 }
-
 
 
 /** Sets up both rings in DMA-mapped memory, as a driver does before RUNNING; returns them and the pool they came from. */
@@ -209,7 +208,7 @@ t('SET_IRQS validation: data type, action, index, range, argsz, fds', () => {
 function runOnCase(kernel: SimKernel, dev: VfioVhostDevice, a: ReturnType<typeof ringArea>, rx: ReturnType<typeof allocSplitRing>, fds: { calls: number[]; errs?: number[] }) {
   dev.vhost.setOwner();
   dev.vhost.setFeatures(dev.vhost.getFeatures());
-  const rings: Record<number, { desc: bigint; avail: bigint; used: bigint }> = { [TX_QUEUE]: { desc: a.rings.desc.iova, avail: a.rings.avail.iova, used: a.rings.used.iova }, [RX_QUEUE]: { desc: rx.desc.iova, avail: rx.avail.iova, used: rx.used.iova } };
+  const rings: Record<number, ReturnType<typeof ringIovas>> = { [TX_QUEUE]: ringIovas(a.rings), [RX_QUEUE]: ringIovas(rx) };
   for (const q of [RX_QUEUE, TX_QUEUE]) {
     dev.vhost.setVringNum(q, HOSTILE_NUM);
     dev.vhost.setVringBase(q, 0);
