@@ -4,6 +4,7 @@
 // the device refuses reported on its error eventfd, writes and reads back blocks on a RAM
 // disk, and prints counts, integrity and throughput.
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
+import { VHOST_VRING } from '../../generated/vhost.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { VIRTIO_RING_F_EVENT_IDX } from '../../generated/virtio_ring.js';
 import { VIRTIO_NET_F_MRG_RXBUF } from '../../generated/virtio_net.js';
@@ -58,7 +59,7 @@ const tx = new SplitQueueDriver<number>(S.RING_SIZE, rings[TX_QUEUE], eventIdx);
 rings.forEach((r, q) => {
   dev.vhost.setVringNum(q, S.RING_SIZE);
   dev.vhost.setVringBase(q, 0);
-  dev.vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: r.desc.iova, avail_user_addr: r.avail.iova, used_user_addr: r.used.iova, log_guest_addr: 0n });
+  dev.vhost.setVringAddr({ index: q, flags: VHOST_VRING.none, desc_user_addr: r.desc.iova, avail_user_addr: r.avail.iova, used_user_addr: r.used.iova, log_guest_addr: 0n });
 });
 const calls = [kernel.eventfd(), kernel.eventfd()];
 dev.attachCallEventfds(calls);

@@ -16,7 +16,7 @@ import {
   VFIO_REGION_INFO_FLAG_MMAP, VFIO_TYPE1v2_IOMMU,
 } from '../../generated/vfio.js';
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VFIO_VHOST_NUM_REGIONS, VFIO_VHOST_VQ_IRQ_INDEX } from '../../generated/vfio_vhost.js';
-import { VHOST_NET_F_VIRTIO_NET_HDR } from '../../generated/vhost.js';
+import { VHOST_NET_F_VIRTIO_NET_HDR, VHOST_VRING } from '../../generated/vhost.js';
 import { VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { VIRTIO_RING_F_INDIRECT_DESC } from '../../generated/virtio_ring.js';
 import { virtio_net_config, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
@@ -336,7 +336,7 @@ await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel
     poisonUsedLengths(r.used.bytes, num); // every used entry vhost writes must land whole, as of QEMU's below
     vhost.setVringNum(q, num);
     vhost.setVringBase(q, 0);
-    vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: r.desc.vaddr, avail_user_addr: r.avail.vaddr, used_user_addr: r.used.vaddr, log_guest_addr: 0n });
+    vhost.setVringAddr({ index: q, flags: VHOST_VRING.none, desc_user_addr: r.desc.vaddr, avail_user_addr: r.avail.vaddr, used_user_addr: r.used.vaddr, log_guest_addr: 0n });
     kicks[q] = linux.eventfd();
     calls[q] = linux.eventfd();
     vhost.setVringKick(q, kicks[q]);
@@ -662,7 +662,7 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
         kernelLog('-C');
         vhost.setVringNum(TX, HOSTILE_NUM);
         vhost.setVringBase(TX, 0);
-        vhost.setVringAddr({ index: TX, flags: 0 as never, desc_user_addr: a.rings.desc.vaddr, avail_user_addr: a.rings.avail.vaddr, used_user_addr: a.rings.used.vaddr, log_guest_addr: 0n });
+        vhost.setVringAddr({ index: TX, flags: VHOST_VRING.none, desc_user_addr: a.rings.desc.vaddr, avail_user_addr: a.rings.avail.vaddr, used_user_addr: a.rings.used.vaddr, log_guest_addr: 0n });
         vhost.setVringKick(TX, kick);
         vhost.setVringCall(TX, call);
         vhost.setVringErr(TX, err);

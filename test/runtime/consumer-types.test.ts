@@ -101,4 +101,37 @@ process.stdout.write([bytes.length, mine_info.fromBytes(bytes).addr === 0x1234n]
   }
 });
 
+/** The README's TypeScript examples, each with the lines its `// prints:` comments promise, in order. */
+function readmeExamples(): { line: number; source: string; prints: string[] }[] {
+  const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
+  const out: { line: number; source: string; prints: string[] }[] = [];
+  for (let k = 0; k < lines.length; k++) {
+    if (lines[k] !== '```ts') continue;
+    const end = lines.indexOf('```', k + 1);
+    const body = lines.slice(k + 1, end);
+    const prints = body.flatMap((l) => /\/\/ prints: (.*)$/.exec(l)?.[1] ?? []);
+    out.push({ line: k + 1, source: body.join('\n') + '\n', prints });
+    k = end;
+  }
+  return out;
+}
+
+c("the README's TypeScript examples build and run as written, printing what they say they print", () => {
+  const examples = readmeExamples();
+  assert.ok(examples.length >= 2, `README.md: ${examples.length} TypeScript examples found`);
+  for (const { line, source, prints } of examples) {
+    assert.ok(prints.length > 0, `README.md:${line}: an example that says nothing it prints checks only that it runs`);
+    const project = consumer(source);
+    try {
+      const built = project.build(true);
+      assert.is(built.status, 0, `README.md:${line}: ${built.out}`);
+      const run = spawnSync(process.execPath, [join(project.dir, 'out', 'main.js')], { encoding: 'utf8', timeout: 30_000 });
+      assert.is(run.status, 0, `README.md:${line}: ${run.stderr}`);
+      assert.equal(run.stdout.trimEnd().split('\n'), prints, `README.md:${line}`);
+    } finally {
+      project.done();
+    }
+  }
+});
+
 c.run();

@@ -9,7 +9,7 @@ import {
   VFIO_REGION_INFO_FLAG, VFIO_TYPE1v2_IOMMU, vfio_device_info, vfio_ioctls, vfio_irq_info, vfio_irq_set, vfio_region_info,
 } from '../../generated/vfio.js';
 import { VFIO_DEVICE_API_VHOST_STRING, VFIO_VHOST_ERR_IRQ_INDEX, VFIO_VHOST_NUM_IRQS, VHOST_DEVICE_S_MAX, VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED, VHOST_VFIO, VHOST_VFIO_OP_HDR_SIZE, VHOST_VFIO_OP_PAYLOAD_MAX_SIZE, vhost_vfio_op } from '../../generated/vfio_vhost.js';
-import { VHOST_SET_OWNER } from '../../generated/vhost.js';
+import { VHOST_SET_OWNER, VHOST_VRING } from '../../generated/vhost.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { s32 } from '../../runtime/codegen-v1.js';
 import { IoctlError, VhostProtocolError } from '../../runtime/errors.js';
@@ -49,7 +49,7 @@ function setUpRings(kernel: SimKernel, dev: VfioVhostDevice, num = 256) {
   rings.forEach((r, q) => {
     dev.vhost.setVringNum(q, num);
     dev.vhost.setVringBase(q, 0);
-    dev.vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: r.desc.iova, avail_user_addr: r.avail.iova, used_user_addr: r.used.iova, log_guest_addr: 0n });
+    dev.vhost.setVringAddr({ index: q, flags: VHOST_VRING.none, desc_user_addr: r.desc.iova, avail_user_addr: r.avail.iova, used_user_addr: r.used.iova, log_guest_addr: 0n });
   });
   return { pool, rings };
 }
@@ -212,7 +212,7 @@ function runOnCase(kernel: SimKernel, dev: VfioVhostDevice, a: ReturnType<typeof
   for (const q of [RX_QUEUE, TX_QUEUE]) {
     dev.vhost.setVringNum(q, HOSTILE_NUM);
     dev.vhost.setVringBase(q, 0);
-    dev.vhost.setVringAddr({ index: q, flags: 0 as never, desc_user_addr: rings[q].desc, avail_user_addr: rings[q].avail, used_user_addr: rings[q].used, log_guest_addr: 0n });
+    dev.vhost.setVringAddr({ index: q, flags: VHOST_VRING.none, desc_user_addr: rings[q].desc, avail_user_addr: rings[q].avail, used_user_addr: rings[q].used, log_guest_addr: 0n });
   }
   dev.attachCallEventfds(fds.calls);
   if (fds.errs) dev.attachErrorEventfds(fds.errs);
@@ -324,7 +324,7 @@ t('vhost rules over the config region: owner, features, rings, states', () => {
   assert.is(errnoOf(() => dev.vhost.setVringNum(0, 65536)), EINVAL, 'over 32768');
   assert.is(errnoOf(() => dev.vhost.setVringBase(0, 65536)), EINVAL, 'a base past the 16-bit index');
   assert.is(errnoOf(() => dev.vhost.setVringNum(QUEUES, 256)), ENOBUFS, 'no such ring');
-  assert.is(errnoOf(() => dev.vhost.setVringAddr({ index: 0, flags: 0 as never, desc_user_addr: 8n, avail_user_addr: 0n, used_user_addr: 0n, log_guest_addr: 0n })), EINVAL, 'descriptor table not 16-aligned');
+  assert.is(errnoOf(() => dev.vhost.setVringAddr({ index: 0, flags: VHOST_VRING.none, desc_user_addr: 8n, avail_user_addr: 0n, used_user_addr: 0n, log_guest_addr: 0n })), EINVAL, 'descriptor table not 16-aligned');
   assert.is(errnoOf(() => dev.vhost.setState(VHOST_DEVICE_S_RUNNING)), EINVAL, 'RUNNING before features and rings');
   assert.is(errnoOf(() => dev.vhost.setState(VHOST_DEVICE_S_MAX)), EINVAL, 'no such state');
   dev.vhost.setFeatures(kernel.device.offeredFeatures);

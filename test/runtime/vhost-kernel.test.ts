@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ENOENT } from '../../generated/errno.js';
-import { vhost_ioctls, vhost_memory, vhost_vring_addr, vhost_vring_file, vhost_vring_state } from '../../generated/vhost.js';
+import { VHOST_VRING, vhost_ioctls, vhost_memory, vhost_vring_addr, vhost_vring_file, vhost_vring_state } from '../../generated/vhost.js';
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
 import { u16, u64 } from '../../runtime/codegen-v1.js';
 import { EPERM } from '../../generated/errno.js';
@@ -45,7 +45,7 @@ v('each request is its ioctl, with the argument the kernel expects', () => {
   t.setFeatures(0x100000000n);
   t.setMemTable([{ guestPhysAddr: 0n, size: 0x200000n, userspaceAddr: 0x7f0000000000n }]);
   t.setVringNum(1, 256);
-  t.setVringAddr({ index: 1, flags: 0 as never, desc_user_addr: 0x7f0000001000n, avail_user_addr: 0x7f0000002000n, used_user_addr: 0x7f0000003000n, log_guest_addr: 0n });
+  t.setVringAddr({ index: 1, flags: VHOST_VRING.none, desc_user_addr: 0x7f0000001000n, avail_user_addr: 0x7f0000002000n, used_user_addr: 0x7f0000003000n, log_guest_addr: 0n });
   t.setVringBase(1, 5);
   assert.is(t.getVringBase(1), 77);
   t.setVringKick(1, 40);
