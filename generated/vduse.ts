@@ -33,13 +33,13 @@ export const VDUSE_ACCESS_RW = 3 as Flags<'vduse_iotlb_entry.last'>;
 /** @generated from #define VDUSE_EVENTFD_DEASSIGN at linux/vduse.h:197: int */
 export const VDUSE_EVENTFD_DEASSIGN = -1;
 /** @generated from #define VDUSE_IOVA_CAP_UMEM at linux/vduse.h:249: int */
-export const VDUSE_IOVA_CAP_UMEM = 1 as Flags<'vduse_iova_info.last'>;
+export const VDUSE_IOVA_CAP_UMEM = 1 as Flags<'vduse_iova_info.capability'>;
 /** @generated from #define VDUSE_REQ_RESULT_OK at linux/vduse.h:343: int */
-export const VDUSE_REQ_RESULT_OK = 0 as Flags<'vduse_dev_response.request_id'>;
+export const VDUSE_REQ_RESULT_OK = 0 as Flags<'vduse_dev_response.result'>;
 /** @generated from #define VDUSE_REQ_RESULT_FAILED at linux/vduse.h:344: int */
-export const VDUSE_REQ_RESULT_FAILED = 1 as Flags<'vduse_dev_response.request_id'>;
+export const VDUSE_REQ_RESULT_FAILED = 1 as Flags<'vduse_dev_response.result'>;
 /**
- * The values of `vduse_iotlb_entry.last` (the #defines written after that field).
+ * The values of `vduse_iotlb_entry.last` (the #defines written next to that field).
  *
  * @generated from VDUSE_ACCESS_RO, VDUSE_ACCESS_WO, VDUSE_ACCESS_RW at linux/vduse.h:73
  */
@@ -49,18 +49,22 @@ export const VDUSE_ACCESS = defineFlags(
   { RO: 'bit', WO: 'bit', RW: 'mask' },
 );
 /**
- * The values of `vduse_iova_info.last` (the #defines written after that field).
+ * The values of `vduse_iova_info.capability` (the #defines written next to that field).
  *
  * @generated from VDUSE_IOVA_CAP_UMEM at linux/vduse.h:249
  */
-export const VDUSE_IOVA = defineFlags('vduse_iova_info.last', { CAP_UMEM: VDUSE_IOVA_CAP_UMEM }, { CAP_UMEM: 'bit' });
+export const VDUSE_IOVA = defineFlags(
+  'vduse_iova_info.capability',
+  { CAP_UMEM: VDUSE_IOVA_CAP_UMEM },
+  { CAP_UMEM: 'bit' },
+);
 /**
- * The values of `vduse_dev_response.request_id` (the #defines written after that field).
+ * The values of `vduse_dev_response.result` (the #defines written next to that field).
  *
  * @generated from VDUSE_REQ_RESULT_OK, VDUSE_REQ_RESULT_FAILED at linux/vduse.h:343
  */
 export const VDUSE_REQ_RESULT = defineFlags(
-  'vduse_dev_response.request_id',
+  'vduse_dev_response.result',
   { OK: VDUSE_REQ_RESULT_OK, FAILED: VDUSE_REQ_RESULT_FAILED },
   { OK: 'value', FAILED: 'bit' },
 );
@@ -512,8 +516,8 @@ export const vduse_dev_request: RecordCodec<vduse_dev_request> = defineRecord<vd
  * @generated from struct vduse_dev_response at linux/vduse.h:341 (152 bytes, align 4 on x86_64)
  */
 export interface vduse_dev_response {
-  request_id: Flags<'vduse_dev_response.request_id'>;
-  result: number;
+  request_id: number;
+  result: Flags<'vduse_dev_response.result'>;
   reserved: number[];
   vq_state?: vduse_vq_state;
   padding?: number[];

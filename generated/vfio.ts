@@ -804,7 +804,7 @@ export const VFIO_IOMMU_SPAPR_TCE_CREATE = 15223;
 /** @generated from #define VFIO_IOMMU_SPAPR_TCE_REMOVE at linux/vfio.h:1495: unsigned int */
 export const VFIO_IOMMU_SPAPR_TCE_REMOVE = 15224;
 /**
- * The values of `vfio_group_status.flags` (the #defines written after that field).
+ * The values of `vfio_group_status.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_GROUP_FLAGS_VIABLE, VFIO_GROUP_FLAGS_CONTAINER_SET at linux/vfio.h:149
  */
@@ -814,7 +814,7 @@ export const VFIO_GROUP_FLAGS = defineFlags(
   { VIABLE: 'bit', CONTAINER_SET: 'bit' },
 );
 /**
- * The values of `vfio_device_info.flags` (the #defines written after that field).
+ * The values of `vfio_device_info.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_DEVICE_FLAGS_RESET, VFIO_DEVICE_FLAGS_PCI, VFIO_DEVICE_FLAGS_PLATFORM, VFIO_DEVICE_FLAGS_AMBA, VFIO_DEVICE_FLAGS_CCW, VFIO_DEVICE_FLAGS_AP, VFIO_DEVICE_FLAGS_FSL_MC, VFIO_DEVICE_FLAGS_CAPS at linux/vfio.h:208
  */
@@ -833,7 +833,7 @@ export const VFIO_DEVICE_FLAGS = defineFlags(
   { RESET: 'bit', PCI: 'bit', PLATFORM: 'bit', AMBA: 'bit', CCW: 'bit', AP: 'bit', FSL_MC: 'bit', CAPS: 'bit' },
 );
 /**
- * The values of `vfio_region_info.flags` (the #defines written after that field).
+ * The values of `vfio_region_info.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE, VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_CAPS at linux/vfio.h:258
  */
@@ -848,7 +848,7 @@ export const VFIO_REGION_INFO_FLAG = defineFlags(
   { READ: 'bit', WRITE: 'bit', MMAP: 'bit', CAPS: 'bit' },
 );
 /**
- * The values of `vfio_region_gfx_edid.link_state` (the #defines written after that field).
+ * The values of `vfio_region_gfx_edid.link_state` (the #defines written next to that field).
  *
  * @generated from VFIO_DEVICE_GFX_LINK_STATE_UP, VFIO_DEVICE_GFX_LINK_STATE_DOWN at linux/vfio.h:402
  */
@@ -858,7 +858,7 @@ export const VFIO_DEVICE_GFX_LINK_STATE = defineFlags(
   { UP: 'bit', DOWN: 'bit' },
 );
 /**
- * The values of `vfio_device_migration_info.device_state` (the #defines written after that field).
+ * The values of `vfio_device_migration_info.device_state` (the #defines written next to that field).
  *
  * @generated from VFIO_DEVICE_STATE_V1_STOP, VFIO_DEVICE_STATE_V1_RUNNING, VFIO_DEVICE_STATE_V1_SAVING, VFIO_DEVICE_STATE_V1_RESUMING, VFIO_DEVICE_STATE_MASK at linux/vfio.h:416
  */
@@ -874,7 +874,7 @@ export const VFIO_DEVICE_STATE = defineFlags(
   { V1_STOP: 'value', V1_RUNNING: 'bit', V1_SAVING: 'bit', V1_RESUMING: 'bit', MASK: 'mask' },
 );
 /**
- * The values of `vfio_irq_info.flags` (the #defines written after that field).
+ * The values of `vfio_irq_info.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_INFO_MASKABLE, VFIO_IRQ_INFO_AUTOMASKED, VFIO_IRQ_INFO_NORESIZE at linux/vfio.h:518
  */
@@ -889,7 +889,7 @@ export const VFIO_IRQ_INFO = defineFlags(
   { EVENTFD: 'bit', MASKABLE: 'bit', AUTOMASKED: 'bit', NORESIZE: 'bit' },
 );
 /**
- * The values of `vfio_irq_set.flags` (the #defines written after that field).
+ * The values of `vfio_irq_set.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_IRQ_SET_DATA_NONE, VFIO_IRQ_SET_DATA_BOOL, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_ACTION_MASK, VFIO_IRQ_SET_ACTION_UNMASK, VFIO_IRQ_SET_ACTION_TRIGGER at linux/vfio.h:568
  */
@@ -913,7 +913,7 @@ export const VFIO_IRQ_SET = defineFlags(
   },
 );
 /**
- * The values of `vfio_device_gfx_plane_info.flags` (the #defines written after that field).
+ * The values of `vfio_device_gfx_plane_info.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_GFX_PLANE_TYPE_PROBE, VFIO_GFX_PLANE_TYPE_DMABUF, VFIO_GFX_PLANE_TYPE_REGION at linux/vfio.h:715
  */
@@ -923,7 +923,7 @@ export const VFIO_GFX_PLANE_TYPE = defineFlags(
   { PROBE: 'bit', DMABUF: 'bit', REGION: 'bit' },
 );
 /**
- * The values of `vfio_device_ioeventfd.flags` (the #defines written after that field).
+ * The values of `vfio_device_ioeventfd.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_DEVICE_IOEVENTFD_8, VFIO_DEVICE_IOEVENTFD_16, VFIO_DEVICE_IOEVENTFD_32, VFIO_DEVICE_IOEVENTFD_64, VFIO_DEVICE_IOEVENTFD_SIZE_MASK at linux/vfio.h:764
  */
@@ -945,7 +945,7 @@ export const VFIO_DEVICE_IOEVENTFD_FAMILY = defineFlags(
   },
 );
 /**
- * The values of `vfio_device_feature.flags` (the #defines written after that field).
+ * The values of `vfio_device_feature.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_GET, VFIO_DEVICE_FEATURE_SET, VFIO_DEVICE_FEATURE_PROBE at linux/vfio.h:795
  */
@@ -960,7 +960,7 @@ export const VFIO_DEVICE_FEATURE_FAMILY = defineFlags(
   { MASK: 'value', GET: 'bit', SET: 'bit', PROBE: 'bit' },
 );
 /**
- * The values of `vfio_device_feature_migration.flags` (the #defines written after that field).
+ * The values of `vfio_device_feature_migration.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_MIGRATION_STOP_COPY, VFIO_MIGRATION_P2P at linux/vfio.h:830
  */
@@ -970,7 +970,7 @@ export const VFIO_MIGRATION = defineFlags(
   { STOP_COPY: 'bit', P2P: 'bit' },
 );
 /**
- * The values of `vfio_iommu_type1_info.flags` (the #defines written after that field).
+ * The values of `vfio_iommu_type1_info.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_IOMMU_INFO_PGSIZES, VFIO_IOMMU_INFO_CAPS at linux/vfio.h:1148
  */
@@ -980,7 +980,7 @@ export const VFIO_IOMMU_INFO = defineFlags(
   { PGSIZES: 'bit', CAPS: 'bit' },
 );
 /**
- * The values of `vfio_iommu_type1_dma_map.flags` (the #defines written after that field).
+ * The values of `vfio_iommu_type1_dma_map.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_MAP_FLAG_VADDR at linux/vfio.h:1233
  */
@@ -990,7 +990,7 @@ export const VFIO_DMA_MAP_FLAG = defineFlags(
   { READ: 'bit', WRITE: 'bit', VADDR: 'bit' },
 );
 /**
- * The values of `vfio_iommu_type1_dma_unmap.flags` (the #defines written after that field).
+ * The values of `vfio_iommu_type1_dma_unmap.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, VFIO_DMA_UNMAP_FLAG_ALL, VFIO_DMA_UNMAP_FLAG_VADDR at linux/vfio.h:1280
  */
@@ -1004,7 +1004,7 @@ export const VFIO_DMA_UNMAP_FLAG = defineFlags(
   { GET_DIRTY_BITMAP: 'bit', ALL: 'bit', VADDR: 'bit' },
 );
 /**
- * The values of `vfio_iommu_type1_dirty_bitmap.flags` (the #defines written after that field).
+ * The values of `vfio_iommu_type1_dirty_bitmap.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_IOMMU_DIRTY_PAGES_FLAG_START, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP at linux/vfio.h:1334
  */
@@ -1018,7 +1018,7 @@ export const VFIO_IOMMU_DIRTY_PAGES_FLAG = defineFlags(
   { START: 'bit', STOP: 'bit', GET_BITMAP: 'bit' },
 );
 /**
- * The values of `vfio_iommu_spapr_tce_info.flags` (the #defines written after that field).
+ * The values of `vfio_iommu_spapr_tce_info.flags` (the #defines written next to that field).
  *
  * @generated from VFIO_IOMMU_SPAPR_INFO_DDW at linux/vfio.h:1384
  */

@@ -60,7 +60,7 @@ export const VHOST_VFIO_OP_HDR_SIZE = 16;
 /** @generated from #define VHOST_VFIO_OP_PAYLOAD_MAX_SIZE at uapi/vfio_vhost.h:97: int */
 export const VHOST_VFIO_OP_PAYLOAD_MAX_SIZE = 1024;
 /**
- * The values of `vhost_vfio_op.flags` (the #defines written after that field).
+ * The values of `vhost_vfio_op.flags` (the #defines written next to that field).
  *
  * @generated from VHOST_VFIO_NEED_REPLY at uapi/vfio_vhost.h:85
  */

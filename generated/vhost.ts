@@ -22,23 +22,25 @@ import {
 /**
  * Whether log address is valid. If set enables logging.
  *
+ * A bit number of `vhost_vring_addr.flags`: the flag it names is 1 << 0.
+ *
  * @generated from #define VHOST_VRING_F_LOG at linux/vhost_types.h:36: int
  */
-export const VHOST_VRING_F_LOG = 0 as Flags<'vhost_vring_addr.flags'>;
+export const VHOST_VRING_F_LOG = 0;
 /** @generated from #define VHOST_ACCESS_RO at linux/vhost_types.h:55: int */
-export const VHOST_ACCESS_RO = 1 as Flags<'vhost_iotlb_msg.uaddr'>;
+export const VHOST_ACCESS_RO = 1 as Flags<'vhost_iotlb_msg.perm'>;
 /** @generated from #define VHOST_ACCESS_WO at linux/vhost_types.h:56: int */
-export const VHOST_ACCESS_WO = 2 as Flags<'vhost_iotlb_msg.uaddr'>;
+export const VHOST_ACCESS_WO = 2 as Flags<'vhost_iotlb_msg.perm'>;
 /** @generated from #define VHOST_ACCESS_RW at linux/vhost_types.h:57: int */
-export const VHOST_ACCESS_RW = 3 as Flags<'vhost_iotlb_msg.uaddr'>;
+export const VHOST_ACCESS_RW = 3 as Flags<'vhost_iotlb_msg.perm'>;
 /** @generated from #define VHOST_IOTLB_MISS at linux/vhost_types.h:59: int */
-export const VHOST_IOTLB_MISS = 1 as Flags<'vhost_iotlb_msg.perm'>;
+export const VHOST_IOTLB_MISS = 1 as Flags<'vhost_iotlb_msg.type'>;
 /** @generated from #define VHOST_IOTLB_UPDATE at linux/vhost_types.h:60: int */
-export const VHOST_IOTLB_UPDATE = 2 as Flags<'vhost_iotlb_msg.perm'>;
+export const VHOST_IOTLB_UPDATE = 2 as Flags<'vhost_iotlb_msg.type'>;
 /** @generated from #define VHOST_IOTLB_INVALIDATE at linux/vhost_types.h:61: int */
-export const VHOST_IOTLB_INVALIDATE = 3 as Flags<'vhost_iotlb_msg.perm'>;
+export const VHOST_IOTLB_INVALIDATE = 3 as Flags<'vhost_iotlb_msg.type'>;
 /** @generated from #define VHOST_IOTLB_ACCESS_FAIL at linux/vhost_types.h:62: int */
-export const VHOST_IOTLB_ACCESS_FAIL = 4 as Flags<'vhost_iotlb_msg.perm'>;
+export const VHOST_IOTLB_ACCESS_FAIL = 4 as Flags<'vhost_iotlb_msg.type'>;
 /**
  * VHOST_IOTLB_BATCH_BEGIN and VHOST_IOTLB_BATCH_END allow modifying
  * multiple mappings in one go: beginning with
@@ -50,9 +52,9 @@ export const VHOST_IOTLB_ACCESS_FAIL = 4 as Flags<'vhost_iotlb_msg.perm'>;
  *
  * @generated from #define VHOST_IOTLB_BATCH_BEGIN at linux/vhost_types.h:72: int
  */
-export const VHOST_IOTLB_BATCH_BEGIN = 5 as Flags<'vhost_iotlb_msg.perm'>;
+export const VHOST_IOTLB_BATCH_BEGIN = 5 as Flags<'vhost_iotlb_msg.type'>;
 /** @generated from #define VHOST_IOTLB_BATCH_END at linux/vhost_types.h:73: int */
-export const VHOST_IOTLB_BATCH_END = 6 as Flags<'vhost_iotlb_msg.perm'>;
+export const VHOST_IOTLB_BATCH_END = 6 as Flags<'vhost_iotlb_msg.type'>;
 /** @generated from #define VHOST_IOTLB_MSG at linux/vhost_types.h:77: int */
 export const VHOST_IOTLB_MSG = 1;
 /** @generated from #define VHOST_IOTLB_MSG_V2 at linux/vhost_types.h:78: int */
@@ -359,28 +361,32 @@ export const VHOST_VDPA_SET_GROUP_ASID = 1074311036;
  */
 export const VHOST_VDPA_SUSPEND = 44925;
 /**
- * The values of `vhost_vring_addr.flags` (the #defines written after that field).
+ * The flags of `vhost_vring_addr.flags`, whose #defines are bit numbers (bound by an override in the unit's manifest): each member here is the flag its bit number sets, 1 << VHOST_VRING_F_LOG.
  *
  * @generated from VHOST_VRING_F_LOG at linux/vhost_types.h:36
  */
-export const VHOST_VRING = defineFlags('vhost_vring_addr.flags', { F_LOG: VHOST_VRING_F_LOG }, { F_LOG: 'value' });
+export const VHOST_VRING = defineFlags(
+  'vhost_vring_addr.flags',
+  { F_LOG: 1 as Flags<'vhost_vring_addr.flags'> },
+  { F_LOG: 'bit' },
+);
 /**
- * The values of `vhost_iotlb_msg.uaddr` (the #defines written after that field).
+ * The values of `vhost_iotlb_msg.perm` (bound by an override in the unit's manifest).
  *
  * @generated from VHOST_ACCESS_RO, VHOST_ACCESS_WO, VHOST_ACCESS_RW at linux/vhost_types.h:55
  */
 export const VHOST_ACCESS = defineFlags(
-  'vhost_iotlb_msg.uaddr',
+  'vhost_iotlb_msg.perm',
   { RO: VHOST_ACCESS_RO, WO: VHOST_ACCESS_WO, RW: VHOST_ACCESS_RW },
   { RO: 'bit', WO: 'bit', RW: 'mask' },
 );
 /**
- * The values of `vhost_iotlb_msg.perm` (the #defines written after that field).
+ * The values of `vhost_iotlb_msg.type`, one at a time, never combined (bound by an override in the unit's manifest).
  *
  * @generated from VHOST_IOTLB_MISS, VHOST_IOTLB_UPDATE, VHOST_IOTLB_INVALIDATE, VHOST_IOTLB_ACCESS_FAIL, VHOST_IOTLB_BATCH_BEGIN, VHOST_IOTLB_BATCH_END at linux/vhost_types.h:59
  */
 export const VHOST_IOTLB = defineFlags(
-  'vhost_iotlb_msg.perm',
+  'vhost_iotlb_msg.type',
   {
     MISS: VHOST_IOTLB_MISS,
     UPDATE: VHOST_IOTLB_UPDATE,
@@ -389,7 +395,14 @@ export const VHOST_IOTLB = defineFlags(
     BATCH_BEGIN: VHOST_IOTLB_BATCH_BEGIN,
     BATCH_END: VHOST_IOTLB_BATCH_END,
   },
-  { MISS: 'bit', UPDATE: 'bit', INVALIDATE: 'mask', ACCESS_FAIL: 'bit', BATCH_BEGIN: 'mask', BATCH_END: 'mask' },
+  {
+    MISS: 'value',
+    UPDATE: 'value',
+    INVALIDATE: 'value',
+    ACCESS_FAIL: 'value',
+    BATCH_BEGIN: 'value',
+    BATCH_END: 'value',
+  },
 );
 
 /** @generated from struct vhost_vring_state at linux/vhost_types.h:19 (8 bytes, align 4 on x86_64) */
@@ -458,7 +471,7 @@ export interface vhost_iotlb_msg {
   size: bigint;
   uaddr: bigint;
   perm: Flags<'vhost_iotlb_msg.perm'>;
-  type: number;
+  type: Flags<'vhost_iotlb_msg.type'>;
 }
 
 /** @generated from struct vhost_iotlb_msg at linux/vhost_types.h:51 (32 bytes, align 8 on x86_64): codec */

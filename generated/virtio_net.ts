@@ -222,69 +222,69 @@ export const VIRTIO_NET_RSS_HASH_TYPE_UDP_EX = 256;
  *
  * @generated from #define VIRTIO_NET_HDR_F_NEEDS_CSUM at linux/virtio_net.h:125: int
  */
-export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1 as Flags<'virtio_net_hdr_v1.flags'>;
 /**
  * Csum is valid
  *
  * @generated from #define VIRTIO_NET_HDR_F_DATA_VALID at linux/virtio_net.h:126: int
  */
-export const VIRTIO_NET_HDR_F_DATA_VALID = 2;
+export const VIRTIO_NET_HDR_F_DATA_VALID = 2 as Flags<'virtio_net_hdr_v1.flags'>;
 /**
  * rsc info in csum_ fields
  *
  * @generated from #define VIRTIO_NET_HDR_F_RSC_INFO at linux/virtio_net.h:127: int
  */
-export const VIRTIO_NET_HDR_F_RSC_INFO = 4;
+export const VIRTIO_NET_HDR_F_RSC_INFO = 4 as Flags<'virtio_net_hdr_v1.flags'>;
 /**
  * Not a GSO frame
  *
  * @generated from #define VIRTIO_NET_HDR_GSO_NONE at linux/virtio_net.h:129: int
  */
-export const VIRTIO_NET_HDR_GSO_NONE = 0 as Flags<'virtio_net_hdr_v1.flags'>;
+export const VIRTIO_NET_HDR_GSO_NONE = 0 as Flags<'virtio_net_hdr_v1.gso_type'>;
 /**
  * GSO frame, IPv4 TCP (TSO)
  *
  * @generated from #define VIRTIO_NET_HDR_GSO_TCPV4 at linux/virtio_net.h:130: int
  */
-export const VIRTIO_NET_HDR_GSO_TCPV4 = 1 as Flags<'virtio_net_hdr_v1.flags'>;
+export const VIRTIO_NET_HDR_GSO_TCPV4 = 1 as Flags<'virtio_net_hdr_v1.gso_type'>;
 /**
  * GSO frame, IPv4 UDP (UFO)
  *
  * @generated from #define VIRTIO_NET_HDR_GSO_UDP at linux/virtio_net.h:131: int
  */
-export const VIRTIO_NET_HDR_GSO_UDP = 3 as Flags<'virtio_net_hdr_v1.flags'>;
+export const VIRTIO_NET_HDR_GSO_UDP = 3 as Flags<'virtio_net_hdr_v1.gso_type'>;
 /**
  * GSO frame, IPv6 TCP
  *
  * @generated from #define VIRTIO_NET_HDR_GSO_TCPV6 at linux/virtio_net.h:132: int
  */
-export const VIRTIO_NET_HDR_GSO_TCPV6 = 4 as Flags<'virtio_net_hdr_v1.flags'>;
+export const VIRTIO_NET_HDR_GSO_TCPV6 = 4 as Flags<'virtio_net_hdr_v1.gso_type'>;
 /**
  * TCP has ECN set
  *
  * @generated from #define VIRTIO_NET_HDR_GSO_ECN at linux/virtio_net.h:133: int
  */
-export const VIRTIO_NET_HDR_GSO_ECN = 128 as Flags<'virtio_net_hdr_v1.flags'>;
+export const VIRTIO_NET_HDR_GSO_ECN = 128 as Flags<'virtio_net_hdr_v1.gso_type'>;
 /** @generated from #define VIRTIO_NET_HASH_REPORT_NONE at linux/virtio_net.h:163: int */
-export const VIRTIO_NET_HASH_REPORT_NONE = 0 as Flags<'virtio_net_hdr_v1_hash.hash_value'>;
+export const VIRTIO_NET_HASH_REPORT_NONE = 0 as Flags<'virtio_net_hdr_v1_hash.hash_report'>;
 /** @generated from #define VIRTIO_NET_HASH_REPORT_IPv4 at linux/virtio_net.h:164: int */
-export const VIRTIO_NET_HASH_REPORT_IPv4 = 1 as Flags<'virtio_net_hdr_v1_hash.hash_value'>;
+export const VIRTIO_NET_HASH_REPORT_IPv4 = 1 as Flags<'virtio_net_hdr_v1_hash.hash_report'>;
 /** @generated from #define VIRTIO_NET_HASH_REPORT_TCPv4 at linux/virtio_net.h:165: int */
-export const VIRTIO_NET_HASH_REPORT_TCPv4 = 2 as Flags<'virtio_net_hdr_v1_hash.hash_value'>;
+export const VIRTIO_NET_HASH_REPORT_TCPv4 = 2 as Flags<'virtio_net_hdr_v1_hash.hash_report'>;
 /** @generated from #define VIRTIO_NET_HASH_REPORT_UDPv4 at linux/virtio_net.h:166: int */
-export const VIRTIO_NET_HASH_REPORT_UDPv4 = 3 as Flags<'virtio_net_hdr_v1_hash.hash_value'>;
+export const VIRTIO_NET_HASH_REPORT_UDPv4 = 3 as Flags<'virtio_net_hdr_v1_hash.hash_report'>;
 /** @generated from #define VIRTIO_NET_HASH_REPORT_IPv6 at linux/virtio_net.h:167: int */
-export const VIRTIO_NET_HASH_REPORT_IPv6 = 4 as Flags<'virtio_net_hdr_v1_hash.hash_value'>;
+export const VIRTIO_NET_HASH_REPORT_IPv6 = 4 as Flags<'virtio_net_hdr_v1_hash.hash_report'>;
 /** @generated from #define VIRTIO_NET_HASH_REPORT_TCPv6 at linux/virtio_net.h:168: int */
-export const VIRTIO_NET_HASH_REPORT_TCPv6 = 5 as Flags<'virtio_net_hdr_v1_hash.hash_value'>;
+export const VIRTIO_NET_HASH_REPORT_TCPv6 = 5 as Flags<'virtio_net_hdr_v1_hash.hash_report'>;
 /** @generated from #define VIRTIO_NET_HASH_REPORT_UDPv6 at linux/virtio_net.h:169: int */
-export const VIRTIO_NET_HASH_REPORT_UDPv6 = 6 as Flags<'virtio_net_hdr_v1_hash.hash_value'>;
+export const VIRTIO_NET_HASH_REPORT_UDPv6 = 6 as Flags<'virtio_net_hdr_v1_hash.hash_report'>;
 /** @generated from #define VIRTIO_NET_HASH_REPORT_IPv6_EX at linux/virtio_net.h:170: int */
-export const VIRTIO_NET_HASH_REPORT_IPv6_EX = 7 as Flags<'virtio_net_hdr_v1_hash.hash_value'>;
+export const VIRTIO_NET_HASH_REPORT_IPv6_EX = 7 as Flags<'virtio_net_hdr_v1_hash.hash_report'>;
 /** @generated from #define VIRTIO_NET_HASH_REPORT_TCPv6_EX at linux/virtio_net.h:171: int */
-export const VIRTIO_NET_HASH_REPORT_TCPv6_EX = 8 as Flags<'virtio_net_hdr_v1_hash.hash_value'>;
+export const VIRTIO_NET_HASH_REPORT_TCPv6_EX = 8 as Flags<'virtio_net_hdr_v1_hash.hash_report'>;
 /** @generated from #define VIRTIO_NET_HASH_REPORT_UDPv6_EX at linux/virtio_net.h:172: int */
-export const VIRTIO_NET_HASH_REPORT_UDPv6_EX = 9 as Flags<'virtio_net_hdr_v1_hash.hash_value'>;
+export const VIRTIO_NET_HASH_REPORT_UDPv6_EX = 9 as Flags<'virtio_net_hdr_v1_hash.hash_report'>;
 /** @generated from #define VIRTIO_NET_OK at linux/virtio_net.h:215: int */
 export const VIRTIO_NET_OK = 0;
 /** @generated from #define VIRTIO_NET_ERR at linux/virtio_net.h:216: int */
@@ -394,12 +394,26 @@ export const VIRTIO_NET_CTRL_NOTF_COAL_TX_SET = 0;
 /** @generated from #define VIRTIO_NET_CTRL_NOTF_COAL_RX_SET at linux/virtio_net.h:388: int */
 export const VIRTIO_NET_CTRL_NOTF_COAL_RX_SET = 1;
 /**
- * The values of `virtio_net_hdr_v1.flags` (the #defines written after that field).
+ * The values of `virtio_net_hdr_v1.flags` (the #defines written next to that field).
+ *
+ * @generated from VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_F_RSC_INFO at linux/virtio_net.h:125
+ */
+export const VIRTIO_NET_HDR_F = defineFlags(
+  'virtio_net_hdr_v1.flags',
+  {
+    NEEDS_CSUM: VIRTIO_NET_HDR_F_NEEDS_CSUM,
+    DATA_VALID: VIRTIO_NET_HDR_F_DATA_VALID,
+    RSC_INFO: VIRTIO_NET_HDR_F_RSC_INFO,
+  },
+  { NEEDS_CSUM: 'bit', DATA_VALID: 'bit', RSC_INFO: 'bit' },
+);
+/**
+ * The values of `virtio_net_hdr_v1.gso_type` (the #defines written next to that field).
  *
  * @generated from VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_UDP, VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_ECN at linux/virtio_net.h:129
  */
 export const VIRTIO_NET_HDR_GSO = defineFlags(
-  'virtio_net_hdr_v1.flags',
+  'virtio_net_hdr_v1.gso_type',
   {
     NONE: VIRTIO_NET_HDR_GSO_NONE,
     TCPV4: VIRTIO_NET_HDR_GSO_TCPV4,
@@ -410,12 +424,12 @@ export const VIRTIO_NET_HDR_GSO = defineFlags(
   { NONE: 'value', TCPV4: 'bit', UDP: 'value', TCPV6: 'bit', ECN: 'bit' },
 );
 /**
- * The values of `virtio_net_hdr_v1_hash.hash_value` (the #defines written after that field).
+ * The values of `virtio_net_hdr_v1_hash.hash_report` (the #defines written next to that field).
  *
  * @generated from VIRTIO_NET_HASH_REPORT_NONE, VIRTIO_NET_HASH_REPORT_IPv4, VIRTIO_NET_HASH_REPORT_TCPv4, VIRTIO_NET_HASH_REPORT_UDPv4, VIRTIO_NET_HASH_REPORT_IPv6, VIRTIO_NET_HASH_REPORT_TCPv6, VIRTIO_NET_HASH_REPORT_UDPv6, VIRTIO_NET_HASH_REPORT_IPv6_EX, VIRTIO_NET_HASH_REPORT_TCPv6_EX, VIRTIO_NET_HASH_REPORT_UDPv6_EX at linux/virtio_net.h:163
  */
 export const VIRTIO_NET_HASH_REPORT = defineFlags(
-  'virtio_net_hdr_v1_hash.hash_value',
+  'virtio_net_hdr_v1_hash.hash_report',
   {
     NONE: VIRTIO_NET_HASH_REPORT_NONE,
     IPv4: VIRTIO_NET_HASH_REPORT_IPv4,
@@ -485,7 +499,7 @@ export const virtio_net_config: RecordCodec<virtio_net_config> = defineRecord<vi
  */
 export interface virtio_net_hdr_v1 {
   flags: Flags<'virtio_net_hdr_v1.flags'>;
-  gso_type: number;
+  gso_type: Flags<'virtio_net_hdr_v1.gso_type'>;
   hdr_len: number;
   gso_size: number;
   csum_start?: number;
@@ -535,8 +549,8 @@ export const virtio_net_hdr_v1: RecordCodec<virtio_net_hdr_v1> = defineRecord<vi
 /** @generated from struct virtio_net_hdr_v1_hash at linux/virtio_net.h:160 (20 bytes, align 4 on x86_64) */
 export interface virtio_net_hdr_v1_hash {
   hdr: virtio_net_hdr_v1;
-  hash_value: Flags<'virtio_net_hdr_v1_hash.hash_value'>;
-  hash_report: number;
+  hash_value: number;
+  hash_report: Flags<'virtio_net_hdr_v1_hash.hash_report'>;
   padding: number;
 }
 

@@ -101,7 +101,7 @@ export const VRING_USED_ALIGN_SIZE = 4;
 /** @generated from #define VRING_DESC_ALIGN_SIZE at linux/virtio_ring.h:92: int */
 export const VRING_DESC_ALIGN_SIZE = 16;
 /**
- * The values of `vring_desc.flags` (bound by an override in uapi/manifest.json).
+ * The values of `vring_desc.flags` (bound by an override in the unit's manifest).
  *
  * @generated from VRING_DESC_F_NEXT, VRING_DESC_F_WRITE, VRING_DESC_F_INDIRECT at linux/virtio_ring.h:39
  */
@@ -111,7 +111,7 @@ export const VRING_DESC_F = defineFlags(
   { NEXT: 'bit', WRITE: 'bit', INDIRECT: 'bit' },
 );
 /**
- * The values of `vring_avail.flags` (bound by an override in uapi/manifest.json).
+ * The values of `vring_avail.flags` (bound by an override in the unit's manifest).
  *
  * @generated from VRING_AVAIL_F_NO_INTERRUPT at linux/virtio_ring.h:59
  */
@@ -121,7 +121,7 @@ export const VRING_AVAIL_F = defineFlags(
   { NO_INTERRUPT: 'bit' },
 );
 /**
- * The values of `vring_used.flags` (bound by an override in uapi/manifest.json).
+ * The values of `vring_used.flags` (bound by an override in the unit's manifest).
  *
  * @generated from VRING_USED_F_NO_NOTIFY at linux/virtio_ring.h:55
  */

@@ -93,7 +93,9 @@ export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
         const extra = e.params && 'additionalProperty' in e.params ? String(e.params.additionalProperty) : undefined;
         // An unknown property is shown at its value; anything else at the value that is wrong.
         const pointer = extra === undefined ? e.instancePath : `${e.instancePath}/${extra}`;
-        return { message: `invalid manifest: ${fieldPath(e.instancePath)}: ${e.message}${extra === undefined ? '' : ` ('${extra}')`}`, offset: offsetOf(scan, pointer) };
+        // An enum's error names the values it takes: "one of the allowed values" alone sends the user to the schema.
+        const allowed = e.params && 'allowedValues' in e.params ? `: ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` : '';
+        return { message: `invalid manifest: ${fieldPath(e.instancePath)}: ${e.message}${allowed}${extra === undefined ? '' : ` ('${extra}')`}`, offset: offsetOf(scan, pointer) };
       })
       .filter((p) => !seenMessages.has(p.message) && seenMessages.add(p.message));
     failAll(abs, problems);
@@ -124,6 +126,9 @@ export function overridesFor(headers: string[], manifest: Manifest | undefined =
   const merged: Overrides = { flagFamilies: [], capabilities: [] };
   for (const u of manifest.units) {
     if (!u.headerPaths.some((h) => wanted.has(h))) continue;
+    // Some of a unit's headers: its overrides may name what only the others hold (the vhost
+    // unit's name vhost_types.h's records, and `verify linux/vhost.h` reads only vhost.h).
+    if (!u.headerPaths.every((h) => wanted.has(h))) merged.partial = true;
     merged.flagFamilies!.push(...(u.overrides.flagFamilies ?? []));
     merged.capabilities!.push(...(u.overrides.capabilities ?? []));
   }

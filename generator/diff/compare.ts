@@ -2,7 +2,7 @@
 // value and computed layout, never by spelling: `(1 << 3)` and `8` are the same constant.
 import { Loc } from '../diagnostics.js';
 import { fieldsJson, flattenFields } from '../model/json.js';
-import { Constant, Model, RecordModel } from '../model/model.js';
+import { Constant, flagText, Model, RecordModel } from '../model/model.js';
 import { resolve, typeToString } from '../model/types.js';
 import { ChangeCode, Finding, finding, Place } from './findings.js';
 
@@ -58,12 +58,14 @@ export function compareModels(oldM: Model, newM: Model): Finding[] {
     if (renamedNew.has(a.name)) continue;
     const fam = familyNew.get(a.name);
     if (fam && a.kind === 'integer') {
-      const v = a.value as bigint;
       const member = fam.members.find((m) => m.constant.name === a.name)!;
-      const clash = fam.members.find((m) => m.constant.name !== a.name && m.kind !== 'mask' && member.kind !== 'mask' && ((m.constant.value as bigint) & v) !== 0n);
+      // Values of a field taken one at a time collide only when equal; flags when they share a bit.
+      const values = fam.encoding === 'values';
+      const collides = (m: typeof member) => (values ? m.flag === member.flag : m.kind !== 'mask' && member.kind !== 'mask' && (m.flag & member.flag) !== 0n);
+      const clash = fam.members.find((m) => m.constant.name !== a.name && collides(m));
       if (clash) {
-        add('FLAG_BIT_COLLISION', a.name, `${a.name} = ${hex(v)} in ${fam.record}.${fam.field} uses the bits of ${clash.constant.name} = ${hex(clash.constant.value as bigint)}`, { old: oldC.get(clash.constant.name)?.loc ?? clash.constant.loc, new: a.loc });
-      } else add('FLAG_ADDED', a.name, `${a.name} = ${hex(v)} in a free bit of ${fam.record}.${fam.field}`, { new: a.loc });
+        add('FLAG_BIT_COLLISION', a.name, `${a.name} = ${flagText(fam, member)} in ${fam.record}.${fam.field} uses the ${values ? 'value' : 'bits'} of ${clash.constant.name} = ${flagText(fam, clash)}`, { old: oldC.get(clash.constant.name)?.loc ?? clash.constant.loc, new: a.loc });
+      } else add('FLAG_ADDED', a.name, `${a.name} = ${flagText(fam, member)} in ${values ? 'an unused value' : 'a free bit'} of ${fam.record}.${fam.field}`, { new: a.loc });
     } else if (ioctlNew.has(a.name)) add('IOCTL_ADDED', a.name, `new ioctl ${a.name} = ${show(a)}`, { new: a.loc });
     else if (apiNames.has(a.name)) add('API_STRING_ADDED', a.name, `new API string ${a.name} = ${show(a)}`, { new: a.loc });
     else add('CONSTANT_ADDED', a.name, `new constant ${a.name} = ${show(a)}`, { new: a.loc });

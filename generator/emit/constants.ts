@@ -15,12 +15,15 @@ export function emitConstants(ctx: EmitContext): void {
   const family = familyOfConstant(ctx.primary.flagFamilies);
   for (const c of ctx.primary.constants) {
     ctx.names.add(c.name);
+    const f = family.get(c.name);
+    // A bit number is a position, not a value of the field: a number, and the family holds the flag.
+    const bitOf = f?.encoding === 'bit-numbers' ? `A bit number of \`${familyKey(f)}\`: the flag it names is 1 << ${c.value}.` : undefined;
     ctx.statements.push({
       kind: StructureKind.VariableStatement,
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
-      docs: docs(c.doc, `#define ${c.name} at ${where(c.loc)}: ${c.type}`),
-      declarations: [{ name: c.name, initializer: initializer(ctx, c, family.get(c.name) ? familyKey(family.get(c.name)!) : ctx.externalFlagMembers.get(c.name)) }],
+      docs: docs([c.doc, bitOf].filter(Boolean).join('\n\n') || undefined, `#define ${c.name} at ${where(c.loc)}: ${c.type}`),
+      declarations: [{ name: c.name, initializer: initializer(ctx, c, f ? (f.encoding === 'bit-numbers' ? undefined : familyKey(f)) : ctx.externalFlagMembers.get(c.name)) }],
     });
   }
 }

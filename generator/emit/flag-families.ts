@@ -9,7 +9,10 @@ export function emitFlagFamilies(ctx: EmitContext): Map<string, string> {
     const name = derivedName(ctx, f.name, '_FAMILY');
     objectNames.set(key, name);
     const short = (n: string) => (n.startsWith(f.name) && n.length > f.name.length && /^[A-Za-z_]/.test(n.slice(f.name.length)) ? n.slice(f.name.length) : n);
-    const members = f.members.map((m) => `${short(m.constant.name)}: ${m.constant.name}`).join(', ');
+    // A bit number's flag is 1 << it: the constant stays the position the header defines.
+    const bitNumbers = f.encoding === 'bit-numbers';
+    const flagOf = (m: (typeof f.members)[number]) => (bitNumbers ? `${m.flag} as ${runtime(ctx, 'Flags')}<${JSON.stringify(key)}>` : m.constant.name);
+    const members = f.members.map((m) => `${short(m.constant.name)}: ${flagOf(m)}`).join(', ');
     const kinds = f.members.map((m) => `${short(m.constant.name)}: '${m.kind}'`).join(', ');
     const first = f.members[0].constant;
     ctx.statements.push({
@@ -17,7 +20,9 @@ export function emitFlagFamilies(ctx: EmitContext): Map<string, string> {
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
       docs: docs(
-        `The values of \`${key}\` (${f.source === 'override' ? 'bound by an override in uapi/manifest.json' : 'the #defines written after that field'}).`,
+        bitNumbers
+          ? `The flags of \`${key}\`, whose #defines are bit numbers (bound by an override in the unit's manifest): each member here is the flag its bit number sets, ${f.members.map((m) => `1 << ${m.constant.name}`).join(', ')}.`
+          : `The values of \`${key}\`${f.encoding === 'values' ? ', one at a time, never combined' : ''} (${f.source === 'override' ? 'bound by an override in the unit\'s manifest' : 'the #defines written next to that field'}).`,
         `${f.members.map((m) => m.constant.name).join(', ')} at ${where(first.loc)}`,
       ),
       declarations: [{ name, initializer: `${runtime(ctx, 'defineFlags')}(${JSON.stringify(key)}, { ${members} }, { ${kinds} })` }],

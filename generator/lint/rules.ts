@@ -150,7 +150,7 @@ function flagOverlap(m: Model): LintFinding[] {
     for (let a = 0; a < bits.length; a++) {
       for (let b = a + 1; b < bits.length; b++) {
         const [x, y] = [bits[a].constant, bits[b].constant];
-        if (((x.value as bigint) & (y.value as bigint)) !== 0n) out.push(f('LINT_FLAG_OVERLAP', y.name, `${y.name} shares bits with ${x.name} in ${fam.record}.${fam.field}`, y.loc));
+        if ((bits[a].flag & bits[b].flag) !== 0n) out.push(f('LINT_FLAG_OVERLAP', y.name, `${y.name} shares bits with ${x.name} in ${fam.record}.${fam.field}`, y.loc));
       }
     }
   }

@@ -85,7 +85,8 @@ export function modelToJson(model: Model): unknown {
       record: f.record,
       field: f.field,
       source: f.source,
-      members: f.members.map((m) => ({ name: m.constant.name, value: (m.constant.value as bigint).toString(), kind: m.kind })),
+      encoding: f.encoding,
+      members: f.members.map((m) => ({ name: m.constant.name, value: (m.constant.value as bigint).toString(), flag: m.flag.toString(), kind: m.kind })),
     })),
     ioctls: model.ioctls.map((i) => ({
       name: i.name,

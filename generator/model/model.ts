@@ -53,13 +53,27 @@ export interface EnumModel {
 
 export type FlagKind = 'bit' | 'mask' | 'value';
 
+/**
+ * How a family's #defines encode the field. `flags`: each is what it sets (vfio.h's `(1 << 3)`),
+ * kinds told by bit pattern. `bit-numbers`: each is a bit position, the flag 1 << it
+ * (`VHOST_VRING_F_LOG 0`). `values`: each is one value of the field, not combined
+ * (`VHOST_IOTLB_MISS 1` .. `6` of vhost_iotlb_msg.type). Only an override can say the last two:
+ * the header's numbers look the same either way.
+ */
+export type FlagEncoding = 'flags' | 'bit-numbers' | 'values';
+
 export interface FlagFamily {
   /** Common prefix of the members (`VFIO_REGION_INFO_FLAG_`), or the member's own name when alone. */
   name: string;
   record: string;
   /** Dotted path of the field inside the record (`flags`, `payload.flags`). */
   field: string;
-  members: { constant: Constant; kind: FlagKind }[];
+  /**
+   * `flag` is what the member sets in the field: its value, or for a family of bit numbers
+   * (`#define VHOST_VRING_F_LOG 0`, used as `1 << VHOST_VRING_F_LOG`) one shifted by it.
+   */
+  members: { constant: Constant; kind: FlagKind; flag: bigint }[];
+  encoding: FlagEncoding;
   source: 'convention' | 'override';
 }
 
@@ -133,6 +147,12 @@ export interface Model {
   diagnostics: Diagnostic[];
   /** The declarations of the whole translation unit, included headers too. */
   declarations: Declarations;
+}
+
+/** A member as a reviewer reads it: its value in hex, or `bit N (0x..)` in a family of bit numbers. */
+export function flagText(family: FlagFamily, member: FlagFamily['members'][number]): string {
+  const hex = `0x${member.flag.toString(16)}`;
+  return family.encoding === 'bit-numbers' ? `bit ${member.constant.value} (${hex})` : hex;
 }
 
 export function emptyModel(abi: Abi, declarations: Declarations): Model {

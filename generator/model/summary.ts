@@ -1,5 +1,5 @@
 // The model as a person reads it in a terminal (`uapigen model`, `npm start`).
-import { Model } from './model.js';
+import { flagText, Model } from './model.js';
 
 const hex = (v: bigint) => (v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
 
@@ -25,7 +25,7 @@ export function summarizeModel(model: Model): string {
   if (model.flagFamilies.length) {
     out.push('', 'flag families');
     for (const f of model.flagFamilies) {
-      out.push(`  ${f.record}.${f.field}: ${f.members.map((m) => `${m.constant.name.slice(f.name.length) || m.constant.name}=${hex(m.constant.value as bigint)}`).join(' ')}`);
+      out.push(`  ${f.record}.${f.field}: ${f.members.map((m) => `${m.constant.name.slice(f.name.length) || m.constant.name}=${flagText(f, m)}`).join(' ')}`);
     }
   }
   if (model.capabilityFamilies.length) {

@@ -1,8 +1,13 @@
 // vfio.h's convention: a run of #defines written right after a struct field holds the values
 // of that field (`VFIO_REGION_INFO_FLAG_*` follow `vfio_region_info.flags`). The family is
 // bound to the field so that generated code can type the field by it.
+// Other headers write the run before its field (virtio_net.h: VIRTIO_NET_HDR_F_* above `flags`,
+// VIRTIO_NET_HDR_GSO_* above `gso_type`). So a run above a record's first field belongs to that
+// field, and a run between two fields goes to the one below when its names say so (GSO in
+// `gso_type`, not in `flags`). Runs whose names say nothing (VHOST_ACCESS_* above `perm`) need
+// an override.
 import { Loc } from '../diagnostics.js';
-import { Constant, FlagFamily, FlagKind } from '../model/model.js';
+import { Constant, FlagEncoding, FlagFamily, FlagKind } from '../model/model.js';
 import { CType, RecordDecl, resolve } from '../model/types.js';
 import type { Session } from '../pipeline.js';
 
@@ -45,15 +50,17 @@ export function familyName(names: string[], record: string): string {
   return p || names[0];
 }
 
-export function classifyFlags(constants: Constant[]): { constant: Constant; kind: FlagKind }[] {
-  const values = constants.map((c) => c.value as bigint);
-  const singleBits = values.filter((v) => v > 0n && (v & (v - 1n)) === 0n);
+/** Each member's kind, by what it sets in the field (its value, or 1 << it for bit numbers). */
+export function classifyFlags(constants: Constant[], encoding: FlagEncoding = 'flags'): { constant: Constant; kind: FlagKind; flag: bigint }[] {
+  const flags = constants.map((c) => (encoding === 'bit-numbers' ? 1n << (c.value as bigint) : (c.value as bigint)));
+  if (encoding === 'values') return constants.map((constant, k) => ({ constant, kind: 'value', flag: flags[k] }));
+  const singleBits = flags.filter((v) => v > 0n && (v & (v - 1n)) === 0n);
   const union = singleBits.reduce((a, b) => a | b, 0n);
-  return constants.map((c) => {
-    const v = c.value as bigint;
-    if (v > 0n && (v & (v - 1n)) === 0n) return { constant: c, kind: 'bit' };
-    if (v > 0n && (v & union) === v && singleBits.length > 1) return { constant: c, kind: 'mask' };
-    return { constant: c, kind: 'value' };
+  return constants.map((constant, k) => {
+    const flag = flags[k];
+    if (flag > 0n && (flag & (flag - 1n)) === 0n) return { constant, kind: 'bit', flag };
+    if (flag > 0n && (flag & union) === flag && singleBits.length > 1) return { constant, kind: 'mask', flag };
+    return { constant, kind: 'value', flag };
   });
 }
 
@@ -63,6 +70,29 @@ function fitsField(s: Session, type: CType | undefined, run: Constant[]): boolea
   if (!t || (t.kind !== 'int' && t.kind !== 'enum')) return false;
   const bits = BigInt(s.model.declarations.layouts.sizeOf(t) * 8);
   return run.every((c) => (c.value as bigint) >= 0n && (c.value as bigint) < 1n << bits);
+}
+
+/** The lower-case words of a name (`VIRTIO_NET_HDR_GSO_` -> virtio net hdr gso). */
+function words(name: string): string[] {
+  return name.toLowerCase().split('_').filter(Boolean);
+}
+
+/**
+ * How strongly a run's names point at a field: 2 when a word of the names, past those of the
+ * record's own name, is a word of the field's (GSO, gso_type), 1 when one begins a word of the
+ * field's (CAP, capability), else 0.
+ */
+function affinity(run: Constant[], record: string, field: string): number {
+  const own = new Set(words(record));
+  const names = run.map((c) => c.name);
+  const named = words(commonPrefix(names.length > 1 ? names : [names[0], `${names[0]}_`]) || names[0]).filter((w) => !own.has(w));
+  const fieldWords = words(field.slice(field.lastIndexOf('.') + 1));
+  let best = 0;
+  for (const w of named) {
+    if (fieldWords.includes(w)) return 2;
+    if (w.length >= 3 && fieldWords.some((f) => f.startsWith(w))) best = 1;
+  }
+  return best;
 }
 
 /** The constants strictly between two lines, from a list sorted by line (binary search, then a slice). */
@@ -92,16 +122,25 @@ export function bindFlagFamilies(s: Session): void {
     const constants = byFile.get(rec.loc.file);
     if (!constants) continue;
     const fields = fieldLines(rec.decl).sort((a, b) => a.line - b.line);
-    for (let k = 0; k < fields.length; k++) {
-      const from = fields[k].line;
+    for (let k = -1; k < fields.length; k++) {
+      const from = k < 0 ? rec.decl.at.line : fields[k].line;
       const to = k + 1 < fields.length ? fields[k + 1].line : rec.decl.endAt.line;
       const run = between(constants, from, to);
-      if (run.length === 0 || !fitsField(s, fields[k].type, run)) continue;
+      if (run.length === 0) continue;
+      const above = fields[k];
+      const below = fields[k + 1];
+      // Above the first field: that field's. Between two: the one above's, unless the names point
+      // below; bits right after a field called flags stay its own, as in vfio.h
+      // (VFIO_GFX_PLANE_TYPE_* after `flags`, above `drm_plane_type`).
+      const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && classifyFlags(run).every((m) => m.kind !== 'value');
+      const field = !above ? below : below && !bitsOfFlags && affinity(run, rec.name, below.path) > affinity(run, rec.name, above.path) ? below : above;
+      if (!field?.type || !fitsField(s, field.type, run)) continue;
       const family: FlagFamily = {
         name: familyName(run.map((c) => c.name), rec.name),
         record: rec.name,
-        field: fields[k].path,
+        field: field.path,
         members: classifyFlags(run),
+        encoding: 'flags',
         source: 'convention',
       };
       s.model.flagFamilies.push(family);

@@ -170,7 +170,7 @@ b('uapigen check fails with a diff when a generated file is edited by hand', () 
 
 b('a malformed manifest names the field, at its line and column', () => {
   const dir = scratchDir('man');
-  const doc = { units: [{ name: 'x', headers: ['linux/vfio.h'], overrides: { flagFamilies: [{ record: 'a', field: 'b', prefix: 'P', members: ['Q'] }] } }, { name: 'Bad Name', headers: [] }] };
+  const doc = { units: [{ name: 'x', headers: ['linux/vfio.h'], overrides: { flagFamilies: [{ record: 'a', field: 'b', prefix: 'P', members: ['Q'] }] } }, { name: 'Bad Name', headers: [] }, { name: 'y', headers: ['linux/vfio.h'], overrides: { flagFamilies: [{ record: 'a', field: 'b', prefix: 'P', encoding: 'bits' }] } }] };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(doc, null, 2));
   const r = spawnSync(process.execPath, [CLI, 'generate', '--manifest', join(dir, 'manifest.json'), '--out', dir], { encoding: 'utf8' });
   assert.is(r.status, 2);
@@ -178,6 +178,8 @@ b('a malformed manifest names the field, at its line and column', () => {
   assert.match(r.stderr, /manifest\.json:22:15: error\[UG304\]: invalid manifest: units\[1\]\.name: must match pattern/);
   assert.match(r.stderr, /manifest\.json:23:18: error\[UG304\]: invalid manifest: units\[1\]\.headers: must NOT have fewer than 1 items/);
   assert.match(r.stderr, /units\[0\]\.overrides\.flagFamilies\[0\]: must match exactly one schema in oneOf/);
+  // An enum names what it takes.
+  assert.match(r.stderr, /units\[2\]\.overrides\.flagFamilies\[0\]\.encoding: must be equal to one of the allowed values: "flags", "bit-numbers", "values"/);
 });
 
 b('a manifest that is not JSON, or names a header that is not there, is an error at the spot', () => {

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { DiagnosticError } from '../../generator/diagnostics.js';
 import { diffPairs, pairsOf } from '../../generator/diff/run.js';
 import { CHANGE_CLASSES, ChangeCode, Finding } from '../../generator/diff/findings.js';
-import { writeTree } from '../helpers/model.js';
+import { modelOf, writeTree } from '../helpers/model.js';
+import { compareModels } from '../../generator/diff/compare.js';
 
 const d = suite('diff change classes');
 const H = '#include <linux/types.h>\n#include <linux/ioctl.h>\n';
@@ -113,6 +114,18 @@ d('trees: a symbolic link back up the tree is walked once; a dangling one is a c
     if (!(e instanceof DiagnosticError)) throw e;
     assert.match(e.diagnostics[0].message, /gone\.h: cannot be read \(ENOENT\)/);
   }
+});
+
+d('families an override describes: a bit number added is read as its bit, a value as a value', () => {
+  const header = (extra: string) => `struct s {\n\tunsigned int flags;\n#define S_F_LOG 0\n${extra.split('|')[0]}\tunsigned int kind;\n#define S_KIND_A 1\n#define S_KIND_B 2\n${extra.split('|')[1] ?? ''}};\n`;
+  const overrides = { flagFamilies: [{ record: 's', field: 'flags', prefix: 'S_F_', encoding: 'bit-numbers' as const }, { record: 's', field: 'kind', prefix: 'S_KIND_', encoding: 'values' as const }] };
+  const findings = (extra: string) => compareModels(modelOf(header('|'), 'x86_64', { overrides }), modelOf(header(extra), 'x86_64', { overrides })).map((f) => `${f.code} ${f.message}`);
+  // Bit number 1 sets 0x2, clear of S_F_LOG's 0x1 (as a value, 1 would be LOG's bit).
+  assert.equal(findings('#define S_F_DIRTY 1\n|'), ['FLAG_ADDED S_F_DIRTY = bit 1 (0x2) in a free bit of s.flags']);
+  assert.equal(findings('#define S_F_AGAIN 0\n|'), ['FLAG_BIT_COLLISION S_F_AGAIN = bit 0 (0x1) in s.flags uses the bits of S_F_LOG = bit 0 (0x1)']);
+  // Value 3 shares bits with 1 and 2 but is a value of its own; 2 again is a collision.
+  assert.equal(findings('|#define S_KIND_C 3\n'), ['FLAG_ADDED S_KIND_C = 0x3 in an unused value of s.kind']);
+  assert.equal(findings('|#define S_KIND_D 2\n'), ['FLAG_BIT_COLLISION S_KIND_D = 0x2 in s.kind uses the value of S_KIND_B = 0x2']);
 });
 
 d.run();

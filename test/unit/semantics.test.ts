@@ -74,6 +74,42 @@ sem('the RFC proposal header: HDR_SIZE by the null-pointer idiom is 16', () => {
   assert.is(m.ioctls[0].name, 'VHOST_DEVICE_SET_STATE');
 });
 
+sem('#defines written before their field: above the first field, and where the names point below', () => {
+  // virtio_net.h's style, as the system's header has it.
+  const net = buildModel(['linux/virtio_net.h'], { abi: 'x86_64' });
+  const of = (name: string) => net.flagFamilies.find((f) => f.members.some((m) => m.constant.name === name));
+  assert.is(of('VIRTIO_NET_HDR_F_NEEDS_CSUM')?.field, 'flags', 'the run above the first field is its');
+  assert.is(of('VIRTIO_NET_HDR_GSO_TCPV4')?.field, 'gso_type', 'GSO names gso_type, the field below, not flags above');
+  assert.is(of('VIRTIO_NET_HASH_REPORT_IPv4')?.field, 'hash_report');
+  // vfio.h's: bits right after `flags` stay its own even when a word names the field below.
+  assert.is(vfio.flagFamilies.find((f) => f.members.some((m) => m.constant.name === 'VFIO_GFX_PLANE_TYPE_DMABUF'))?.field, 'flags');
+  // A run whose names say nothing of either field keeps the one above (an override moves it).
+  const m = modelOf('struct s {\n\tunsigned long long addr;\n#define S_ACCESS_RO 1\n#define S_ACCESS_WO 2\n\tunsigned char perm;\n};\n', 'x86_64');
+  assert.is(m.flagFamilies[0].field, 'addr');
+});
+
+sem('override encodings: bit numbers set 1 << n, values are never combined, and the constants leave the family they had', () => {
+  const header = 'struct s {\n\tunsigned int flags;\n#define S_F_LOG 0\n#define S_F_DIRTY 3\n\tunsigned long long addr;\n#define S_KIND_A 1\n#define S_KIND_B 2\n#define S_KIND_C 3\n\tunsigned char kind;\n};\n';
+  const m = modelOf(header, 'x86_64', {
+    overrides: {
+      flagFamilies: [
+        { record: 's', field: 'flags', prefix: 'S_F_', encoding: 'bit-numbers' },
+        { record: 's', field: 'kind', prefix: 'S_KIND_', encoding: 'values' },
+      ],
+    },
+  });
+  const flags = m.flagFamilies.find((f) => f.field === 'flags')!;
+  assert.equal(flags.members.map((x) => [x.constant.name, x.constant.value, x.flag, x.kind]), [['S_F_LOG', 0n, 1n, 'bit'], ['S_F_DIRTY', 3n, 8n, 'bit']]);
+  const kind = m.flagFamilies.find((f) => f.field === 'kind')!;
+  assert.equal(kind.members.map((x) => x.kind), ['value', 'value', 'value'], 'by bit pattern 3 would be a mask of 1 and 2');
+  assert.is(m.flagFamilies.length, 2, 'the convention bound S_KIND_* to addr; the override took them away');
+  // A bit number the field cannot hold (or a flag word wider than the runtime's 32 bits) is refused where it is written.
+  assert.throws(
+    () => modelOf('struct t {\n\tunsigned char flags;\n#define T_F_HIGH 9\n};\n', 'x86_64', { overrides: { flagFamilies: [{ record: 't', field: 'flags', prefix: 'T_F_', encoding: 'bit-numbers' }] } }),
+    /bit numbers of t\.flags must lie in 0\.\.7: T_F_HIGH = 9/,
+  );
+});
+
 sem('overrides bind families the convention cannot see, and reject unknown names', () => {
   const m = buildModel(['linux/virtio_ring.h'], { abi: 'x86_64', overrides: overridesFor(['linux/virtio_ring.h']) });
   const desc = m.flagFamilies.find((f) => f.record === 'vring_desc')!;

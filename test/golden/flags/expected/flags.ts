@@ -21,7 +21,7 @@ export const DEMO_INFO_FLAG_WRITE = 2 as Flags<'demo_info.flags'>;
 /** @generated from #define DEMO_INFO_FLAG_MASK at test/golden/flags/input.h:9: int */
 export const DEMO_INFO_FLAG_MASK = 3 as Flags<'demo_info.flags'>;
 /**
- * The values of `demo_info.flags` (the #defines written after that field).
+ * The values of `demo_info.flags` (the #defines written next to that field).
  *
  * @generated from DEMO_INFO_FLAG_READ, DEMO_INFO_FLAG_WRITE, DEMO_INFO_FLAG_MASK at test/golden/flags/input.h:7
  */

@@ -1,0 +1,35 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEMO_RING_F, DEMO_RING_F_DIRTY, DEMO_RING_F_LOG, DEMO_RING_GSO_UDP, DEMO_RING_HDR_F, DEMO_RING_OP, DEMO_RING_OP_FLUSH, demo_ring } from './expected/flag_encodings.js';
+
+const t = suite('golden: flag families placed and described past what the numbers say');
+
+t('runs written above their field type that field', () => {
+  assert.is(DEMO_RING_HDR_F.family, 'demo_ring.flags');
+  const v = demo_ring.zero();
+  v.flags = DEMO_RING_HDR_F.of(DEMO_RING_HDR_F.members.CSUM, DEMO_RING_HDR_F.members.VALID);
+  v.gso_type = DEMO_RING_GSO_UDP;
+  // @ts-expect-error a GSO value is not a value of flags (the build fails if this compiles)
+  v.flags = DEMO_RING_GSO_UDP;
+  v.flags = DEMO_RING_HDR_F.none;
+  assert.is(demo_ring.fromBytes(demo_ring.toBytes(v)).gso_type, 3);
+});
+
+t('bit numbers: the constants stay positions, the family holds the flags they set', () => {
+  const position: number = DEMO_RING_F_LOG;
+  assert.equal([position, DEMO_RING_F_DIRTY], [0, 5]);
+  assert.equal(DEMO_RING_F.members, { LOG: 1, DIRTY: 32 });
+  const v = demo_ring.zero();
+  v.addr_flags = DEMO_RING_F.of(DEMO_RING_F.members.LOG, DEMO_RING_F.members.DIRTY);
+  assert.is(v.addr_flags, (1 << DEMO_RING_F_LOG) | (1 << DEMO_RING_F_DIRTY));
+  assert.equal(DEMO_RING_F.decode(demo_ring.fromBytes(demo_ring.toBytes(v)).addr_flags), { names: ['LOG', 'DIRTY'], unknown: 0 });
+});
+
+t('values: every member a value of the field, none a bit', () => {
+  assert.equal(DEMO_RING_OP.kinds, { READ: 'value', WRITE: 'value', FLUSH: 'value' });
+  const v = demo_ring.zero();
+  v.op = DEMO_RING_OP_FLUSH;
+  assert.is(demo_ring.fromBytes(demo_ring.toBytes(v)).op, 3);
+});
+
+t.run();
