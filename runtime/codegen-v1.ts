@@ -131,7 +131,10 @@ export interface FlagFamily<F extends string, M extends Record<string, Flags<F>>
   /** The union of members of this family; anything else is a compile error. */
   of(...flags: Flags<F>[]): Flags<F>;
   encode(names: readonly (keyof M & string)[]): Flags<F>;
-  /** Names of the single-bit members set, and the bits no member names (reported, not dropped). */
+  /**
+   * Names of the single-bit members set, and the bits no member names (reported, not dropped).
+   * In a family of values only (every kind `value`): the member equal to it, else all of it unknown.
+   */
   decode(value: number): { names: (keyof M & string)[]; unknown: number };
   has(value: Flags<F> | number, flag: Flags<F>): boolean;
   /** Accepts a raw number from outside (the kernel's answer) as a value of this family. */
@@ -142,6 +145,11 @@ export function defineFlags<F extends string, M extends Record<string, Flags<F>>
   const names = Object.keys(members) as (keyof M & string)[];
   const bits = names.filter((n) => kinds[n] === 'bit');
   const known = bits.reduce((a, n) => a | members[n], 0) >>> 0;
+  const valuesOnly = names.length > 0 && names.every((n) => kinds[n] === 'value');
+  const decodeValue = (value: number) => {
+    const name = names.find((n) => members[n] === value >>> 0);
+    return name === undefined ? { names: [], unknown: value >>> 0 } : { names: [name], unknown: 0 };
+  };
   return {
     family,
     members,
@@ -156,7 +164,7 @@ export function defineFlags<F extends string, M extends Record<string, Flags<F>>
       }
       return (v >>> 0) as Flags<F>;
     },
-    decode: (value) => ({ names: bits.filter((n) => (value & members[n]) === members[n]), unknown: (value & ~known) >>> 0 }),
+    decode: (value) => (valuesOnly ? decodeValue(value) : { names: bits.filter((n) => (value & members[n]) === members[n]), unknown: (value & ~known) >>> 0 }),
     has: (value, flag) => (value & flag) === flag,
     from: (value) => (value >>> 0) as Flags<F>,
   };

@@ -30,6 +30,9 @@ t('values: every member a value of the field, none a bit', () => {
   const v = demo_ring.zero();
   v.op = DEMO_RING_OP_FLUSH;
   assert.is(demo_ring.fromBytes(demo_ring.toBytes(v)).op, 3);
+  // Read back as the one value it is: by bits, 3 would be READ and WRITE.
+  assert.equal(DEMO_RING_OP.decode(3), { names: ['FLUSH'], unknown: 0 });
+  assert.equal(DEMO_RING_OP.decode(9), { names: [], unknown: 9 });
 });
 
 t.run();
