@@ -353,9 +353,14 @@ export class Preprocessor {
     }
   }
 
-  /** Whether `defined` says 1: a macro, or one of the operators gcc counts as defined. */
+  /**
+   * Whether `defined` says 1: a macro, or one of the operators gcc counts as defined. That
+   * includes the ones uapigen cannot answer: `#ifdef __has_attribute` then takes gcc's branch and
+   * stops at the `__has_attribute(...)` inside it with an error, where a 0 would quietly take
+   * the other branch.
+   */
   private isDefined(name: string): boolean {
-    return this.macros.has(name) || name === '__has_include' || name === '__has_include_next';
+    return this.macros.has(name) || name === '__has_include' || name === '__has_include_next' || UNMODELLED_OPERATORS.has(name);
   }
 
   /** `defined X`, `defined(X)`, `__has_include(<h>)` and `__has_include_next` become 1 or 0 before expansion. */
