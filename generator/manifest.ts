@@ -119,16 +119,30 @@ export function loadManifest(path = DEFAULT_MANIFEST): Manifest {
   return { path: abs, root: projectRoot(dir), units, locate };
 }
 
-/** The overrides of every unit of `manifest` (by default uapigen's own) that reads one of these headers (for `model`, `verify`, `lint`). */
+/**
+ * Whether a header argument names a unit's header: the same include name or path, or a path
+ * ending in the include name (/tmp/new/linux/vhost_types.h is linux/vhost_types.h, as a tree
+ * of headers holds it).
+ */
+function names(header: string, unitHeader: string): boolean {
+  return header === unitHeader || resolve(header) === unitHeader || (!isAbsolute(unitHeader) && isAbsolute(header) && header.endsWith(`/${unitHeader}`));
+}
+
+/** The units of `manifest` that read one of these headers, with whether they read others too. */
+export function unitsReading(headers: string[], manifest: Manifest): { unit: Unit; partial: boolean }[] {
+  return manifest.units
+    .filter((u) => u.headerPaths.some((h) => headers.some((x) => names(x, h))))
+    .map((unit) => ({ unit, partial: !unit.headerPaths.every((h) => headers.some((x) => names(x, h))) }));
+}
+
+/** The overrides of every unit of `manifest` (by default uapigen's own) that reads one of these headers (for `model`, `verify`, `lint`, `diff`). */
 export function overridesFor(headers: string[], manifest: Manifest | undefined = existsSync(DEFAULT_MANIFEST) ? loadManifest() : undefined): Overrides | undefined {
   if (!manifest) return undefined;
-  const wanted = new Set(headers.flatMap((h) => [h, resolve(h)]));
   const merged: Overrides = { flagFamilies: [], capabilities: [] };
-  for (const u of manifest.units) {
-    if (!u.headerPaths.some((h) => wanted.has(h))) continue;
+  for (const { unit: u, partial } of unitsReading(headers, manifest)) {
     // Some of a unit's headers: its overrides may name what only the others hold (the vhost
     // unit's name vhost_types.h's records, and `verify linux/vhost.h` reads only vhost.h).
-    if (!u.headerPaths.every((h) => wanted.has(h))) merged.partial = true;
+    if (partial) merged.partial = true;
     merged.flagFamilies!.push(...(u.overrides.flagFamilies ?? []));
     merged.capabilities!.push(...(u.overrides.capabilities ?? []));
   }

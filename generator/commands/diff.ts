@@ -1,6 +1,8 @@
 // `uapigen diff OLD NEW` or `uapigen diff --base HEADER --patch FILE`: a UAPI review.
 // Exit 0 when nothing reaches --fail-on, 1 when something does, 2 when the input is bad.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MANIFEST, loadManifest } from '../manifest.js';
 import { AbiName, ABI_NAMES, parseAbi } from '../model/abi.js';
 import { diffPairs, isDirectory, pairsOf, patchedPair } from '../diff/run.js';
 import { renderReport, REPORT_FORMATS, ReportFormat } from '../diff/report.js';
@@ -22,6 +24,7 @@ export function diffCommand(args: string[]): number {
         include: { type: 'string', short: 'I', multiple: true },
         base: { type: 'string' },
         patch: { type: 'string' },
+        manifest: { type: 'string' },
       },
     });
   } catch (e) {
@@ -48,7 +51,9 @@ export function diffCommand(args: string[]): number {
     pairs = pairsOf(oldArg, newArg, includeDirs);
     labels = [parsed.positionals[0], parsed.positionals[1]];
   }
-  const result = diffPairs(pairs, abis, labels[0], labels[1], notes);
+  // Families read as generate binds them: the overrides of the units that read these headers.
+  const manifest = v.manifest !== undefined ? loadManifest(v.manifest) : existsSync(DEFAULT_MANIFEST) ? loadManifest() : undefined;
+  const result = diffPairs(pairs, abis, labels[0], labels[1], notes, undefined, manifest);
   new WarningPrinter().print(result.warnings);
   process.stdout.write(renderReport(result, format, format === 'text' && process.stdout.isTTY === true));
   const breaking = result.findings.some((f) => f.severity === 'breaking');

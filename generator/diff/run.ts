@@ -8,6 +8,7 @@ import { Model } from '../model/model.js';
 import { buildModel } from '../pipeline.js';
 import { FileCache } from '../preprocess/preprocessor.js';
 import { isPathArgument } from '../passes/read-headers.js';
+import { DEFAULT_MANIFEST, Manifest, overridesFor, unitsReading } from '../manifest.js';
 import { scratchDir } from '../scratch.js';
 import { SourceFile } from '../source.js';
 import { compareAcrossAbis, compareModels } from './compare.js';
@@ -140,16 +141,26 @@ function sameInputs(oldModel: Model, pair: Pair): boolean {
   return true;
 }
 
-export function diffPairs(pairs: Pair[], abis: AbiName[], oldLabel: string, newLabel: string, notes: string[] = [], cache = new FileCache()): DiffResult {
+/**
+ * `manifest`: the units whose overrides apply to a pair (uapigen's own by default in the CLI),
+ * matched by the pair's include name or paths, so that a family reads as `generate` binds it.
+ */
+export function diffPairs(pairs: Pair[], abis: AbiName[], oldLabel: string, newLabel: string, notes: string[] = [], cache = new FileCache(), manifest?: Manifest): DiffResult {
   const lists: Finding[][] = [];
   const pictures: RecordPicture[] = [];
   const warnings: Diagnostic[] = [];
+  const overridden = new Set<string>();
   for (const pair of pairs) {
     const models: Partial<Record<AbiName, { old: Model; new: Model }>> = {};
     const pairLists: Finding[][] = [];
+    const headerNames = [pair.name, ...[pair.old, pair.new].flatMap((s) => (s ? [s.header] : []))];
+    const units = manifest ? unitsReading(headerNames, manifest) : [];
+    for (const { unit } of units) if (unit.overrides.flagFamilies?.length || unit.overrides.capabilities?.length) overridden.add(unit.name);
+    // Either side may lack what an override names (a record the change adds): skipped there.
+    const overrides = units.length ? { ...overridesFor(headerNames, manifest), partial: true } : undefined;
     for (const abi of abis) {
       const model = (s: Side | undefined) => {
-        const m = buildModel([s?.header ?? emptyHeaderPath()], { abi, includeDirs: s?.includeDirs ?? [], displayRoot: s?.displayRoot, cache });
+        const m = buildModel([s?.header ?? emptyHeaderPath()], { abi, includeDirs: s?.includeDirs ?? [], displayRoot: s?.displayRoot, cache, overrides });
         warnings.push(...m.diagnostics.filter((d) => d.severity === 'warning'));
         return m;
       };
@@ -170,5 +181,6 @@ export function diffPairs(pairs: Pair[], abis: AbiName[], oldLabel: string, newL
     pictures.push(...recordPictures(primary.old, primary.new, mergeFindings(pairLists)));
     lists.push(...pairLists);
   }
+  if (overridden.size) notes.push(`read with the overrides of ${[...overridden].map((u) => `unit ${u}`).join(', ')} in ${manifest!.path === DEFAULT_MANIFEST ? "uapigen's own uapi/manifest.json" : relative(process.cwd(), manifest!.path)}, as generate reads them`);
   return { oldLabel, newLabel, abis, findings: mergeFindings(lists), pictures, notes, warnings };
 }

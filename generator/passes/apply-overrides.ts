@@ -25,8 +25,9 @@ export interface Overrides {
   flagFamilies?: FlagFamilyOverride[];
   capabilities?: CapabilityOverride[];
   /**
-   * Read with only some of their unit's headers (`model`, `verify`, `lint` on one header): an
-   * override naming a record those lack is skipped, since another header of the unit has it.
+   * Read with only some of their unit's headers (`model`, `verify`, `lint` on one header), or
+   * on either side of a diff: an override naming a record or constant those lack is skipped,
+   * since another header of the unit, or the other side, has it.
    */
   partial?: boolean;
 }
@@ -55,6 +56,7 @@ export function applyOverrides(s: Session): void {
       ? f.members.map((n) => byName.get(n) ?? n)
       : s.model.constants.filter((c) => c.kind === 'integer' && c.name.startsWith(f.prefix ?? '\0'));
     const missing = members.filter((m) => typeof m === 'string');
+    if ((missing.length || members.length === 0) && o.partial) continue;
     if (missing.length || members.length === 0) {
       s.diags.error('UG304', `override: flag family for ${f.record}.${f.field} names no constant${missing.length ? `: ${missing.join(', ')}` : ` with prefix '${f.prefix}'`}`, rec.loc);
       continue;

@@ -125,6 +125,10 @@ export function evaluateIfExpression(tokens: readonly Token[], directive: Token)
       }
     }
     pos++;
+    if (t.unanswered !== undefined) {
+      if (live) fail(t.unanswered, t);
+      return { v: 0n, unsigned: false };
+    }
     if (t.kind === 'number') {
       const lit = parseIntegerLiteral(t.text);
       if (!lit) return fail(`'${t.text}' is not an integer constant`, t);

@@ -22,6 +22,12 @@ export interface Token {
   hide?: ReadonlySet<string>;
   /** Set on an identifier that named a macro but was not expanded (painted blue): it stays unexpanded. */
   noexpand?: boolean;
+  /**
+   * A #if operand uapigen cannot answer (`__has_attribute(x)`), standing as 0 with the reason:
+   * an error only where it is evaluated, so glibc's `__GNUC_PREREQ (3, 4) || __has_attribute (x)`
+   * reads as gcc reads it.
+   */
+  unanswered?: string;
 }
 
 export interface Comment {

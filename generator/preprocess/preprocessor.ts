@@ -390,9 +390,19 @@ export class Preprocessor {
         continue;
       }
       // gcc answers these from its tables of attributes and builtins, which uapigen does not
-      // hold; a guess would be another header than gcc's, so say so where the header asks.
+      // hold; a guess would be another header than gcc's, so say so where the header asks,
+      // if the answer is needed (not on the side of || or && that is not evaluated).
       if (t.kind === 'ident' && UNMODELLED_OPERATORS.has(t.text) && tokens[k + 1]?.text === '(') {
-        throw new IfExpressionError(`${t.text} is not modelled by uapigen (gcc answers it from its own tables)`, t);
+        let depth = 0;
+        let j = k + 1;
+        for (; j < tokens.length; j++) {
+          if (tokens[j].text === '(') depth++;
+          else if (tokens[j].text === ')' && --depth === 0) break;
+        }
+        if (j === tokens.length) throw new IfExpressionError(`missing ')' after '${t.text}'`, t);
+        out.push({ ...t, kind: 'number', text: '0', unanswered: `${t.text} is not modelled by uapigen (gcc answers it from its own tables)` });
+        k = j;
+        continue;
       }
       out.push(t);
     }

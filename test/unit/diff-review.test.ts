@@ -106,4 +106,21 @@ r('the HTML report renders in headless Chromium with one layout picture per chan
   assert.ok(new Set(bytes.subarray(100)).size > 200);
 });
 
+r('a tree holding linux/vhost_types.h is read with the vhost unit\'s overrides, as generate binds its families', () => {
+  // vhost_types.h writes VHOST_ACCESS_* above `perm`; by convention alone they would be `uaddr`'s.
+  const header = readFileSync('/usr/include/linux/vhost_types.h', 'utf8');
+  const grown = header.replace(/^(#define VHOST_ACCESS_RW\s+0x3)$/m, '$1\n#define VHOST_ACCESS_EXEC 0x4');
+  assert.is.not(grown, header, 'the system header has VHOST_ACCESS_RW where the case adds beside it');
+  const dir = writeTree({ 'old/linux/vhost_types.h': header, 'new/linux/vhost_types.h': grown });
+  const run = (...extra: string[]) => uapigen('diff', join(dir, 'old'), join(dir, 'new'), '--format', 'json', ...extra);
+  const j = JSON.parse(run().stdout);
+  assert.equal(j.findings.map((f: { code: string; message: string }) => `${f.code} ${f.message}`), ['FLAG_ADDED VHOST_ACCESS_EXEC = 0x4 in a free bit of vhost_iotlb_msg.perm']);
+  assert.ok(j.notes.includes("read with the overrides of unit vhost in uapigen's own uapi/manifest.json, as generate reads them"), j.notes.join('\n'));
+  // A manifest of a project's own that does not read the header: the convention alone, and no note.
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ units: [{ name: 'other', headers: ['linux/vfio.h'] }] }));
+  const bare = JSON.parse(run('--manifest', join(dir, 'manifest.json')).stdout);
+  assert.equal(bare.findings.map((f: { message: string }) => f.message), ['VHOST_ACCESS_EXEC = 0x4 in a free bit of vhost_iotlb_msg.uaddr']);
+  assert.equal(bare.notes, []);
+});
+
 r.run();

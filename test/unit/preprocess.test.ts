@@ -101,6 +101,9 @@ pp('__has_include looks where #include would ("..." beside the includer first), 
       // gcc counts its operators as defined, the ones uapigen does not answer too.
       '#if defined(__has_attribute) && defined __has_builtin && defined(__has_c_attribute) && defined(__has_cpp_attribute)', '#define HAS_UNANSWERED 1', '#endif',
       '#ifdef __has_feature', '#define HAS_CLANG_ONLY 1', '#endif',
+      // glibc's sys/cdefs.h: the question on the side of || that is not evaluated needs no answer.
+      '#if 1 || __has_attribute(__nothrow__)', '#define HAS_SHORT_CIRCUIT 1', '#endif',
+      '#if 0 && __has_builtin(__builtin_expect)', '#define HAS_NEVER 1', '#endif',
       // The model keeps the constants of the headers it is given: wrap.h's answers come back here.
       '#ifdef NEXT_WRAP', '#define HAS_NEXT_WRAP 1', '#endif', '#ifdef NEXT_ONLY_A', '#define HAS_NEXT_ONLY_A 1', '#endif',
       '',
@@ -115,19 +118,19 @@ pp('__has_include looks where #include would ("..." beside the includer first), 
   const gcc = spawnSync('gcc', ['-dM', '-E', ...includeDirs.map((d) => `-I${d}`), join(dir, 'main.h')], { encoding: 'utf8' });
   const theirs = [...gcc.stdout.matchAll(/^#define (HAS_\w+)/gm)].map((m) => m[1]).sort();
   assert.equal(ours, theirs, gcc.stderr);
-  assert.equal(ours, ['HAS_BESIDE', 'HAS_NEXT_WRAP', 'HAS_OPERATORS', 'HAS_UNANSWERED'], 'the case covers each answer');
+  assert.equal(ours, ['HAS_BESIDE', 'HAS_NEXT_WRAP', 'HAS_OPERATORS', 'HAS_SHORT_CIRCUIT', 'HAS_UNANSWERED'], 'the case covers each answer');
 });
 
 pp('__has_attribute and __has_builtin are refused where the header asks, not answered with a guess', () => {
   // The idiom: gcc takes the #ifdef, so uapigen does too, and stops at the question inside.
-  const dir = writeTree({ 'test.h': '#ifdef __has_attribute\n#if __has_attribute(packed)\n#endif\n#endif\n' });
+  const dir = writeTree({ 'test.h': '#ifdef __has_attribute\n#if 0 || __has_attribute(packed)\n#endif\n#endif\n' });
   try {
     buildModel([join(dir, 'test.h')], { abi: 'x86_64' });
     assert.unreachable('a guess was taken');
   } catch (e) {
     if (!(e instanceof DiagnosticError)) throw e;
     const d = e.diagnostics[0];
-    assert.is(`${d.code} ${d.loc?.line}:${d.loc?.col}`, 'UG104 2:5');
+    assert.is(`${d.code} ${d.loc?.line}:${d.loc?.col}`, 'UG104 2:10');
     assert.match(d.message, /__has_attribute is not modelled by uapigen/);
   }
 });
