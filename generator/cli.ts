@@ -15,7 +15,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number> | numb
   model: { run: modelCommand, help: 'model <header>... [--abi x86_64|i386] [-I dir]... [--manifest F] [--json]   the semantic model of headers' },
   verify: { run: verifyCommand, help: 'verify <header>... [--abi x86_64|i386|all] [-I dir]... [--manifest F]    check the model against gcc' },
   generate: { run: generateCommand, help: 'generate [--manifest F] [--out DIR]                      write the TypeScript bindings' },
-  diff: { run: diffCommand, help: 'diff OLD NEW | --base H --patch P [--abi A|all] [--format text|markdown|json|html] [--fail-on breaking|any|never]' },
+  diff: { run: diffCommand, help: 'diff OLD NEW | --base H --patch P [--abi A|all] [--format text|markdown|json|html] [--fail-on breaking|any|never] [--manifest F]' },
   lint: { run: lintCommand, help: 'lint <header>... [-I dir]... [--manifest F] [--baseline F] [--update-baseline]  UAPI rules; new findings fail' },
   devices: { run: devicesCommand, help: 'devices [--sim typed|fixed] [--kernel]                    list the simulated vfio-vhost device, or (--kernel) what is bound to vfio-pci' },
   check: { run: checkCommand, help: 'check [--manifest F] [--out DIR]                         fail with a diff if generated/ is stale' },
