@@ -4,14 +4,18 @@ import { PerformanceObserver } from 'node:perf_hooks';
 
 /** Starts counting; `stop` resolves to the count once the observer has delivered. */
 export function countGcs(): { stop: () => Promise<number> } {
-  let gcs = 0;
-  const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length));
+  const start = performance.now();
+  const starts: number[] = [];
+  const obs = new PerformanceObserver((list) => starts.push(...list.getEntries().map((e) => e.startTime)));
   obs.observe({ entryTypes: ['gc'] });
   return {
     stop: async () => {
+      const end = performance.now();
       await new Promise((r) => setTimeout(r, 50)); // let the observer deliver
       obs.disconnect();
-      return gcs;
+      // Only collections that began inside the stretch: not one in the wait above, when other
+      // work of the process (a stopped worker's leftovers) may run, nor one delivered late from before.
+      return starts.filter((t) => t >= start && t <= end).length;
     },
   };
 }

@@ -185,6 +185,10 @@ b("a chain's copies refuse a negative or fractional position instead of reaching
     assert.throws(() => chain.writeBytes(three, 0, from, length), RangeError, `writeBytes of bytes ${from}+${length} of 3`);
     assert.throws(() => chain.readInto(0, three, from, length), RangeError, `readInto bytes ${from}+${length} of 3`);
   }
+  // The message says which argument: built when thrown (see checkPosition), not at each call.
+  assert.throws(() => chain.writeBytes(three, 0, -1, 2), /^Chain: data start -1 is not a non-negative integer$/);
+  assert.throws(() => chain.readInto(0, three, 0, 0.5), /^Chain: out length 0\.5 is not a non-negative integer$/);
+  assert.throws(() => chain.copyReadableTo(target, -2, 0, 4), /^Chain: skip -2 is not a non-negative integer$/);
   assert.equal(r.arena.mem.slice(readable.iova - 16, other.iova + 16), before, 'no byte moved');
   assert.is(chain.writeBytes(Uint8Array.of(1, 2, 3), 14), 2, 'a good position still writes, up to the end of the buffer');
 });
