@@ -4,7 +4,6 @@
 // the device refuses reported on its error eventfd, writes and reads back blocks on a RAM
 // disk, and prints counts, integrity and throughput.
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
-import { VHOST_VRING } from '../../generated/vhost.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { VIRTIO_RING_F_EVENT_IDX } from '../../generated/virtio_ring.js';
 import { VIRTIO_NET_F_MRG_RXBUF } from '../../generated/virtio_net.js';
@@ -56,11 +55,7 @@ const rings = [queueMemory(pool, S.RING_SIZE), queueMemory(pool, S.RING_SIZE)];
 // The drivers first: each zeroes its ring, which the device must not be reading yet.
 const rx = new SplitQueueDriver<number>(S.RING_SIZE, rings[RX_QUEUE], eventIdx);
 const tx = new SplitQueueDriver<number>(S.RING_SIZE, rings[TX_QUEUE], eventIdx);
-rings.forEach((r, q) => {
-  dev.vhost.setVringNum(q, S.RING_SIZE);
-  dev.vhost.setVringBase(q, 0);
-  dev.vhost.setVringAddr({ index: q, flags: VHOST_VRING.none, desc_user_addr: r.desc.iova, avail_user_addr: r.avail.iova, used_user_addr: r.used.iova, log_guest_addr: 0n });
-});
+rings.forEach((r, q) => dev.setUpQueue(q, S.RING_SIZE, r));
 const calls = [kernel.eventfd(), kernel.eventfd()];
 dev.attachCallEventfds(calls);
 // The ERR IRQ (uapi/vfio_vhost.h): signalled when the device stops a queue over a ring it refuses.

@@ -4,6 +4,7 @@
 import { defineFlags } from '../codegen-v1.js';
 import { VFIO_DEVICE_FLAGS, VFIO_TYPE1v2_IOMMU } from '../../generated/vfio.js';
 import { VFIO_DEVICE_FLAGS_VHOST, VFIO_VHOST_ERR_IRQ_INDEX, VFIO_VHOST_VQ_IRQ_INDEX } from '../../generated/vfio_vhost.js';
+import { VHOST_VRING } from '../../generated/vhost.js';
 import { u32 } from '../codegen-v1.js';
 import { Backend } from '../backend.js';
 import { Container } from '../vfio/container.js';
@@ -53,6 +54,17 @@ export class VfioVhostDevice {
     this.vqIrq = this.device.irqInfo(VFIO_VHOST_VQ_IRQ_INDEX);
     this.errIrq = this.info.numIrqs > VFIO_VHOST_ERR_IRQ_INDEX ? this.device.irqInfo(VFIO_VHOST_ERR_IRQ_INDEX) : undefined;
     this.vhost = new VfioVhostTransport(this.device, this.regions.config);
+  }
+
+  /**
+   * Gives the device a queue, as vhost takes one: its size, the avail index it starts from, and
+   * where its three parts are (IOVAs: the device reaches them through the container's IOMMU).
+   * `ring` is what allocSplitRing returns, or anything with the three IOVAs.
+   */
+  setUpQueue(queue: number, num: number, ring: { desc: { iova: bigint }; avail: { iova: bigint }; used: { iova: bigint } }, base = 0): void {
+    this.vhost.setVringNum(queue, num);
+    this.vhost.setVringBase(queue, base);
+    this.vhost.setVringAddr({ index: queue, flags: VHOST_VRING.none, desc_user_addr: ring.desc.iova, avail_user_addr: ring.avail.iova, used_user_addr: ring.used.iova, log_guest_addr: 0n });
   }
 
   /** The call eventfds, one per queue from 0: the device signals them when it has used buffers. */

@@ -46,11 +46,7 @@ function open(layout: 'typed' | 'fixed' = 'typed', ringErrors = true) {
 function setUpRings(kernel: SimKernel, dev: VfioVhostDevice, num = 256) {
   const pool = new DmaPool(kernel, dev.container, 1 << 20, 1n << 32n);
   const rings = Array.from({ length: QUEUES }, () => allocSplitRing(num, (size, align) => pool.alloc(size, align)));
-  rings.forEach((r, q) => {
-    dev.vhost.setVringNum(q, num);
-    dev.vhost.setVringBase(q, 0);
-    dev.vhost.setVringAddr({ index: q, flags: VHOST_VRING.none, desc_user_addr: r.desc.iova, avail_user_addr: r.avail.iova, used_user_addr: r.used.iova, log_guest_addr: 0n });
-  });
+  rings.forEach((r, q) => dev.setUpQueue(q, num, r));
   return { pool, rings };
 }
 
