@@ -36,6 +36,9 @@ export class VfioVhostDevice {
   /** The ERR IRQ (uapi/vfio_vhost.h), or undefined on a device with no such index, as the RFC's. */
   readonly errIrq: IrqInfo | undefined;
   readonly vhost: VfioVhostTransport;
+  /** The word a kick writes, one for every kick: a kick is the datapath's, made per batch. */
+  private readonly doorbellBytes = new Uint8Array(u32.size);
+  private readonly doorbell = new DataView(this.doorbellBytes.buffer);
 
   constructor(
     readonly backend: Backend,
@@ -97,9 +100,8 @@ export class VfioVhostDevice {
 
   /** Kicks a queue: writes its index at its doorbell. */
   kick(queue: number): void {
-    const buf = new Uint8Array(u32.size);
-    u32.encode(queue, new DataView(buf.buffer), 0);
-    this.device.write(this.regions.notify, this.notifyOffset(queue), buf);
+    u32.encode(queue, this.doorbell, 0);
+    this.device.write(this.regions.notify, this.notifyOffset(queue), this.doorbellBytes);
   }
 
   close(): void {
