@@ -72,6 +72,12 @@ function fitsField(s: Session, type: CType | undefined, run: Constant[]): boolea
   return run.every((c) => (c.value as bigint) >= 0n && (c.value as bigint) < 1n << bits);
 }
 
+/**
+ * A field kept zero for later (`im6_mbz`, must be zero; `reserved`, `padding`) takes no values:
+ * mroute6.h's MRT6MSG_* above `im6_mbz` are `im6_msgtype`'s, and no run is bound rather than a wrong one.
+ */
+const RESERVED_FIELD = /(^|[._])(mbz|pad|padding|reserved|rsvd|resv)\d*$/;
+
 /** The lower-case words of a name (`VIRTIO_NET_HDR_GSO_` -> virtio net hdr gso). */
 function words(name: string): string[] {
   return name.toLowerCase().split('_').filter(Boolean);
@@ -132,9 +138,12 @@ export function bindFlagFamilies(s: Session): void {
       // Above the first field: that field's. Between two: the one above's, unless the names point
       // below; bits right after a field called flags stay its own, as in vfio.h
       // (VFIO_GFX_PLANE_TYPE_* after `flags`, above `drm_plane_type`).
+      // The names count only for a run written right above the field (its last #define on the
+      // line before): kvm_run's SYNC_REGS_SIZE_BYTES, a comment away from kvm_valid_regs, is not its.
       const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && classifyFlags(run).every((m) => m.kind !== 'value');
-      const field = !above ? below : below && !bitsOfFlags && affinity(run, rec.name, below.path) > affinity(run, rec.name, above.path) ? below : above;
-      if (!field?.type || !fitsField(s, field.type, run)) continue;
+      const rightAbove = below !== undefined && run[run.length - 1].loc.line === below.line - 1;
+      const field = !above ? below : rightAbove && !bitsOfFlags && affinity(run, rec.name, below.path) > affinity(run, rec.name, above.path) ? below : above;
+      if (!field?.type || RESERVED_FIELD.test(field.path) || !fitsField(s, field.type, run)) continue;
       const family: FlagFamily = {
         name: familyName(run.map((c) => c.name), rec.name),
         record: rec.name,

@@ -81,6 +81,14 @@ sem('#defines written before their field: above the first field, and where the n
   assert.is(of('VIRTIO_NET_HDR_F_NEEDS_CSUM')?.field, 'flags', 'the run above the first field is its');
   assert.is(of('VIRTIO_NET_HDR_GSO_TCPV4')?.field, 'gso_type', 'GSO names gso_type, the field below, not flags above');
   assert.is(of('VIRTIO_NET_HASH_REPORT_IPv4')?.field, 'hash_report');
+  const uffd = buildModel(['linux/userfaultfd.h'], { abi: 'x86_64' });
+  assert.is(uffd.flagFamilies.find((f) => f.members.some((m) => m.constant.name === 'UFFD_FEATURE_EVENT_FORK'))?.field, 'features', 'between api and features, right above features');
+  // Names alone are not enough: kvm_run's SYNC_REGS_SIZE_BYTES is a comment block away from kvm_valid_regs.
+  const kvm = buildModel(['linux/kvm.h'], { abi: 'x86_64' });
+  assert.not.ok(kvm.flagFamilies.some((f) => f.members.some((m) => m.constant.name === 'SYNC_REGS_SIZE_BYTES')));
+  // A field kept zero takes no values: MRT6MSG_* sit above im6_mbz but are im6_msgtype's.
+  const mroute = buildModel(['linux/mroute6.h'], { abi: 'x86_64' });
+  assert.not.ok(mroute.flagFamilies.some((f) => f.field === 'im6_mbz'));
   // vfio.h's: bits right after `flags` stay its own even when a word names the field below.
   assert.is(vfio.flagFamilies.find((f) => f.members.some((m) => m.constant.name === 'VFIO_GFX_PLANE_TYPE_DMABUF'))?.field, 'flags');
   // A run whose names say nothing of either field keeps the one above (an override moves it).
