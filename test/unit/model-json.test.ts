@@ -22,6 +22,20 @@ doc('holds constants, records, enums and the semantic parts, with 64-bit values 
   for (const key of ['enums', 'flagFamilies', 'ioctls', 'capabilities', 'apiStrings', 'indexEnums']) assert.ok(Array.isArray(j[key]) && j[key].length > 0, key);
 });
 
+doc('a flag family says how its members encode the field, and what each sets', () => {
+  // uapigen's vhost unit reads linux/vhost_types.h; a path that ends in the include name is that header.
+  for (const header of ['linux/vhost_types.h', '/usr/include/linux/vhost_types.h']) {
+    const r = spawnSync(process.execPath, [CLI, 'model', header, '--json'], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const families = JSON.parse(r.stdout).flagFamilies.map((f: { field: string; encoding: string; members: { name: string; value: string; flag: string; kind: string }[] }) => [f.field, f.encoding, f.members.map((m) => `${m.name}=${m.value}:${m.flag}:${m.kind}`)[0]]);
+    assert.equal(families, [
+      ['flags', 'bit-numbers', 'VHOST_VRING_F_LOG=0:1:bit'],
+      ['perm', 'flags', 'VHOST_ACCESS_RO=1:1:bit'],
+      ['type', 'values', 'VHOST_IOTLB_MISS=1:1:value'],
+    ], header);
+  }
+});
+
 doc("a project's overrides reach model, verify and lint through --manifest", () => {
   // A family the header alone does not tie to its field: the #defines sit after the struct.
   const dir = writeTree({
