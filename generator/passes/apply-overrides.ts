@@ -56,8 +56,10 @@ export function applyOverrides(s: Session): void {
       ? f.members.map((n) => byName.get(n) ?? n)
       : s.model.constants.filter((c) => c.kind === 'integer' && c.name.startsWith(f.prefix ?? '\0'));
     const missing = members.filter((m) => typeof m === 'string');
-    if ((missing.length || members.length === 0) && o.partial) continue;
-    if (missing.length || members.length === 0) {
+    // Partly read (a diff's older side may lack a member the newer one adds): the members there are.
+    const present = members.length - missing.length;
+    if (o.partial && present === 0) continue;
+    if (!o.partial && (missing.length || members.length === 0)) {
       s.diags.error('UG304', `override: flag family for ${f.record}.${f.field} names no constant${missing.length ? `: ${missing.join(', ')}` : ` with prefix '${f.prefix}'`}`, rec.loc);
       continue;
     }

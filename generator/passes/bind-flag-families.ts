@@ -3,9 +3,9 @@
 // bound to the field so that generated code can type the field by it.
 // Other headers write the run before its field (virtio_net.h: VIRTIO_NET_HDR_F_* above `flags`,
 // VIRTIO_NET_HDR_GSO_* above `gso_type`). So a run above a record's first field belongs to that
-// field, and a run between two fields goes to the one below when its names say so (GSO in
-// `gso_type`, not in `flags`). Runs whose names say nothing (VHOST_ACCESS_* above `perm`) need
-// an override.
+// field, and a run between two fields goes to the one below when it is written right above it
+// and its names say so (GSO in `gso_type`, not in `flags`). A reserved field takes none. Runs
+// whose names say nothing (VHOST_ACCESS_* above `perm`) need an override.
 import { Loc } from '../diagnostics.js';
 import { Constant, FlagEncoding, FlagFamily, FlagKind } from '../model/model.js';
 import { CType, RecordDecl, resolve } from '../model/types.js';

@@ -124,6 +124,11 @@ sem('overrides bind families the convention cannot see, and reject unknown names
   assert.equal(desc.members.map((x) => x.constant.name), ['VRING_DESC_F_NEXT', 'VRING_DESC_F_WRITE', 'VRING_DESC_F_INDIRECT']);
   assert.is(desc.source, 'override');
   assert.throws(() => modelOf('struct s { int flags; };\n#define S_F_A 1\n', 'x86_64', { overrides: { flagFamilies: [{ record: 's', field: 'nope', prefix: 'S_F_' }] } }), /UG304|no field/);
+  // Read partly (one side of a diff): a member the header lacks is left out, a record it lacks skips the override.
+  const named = { flagFamilies: [{ record: 's', field: 'flags', members: ['S_F_A', 'S_F_B'] }, { record: 'gone', field: 'flags', prefix: 'S_F_' }] };
+  assert.throws(() => modelOf('struct s { int flags; };\n#define S_F_A 1\n', 'x86_64', { overrides: named }), /names no constant: S_F_B|no record 'gone'/);
+  const partly = modelOf('struct s { int flags; };\n#define S_F_A 1\n', 'x86_64', { overrides: { ...named, partial: true } });
+  assert.equal(partly.flagFamilies.map((f) => `${f.field}: ${f.members.map((m) => m.constant.name)}`), ['flags: S_F_A']);
 });
 
 sem.run();
