@@ -135,11 +135,15 @@ export function unitsReading(headers: string[], manifest: Manifest): { unit: Uni
     .map((unit) => ({ unit, partial: !unit.headerPaths.every((h) => headers.some((x) => names(x, h))) }));
 }
 
-/** The overrides of every unit of `manifest` (by default uapigen's own) that reads one of these headers (for `model`, `verify`, `lint`, `diff`). */
+/** The overrides of every unit of `manifest` (by default uapigen's own) that reads one of these headers (for `model`, `verify`, `lint`). */
 export function overridesFor(headers: string[], manifest: Manifest | undefined = existsSync(DEFAULT_MANIFEST) ? loadManifest() : undefined): Overrides | undefined {
-  if (!manifest) return undefined;
+  return manifest && mergeOverrides(unitsReading(headers, manifest));
+}
+
+/** The overrides of these units as one set, `partial` when a unit is read only in part. */
+export function mergeOverrides(units: { unit: Unit; partial: boolean }[]): Overrides {
   const merged: Overrides = { flagFamilies: [], capabilities: [] };
-  for (const { unit: u, partial } of unitsReading(headers, manifest)) {
+  for (const { unit: u, partial } of units) {
     // Some of a unit's headers: its overrides may name what only the others hold (the vhost
     // unit's name vhost_types.h's records, and `verify linux/vhost.h` reads only vhost.h).
     if (partial) merged.partial = true;

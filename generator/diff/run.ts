@@ -8,7 +8,7 @@ import { Model } from '../model/model.js';
 import { buildModel } from '../pipeline.js';
 import { FileCache } from '../preprocess/preprocessor.js';
 import { isPathArgument } from '../passes/read-headers.js';
-import { DEFAULT_MANIFEST, Manifest, overridesFor, unitsReading } from '../manifest.js';
+import { DEFAULT_MANIFEST, Manifest, mergeOverrides, unitsReading } from '../manifest.js';
 import { scratchDir } from '../scratch.js';
 import { SourceFile } from '../source.js';
 import { compareAcrossAbis, compareModels } from './compare.js';
@@ -157,7 +157,7 @@ export function diffPairs(pairs: Pair[], abis: AbiName[], oldLabel: string, newL
     const units = manifest ? unitsReading(headerNames, manifest) : [];
     for (const { unit } of units) if (unit.overrides.flagFamilies?.length || unit.overrides.capabilities?.length) overridden.add(unit.name);
     // Either side may lack what an override names (a record the change adds): skipped there.
-    const overrides = units.length ? { ...overridesFor(headerNames, manifest), partial: true } : undefined;
+    const overrides = units.length ? { ...mergeOverrides(units), partial: true } : undefined;
     for (const abi of abis) {
       const model = (s: Side | undefined) => {
         const m = buildModel([s?.header ?? emptyHeaderPath()], { abi, includeDirs: s?.includeDirs ?? [], displayRoot: s?.displayRoot, cache, overrides });

@@ -140,7 +140,8 @@ export function bindFlagFamilies(s: Session): void {
       // (VFIO_GFX_PLANE_TYPE_* after `flags`, above `drm_plane_type`).
       // The names count only for a run written right above the field (its last #define on the
       // line before): kvm_run's SYNC_REGS_SIZE_BYTES, a comment away from kvm_valid_regs, is not its.
-      const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && classifyFlags(run).every((m) => m.kind !== 'value');
+      const members = classifyFlags(run);
+      const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && members.every((m) => m.kind !== 'value');
       const rightAbove = below !== undefined && run[run.length - 1].loc.line === below.line - 1;
       const field = !above ? below : rightAbove && !bitsOfFlags && affinity(run, rec.name, below.path) > affinity(run, rec.name, above.path) ? below : above;
       if (!field?.type || RESERVED_FIELD.test(field.path) || !fitsField(s, field.type, run)) continue;
@@ -148,7 +149,7 @@ export function bindFlagFamilies(s: Session): void {
         name: familyName(run.map((c) => c.name), rec.name),
         record: rec.name,
         field: field.path,
-        members: classifyFlags(run),
+        members,
         encoding: 'flags',
         source: 'convention',
       };
