@@ -403,6 +403,7 @@ export const VHOST_IOTLB = defineFlags(
     BATCH_BEGIN: 'value',
     BATCH_END: 'value',
   },
+  'values',
 );
 
 /** @generated from struct vhost_vring_state at linux/vhost_types.h:19 (8 bytes, align 4 on x86_64) */

@@ -408,7 +408,7 @@ export const VIRTIO_NET_HDR_F = defineFlags(
   { NEEDS_CSUM: 'bit', DATA_VALID: 'bit', RSC_INFO: 'bit' },
 );
 /**
- * The values of `virtio_net_hdr_v1.gso_type` (the #defines written next to that field).
+ * The values of `virtio_net_hdr_v1.gso_type`, one at a time, each with or without the flag VIRTIO_NET_HDR_GSO_ECN (the #defines written next to that field).
  *
  * @generated from VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_UDP, VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_ECN at linux/virtio_net.h:129
  */
@@ -421,10 +421,11 @@ export const VIRTIO_NET_HDR_GSO = defineFlags(
     TCPV6: VIRTIO_NET_HDR_GSO_TCPV6,
     ECN: VIRTIO_NET_HDR_GSO_ECN,
   },
-  { NONE: 'value', TCPV4: 'bit', UDP: 'value', TCPV6: 'bit', ECN: 'bit' },
+  { NONE: 'value', TCPV4: 'value', UDP: 'value', TCPV6: 'value', ECN: 'bit' },
+  'values',
 );
 /**
- * The values of `virtio_net_hdr_v1_hash.hash_report` (the #defines written next to that field).
+ * The values of `virtio_net_hdr_v1_hash.hash_report`, one at a time, never combined (the #defines written next to that field).
  *
  * @generated from VIRTIO_NET_HASH_REPORT_NONE, VIRTIO_NET_HASH_REPORT_IPv4, VIRTIO_NET_HASH_REPORT_TCPv4, VIRTIO_NET_HASH_REPORT_UDPv4, VIRTIO_NET_HASH_REPORT_IPv6, VIRTIO_NET_HASH_REPORT_TCPv6, VIRTIO_NET_HASH_REPORT_UDPv6, VIRTIO_NET_HASH_REPORT_IPv6_EX, VIRTIO_NET_HASH_REPORT_TCPv6_EX, VIRTIO_NET_HASH_REPORT_UDPv6_EX at linux/virtio_net.h:163
  */
@@ -444,16 +445,17 @@ export const VIRTIO_NET_HASH_REPORT = defineFlags(
   },
   {
     NONE: 'value',
-    IPv4: 'bit',
-    TCPv4: 'bit',
-    UDPv4: 'mask',
-    IPv6: 'bit',
-    TCPv6: 'mask',
-    UDPv6: 'mask',
-    IPv6_EX: 'mask',
-    TCPv6_EX: 'bit',
-    UDPv6_EX: 'mask',
+    IPv4: 'value',
+    TCPv4: 'value',
+    UDPv4: 'value',
+    IPv6: 'value',
+    TCPv6: 'value',
+    UDPv6: 'value',
+    IPv6_EX: 'value',
+    TCPv6_EX: 'value',
+    UDPv6_EX: 'value',
   },
+  'values',
 );
 
 /** @generated from struct virtio_net_config at linux/virtio_net.h:86 (24 bytes, align 1 on x86_64) */

@@ -121,11 +121,19 @@ export type Flags<F extends string> = number & { readonly [FAMILY]: F };
 
 export type FlagKind = 'bit' | 'mask' | 'value';
 
+/**
+ * How a family's members make up the field: `flags` combined by bits, or `values` one at a time
+ * (`VIRTIO_NET_HASH_REPORT_UDPv4` is 3, not IPv4 and TCPv4), with any members of kind `bit`
+ * as flags that go with any value (`VIRTIO_NET_HDR_GSO_ECN`).
+ */
+export type FlagsEncoding = 'flags' | 'values';
+
 export interface FlagFamily<F extends string, M extends Record<string, Flags<F>>> {
   /** `record.field` in C: `vfio_region_info.flags`. */
   readonly family: F;
   readonly members: M;
   readonly kinds: { readonly [K in keyof M]: FlagKind };
+  readonly encoding: FlagsEncoding;
   /** No flags set. */
   readonly none: Flags<F>;
   /** The union of members of this family; anything else is a compile error. */
@@ -133,27 +141,44 @@ export interface FlagFamily<F extends string, M extends Record<string, Flags<F>>
   encode(names: readonly (keyof M & string)[]): Flags<F>;
   /**
    * Names of the single-bit members set, and the bits no member names (reported, not dropped).
-   * In a family of values only (every kind `value`): the member equal to it, else all of it unknown.
+   * In a family of values: the member the value equals once its `bit` members are taken out,
+   * then those bits' names; a value no member equals is unknown whole.
    */
   decode(value: number): { names: (keyof M & string)[]; unknown: number };
+  /** Whether `flag` is set in `value`; in a family of values, whether `value` is that value (with any of its bits). */
   has(value: Flags<F> | number, flag: Flags<F>): boolean;
   /** Accepts a raw number from outside (the kernel's answer) as a value of this family. */
   from(value: number): Flags<F>;
 }
 
-export function defineFlags<F extends string, M extends Record<string, Flags<F>>>(family: F, members: M, kinds: { [K in keyof M]: FlagKind }): FlagFamily<F, M> {
+/**
+ * A flag family for generated code. `encoding` is given for families of values; without it a
+ * family whose members are all of kind `value` is one (as code generated before it was said).
+ */
+export function defineFlags<F extends string, M extends Record<string, Flags<F>>>(
+  family: F,
+  members: M,
+  kinds: { [K in keyof M]: FlagKind },
+  encoding?: FlagsEncoding,
+): FlagFamily<F, M> {
   const names = Object.keys(members) as (keyof M & string)[];
   const bits = names.filter((n) => kinds[n] === 'bit');
   const known = bits.reduce((a, n) => a | members[n], 0) >>> 0;
-  const valuesOnly = names.length > 0 && names.every((n) => kinds[n] === 'value');
+  const values = encoding ?? (names.length > 0 && names.every((n) => kinds[n] === 'value') ? 'values' : 'flags');
+  const bitsSet = (value: number) => bits.filter((n) => (value & members[n]) === members[n]);
   const decodeValue = (value: number) => {
-    const name = names.find((n) => members[n] === value >>> 0);
-    return name === undefined ? { names: [], unknown: value >>> 0 } : { names: [name], unknown: 0 };
+    const rest = (value & ~known) >>> 0;
+    const name = names.find((n) => kinds[n] !== 'bit' && members[n] === rest);
+    const set = bitsSet(value);
+    if (name !== undefined) return { names: [name, ...set], unknown: 0 };
+    return rest === 0 ? { names: set, unknown: 0 } : { names: set, unknown: rest };
   };
+  const isBit = (flag: number) => flag !== 0 && (flag & known) === flag;
   return {
     family,
     members,
     kinds,
+    encoding: values,
     none: 0 as Flags<F>,
     of: (...flags) => (flags.reduce((a, f) => a | f, 0) >>> 0) as Flags<F>,
     encode: (list) => {
@@ -164,8 +189,8 @@ export function defineFlags<F extends string, M extends Record<string, Flags<F>>
       }
       return (v >>> 0) as Flags<F>;
     },
-    decode: (value) => (valuesOnly ? decodeValue(value) : { names: bits.filter((n) => (value & members[n]) === members[n]), unknown: (value & ~known) >>> 0 }),
-    has: (value, flag) => (value & flag) === flag,
+    decode: (value) => (values === 'values' ? decodeValue(value) : { names: bitsSet(value), unknown: (value & ~known) >>> 0 }),
+    has: (value, flag) => (values === 'values' && !isBit(flag) ? ((value & ~known) >>> 0) === flag >>> 0 : (value & flag) === flag),
     from: (value) => (value >>> 0) as Flags<F>,
   };
 }

@@ -59,13 +59,14 @@ export function compareModels(oldM: Model, newM: Model): Finding[] {
     const fam = familyNew.get(a.name);
     if (fam && a.kind === 'integer') {
       const member = fam.members.find((m) => m.constant.name === a.name)!;
-      // Values of a field taken one at a time collide only when equal; flags when they share a bit.
-      const values = fam.encoding === 'values';
-      const collides = (m: typeof member) => (values ? m.flag === member.flag : m.kind !== 'mask' && member.kind !== 'mask' && (m.flag & member.flag) !== 0n);
+      // Values of a field taken one at a time collide only when equal; flags (and the flags a
+      // family of values carries beside them, such as GSO_ECN) when they share a bit.
+      const asValue = (m: typeof member) => fam.encoding === 'values' && m.kind !== 'bit';
+      const collides = (m: typeof member) => (asValue(m) && asValue(member) ? m.flag === member.flag : m.kind !== 'mask' && member.kind !== 'mask' && (m.flag & member.flag) !== 0n);
       const clash = fam.members.find((m) => m.constant.name !== a.name && collides(m));
       if (clash) {
-        add('FLAG_BIT_COLLISION', a.name, `${a.name} = ${flagText(fam, member)} in ${fam.record}.${fam.field} uses the ${values ? 'value' : 'bits'} of ${clash.constant.name} = ${flagText(fam, clash)}`, { old: oldC.get(clash.constant.name)?.loc ?? clash.constant.loc, new: a.loc });
-      } else add('FLAG_ADDED', a.name, `${a.name} = ${flagText(fam, member)} in ${values ? 'an unused value' : 'a free bit'} of ${fam.record}.${fam.field}`, { new: a.loc });
+        add('FLAG_BIT_COLLISION', a.name, `${a.name} = ${flagText(fam, member)} in ${fam.record}.${fam.field} uses the ${asValue(member) && asValue(clash) ? 'value' : 'bits'} of ${clash.constant.name} = ${flagText(fam, clash)}`, { old: oldC.get(clash.constant.name)?.loc ?? clash.constant.loc, new: a.loc });
+      } else add('FLAG_ADDED', a.name, `${a.name} = ${flagText(fam, member)} in ${asValue(member) ? 'an unused value' : 'a free bit'} of ${fam.record}.${fam.field}`, { new: a.loc });
     } else if (ioctlNew.has(a.name)) add('IOCTL_ADDED', a.name, `new ioctl ${a.name} = ${show(a)}`, { new: a.loc });
     else if (apiNames.has(a.name)) add('API_STRING_ADDED', a.name, `new API string ${a.name} = ${show(a)}`, { new: a.loc });
     else add('CONSTANT_ADDED', a.name, `new constant ${a.name} = ${show(a)}`, { new: a.loc });

@@ -2,6 +2,12 @@
 import { StructureKind, VariableDeclarationKind } from 'ts-morph';
 import { derivedName, docs, EmitContext, familyKey, runtime, where } from './context.js';
 
+/** What a family of values adds to its doc: one at a time, and the flags that go with any. */
+function valuesNote(members: readonly { constant: { name: string }; kind: string }[]): string {
+  const bits = members.filter((m) => m.kind === 'bit').map((m) => m.constant.name);
+  return bits.length === 0 ? ', one at a time, never combined' : `, one at a time, each with or without ${bits.length === 1 ? 'the flag' : 'the flags'} ${bits.join(', ')}`;
+}
+
 export function emitFlagFamilies(ctx: EmitContext): Map<string, string> {
   const objectNames = new Map<string, string>();
   for (const f of ctx.primary.flagFamilies) {
@@ -15,6 +21,8 @@ export function emitFlagFamilies(ctx: EmitContext): Map<string, string> {
     const members = f.members.map((m) => `${short(m.constant.name)}: ${flagOf(m)}`).join(', ');
     const kinds = f.members.map((m) => `${short(m.constant.name)}: '${m.kind}'`).join(', ');
     const first = f.members[0].constant;
+    // Only a family of values says its encoding: the runtime's default is flags.
+    const encoding = f.encoding === 'values' ? `, 'values'` : '';
     ctx.statements.push({
       kind: StructureKind.VariableStatement,
       isExported: true,
@@ -22,10 +30,10 @@ export function emitFlagFamilies(ctx: EmitContext): Map<string, string> {
       docs: docs(
         bitNumbers
           ? `The flags of \`${key}\`, whose #defines are bit numbers (bound by an override in the unit's manifest): each member here is the flag its bit number sets, ${f.members.map((m) => `1 << ${m.constant.name}`).join(', ')}.`
-          : `The values of \`${key}\`${f.encoding === 'values' ? ', one at a time, never combined' : ''} (${f.source === 'override' ? 'bound by an override in the unit\'s manifest' : 'the #defines written next to that field'}).`,
+          : `The values of \`${key}\`${f.encoding === 'values' ? valuesNote(f.members) : ''} (${f.source === 'override' ? 'bound by an override in the unit\'s manifest' : 'the #defines written next to that field'}).`,
         `${f.members.map((m) => m.constant.name).join(', ')} at ${where(first.loc)}`,
       ),
-      declarations: [{ name, initializer: `${runtime(ctx, 'defineFlags')}(${JSON.stringify(key)}, { ${members} }, { ${kinds} })` }],
+      declarations: [{ name, initializer: `${runtime(ctx, 'defineFlags')}(${JSON.stringify(key)}, { ${members} }, { ${kinds} }${encoding})` }],
     });
   }
   return objectNames;

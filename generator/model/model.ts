@@ -57,8 +57,9 @@ export type FlagKind = 'bit' | 'mask' | 'value';
  * How a family's #defines encode the field. `flags`: each is what it sets (vfio.h's `(1 << 3)`),
  * kinds told by bit pattern. `bit-numbers`: each is a bit position, the flag 1 << it
  * (`VHOST_VRING_F_LOG 0`). `values`: each is one value of the field, not combined
- * (`VHOST_IOTLB_MISS 1` .. `6` of vhost_iotlb_msg.type). Only an override can say the last two:
- * the header's numbers look the same either way.
+ * (`VHOST_IOTLB_MISS 1` .. `6` of vhost_iotlb_msg.type), but for single bits well above them
+ * that go with any (`VIRTIO_NET_HDR_GSO_ECN`), kind `bit`. The convention reads a run as values
+ * when it counts in decimal (bind-flag-families.ts); bit numbers only an override can say.
  */
 export type FlagEncoding = 'flags' | 'bit-numbers' | 'values';
 

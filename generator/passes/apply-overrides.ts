@@ -3,7 +3,7 @@
 // An override that names something the header does not have is an error, not ignored.
 import { FlagEncoding, FlagFamily } from '../model/model.js';
 import type { Session } from '../pipeline.js';
-import { classifyFlags, familyName } from './bind-flag-families.js';
+import { classifyFlags, conventionEncoding, familyName } from './bind-flag-families.js';
 
 export interface FlagFamilyOverride {
   record: string;
@@ -11,7 +11,7 @@ export interface FlagFamilyOverride {
   /** Either a prefix every member starts with, or the member names. */
   prefix?: string;
   members?: string[];
-  /** What the members are when the header's numbers cannot say (model.ts, FlagEncoding); `flags` when absent. */
+  /** What the members are (model.ts, FlagEncoding); when absent, read from their spelling as the convention reads it. */
   encoding?: FlagEncoding;
 }
 
@@ -66,7 +66,8 @@ export function applyOverrides(s: Session): void {
     const constants = members.filter((m) => typeof m !== 'string');
     // Flags are 32-bit numbers in the runtime (codegen-v1's Flags), whatever the field's width.
     const bits = BigInt(Math.min(field.bitWidth ?? field.size * 8, FLAG_BITS));
-    const encoding = f.encoding ?? 'flags';
+    // Without an encoding the override says only where the run goes; its spelling says how, as for the convention.
+    const encoding = f.encoding ?? conventionEncoding(constants);
     const outside = encoding === 'bit-numbers' ? constants.filter((c) => (c.value as bigint) < 0n || (c.value as bigint) >= bits) : [];
     if (outside.length) {
       s.diags.error('UG304', `override: bit numbers of ${f.record}.${f.field} must lie in 0..${bits - 1n}: ${outside.map((c) => `${c.name} = ${c.value}`).join(', ')}`, outside[0].loc);

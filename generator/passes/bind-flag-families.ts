@@ -6,6 +6,8 @@
 // field, and a run between two fields goes to the one below when it is written right above it
 // and its names say so (GSO in `gso_type`, not in `flags`). A reserved field takes none. Runs
 // whose names say nothing (VHOST_ACCESS_* above `perm`) need an override.
+// A run that counts in decimal (VIRTIO_NET_HASH_REPORT_* 0 to 9) is the field's values, one at
+// a time, not flags (conventionEncoding).
 import { Loc } from '../diagnostics.js';
 import { Constant, FlagEncoding, FlagFamily, FlagKind } from '../model/model.js';
 import { CType, RecordDecl, resolve } from '../model/types.js';
@@ -50,18 +52,55 @@ export function familyName(names: string[], record: string): string {
   return p || names[0];
 }
 
-/** Each member's kind, by what it sets in the field (its value, or 1 << it for bit numbers). */
+/** A number as enumerations write one: a decimal literal, maybe parenthesised or suffixed (`3`, `(7U)`). */
+const DECIMAL_LITERAL = /^\(?\s*\d+[uUlL]*\s*\)?$/;
+const isSingleBit = (v: bigint) => v > 0n && (v & (v - 1n)) === 0n;
+
+/**
+ * The members of a family of values that are flags going with any value: single bits written
+ * as flags are (hex, a shift), above the highest value and more than twice it
+ * (`VIRTIO_NET_HDR_GSO_ECN 0x80` over the GSO types 0 to 4).
+ */
+function modifierBits(constants: Constant[], flags: bigint[]): Set<number> {
+  const order = flags.map((_, k) => k).sort((a, b) => (flags[b] > flags[a] ? 1 : flags[b] < flags[a] ? -1 : 0));
+  const writtenAsFlag = (k: number) => isSingleBit(flags[k]) && !DECIMAL_LITERAL.test(constants[k].spelling);
+  const firstValue = order.findIndex((k) => !writtenAsFlag(k));
+  if (firstValue < 0) return new Set();
+  const highest = flags[order[firstValue]];
+  return new Set(order.slice(0, firstValue).filter((k) => flags[k] > 2n * highest));
+}
+
+/**
+ * Each member's kind, by what it sets (its value, or 1 << it for bit numbers). In a family of
+ * values every member is a `value`, but for flags that go with any of them (modifierBits).
+ */
 export function classifyFlags(constants: Constant[], encoding: FlagEncoding = 'flags'): { constant: Constant; kind: FlagKind; flag: bigint }[] {
   const flags = constants.map((c) => (encoding === 'bit-numbers' ? 1n << (c.value as bigint) : (c.value as bigint)));
-  if (encoding === 'values') return constants.map((constant, k) => ({ constant, kind: 'value', flag: flags[k] }));
-  const singleBits = flags.filter((v) => v > 0n && (v & (v - 1n)) === 0n);
+  if (encoding === 'values') {
+    const modifiers = modifierBits(constants, flags);
+    return constants.map((constant, k) => ({ constant, kind: modifiers.has(k) ? 'bit' : 'value', flag: flags[k] }));
+  }
+  const singleBits = flags.filter(isSingleBit);
   const union = singleBits.reduce((a, b) => a | b, 0n);
   return constants.map((constant, k) => {
     const flag = flags[k];
-    if (flag > 0n && (flag & (flag - 1n)) === 0n) return { constant, kind: 'bit', flag };
+    if (isSingleBit(flag)) return { constant, kind: 'bit', flag };
     if (flag > 0n && (flag & union) === flag && singleBits.length > 1) return { constant, kind: 'mask', flag };
     return { constant, kind: 'value', flag };
   });
+}
+
+/**
+ * How a run the convention binds encodes its field. Enumerations count in decimal
+ * (`VIRTIO_NET_HASH_REPORT_UDPv4 3`, `VIRTIO_NET_HDR_GSO_UDP 3`), so a member that is more than
+ * one bit written as a decimal literal makes the run values, one at a time: read as flags, 3
+ * would be IPv4 and TCPv4. Masks of flags are written in hex or as unions (`VHOST_ACCESS_RW
+ * 0x3`, `SIZE_MASK (0xf)`) and keep the run flags. Bit numbers look like values and need an
+ * override.
+ */
+export function conventionEncoding(run: Constant[]): FlagEncoding {
+  const counts = run.some((c) => (c.value as bigint) > 0n && !isSingleBit(c.value as bigint) && DECIMAL_LITERAL.test(c.spelling));
+  return counts ? 'values' : 'flags';
 }
 
 /** A family's values must fit its field: an unsigned reading of an integer field of that size. */
@@ -140,17 +179,19 @@ export function bindFlagFamilies(s: Session): void {
       // (VFIO_GFX_PLANE_TYPE_* after `flags`, above `drm_plane_type`).
       // The names count only for a run written right above the field (its last #define on the
       // line before): kvm_run's SYNC_REGS_SIZE_BYTES, a comment away from kvm_valid_regs, is not its.
-      const members = classifyFlags(run);
-      const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && members.every((m) => m.kind !== 'value');
+      // Where the run goes is told by its bit patterns; how it encodes the field, by its spelling.
+      const asFlags = classifyFlags(run);
+      const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && asFlags.every((m) => m.kind !== 'value');
       const rightAbove = below !== undefined && run[run.length - 1].loc.line === below.line - 1;
       const field = !above ? below : rightAbove && !bitsOfFlags && affinity(run, rec.name, below.path) > affinity(run, rec.name, above.path) ? below : above;
       if (!field?.type || RESERVED_FIELD.test(field.path) || !fitsField(s, field.type, run)) continue;
+      const encoding = conventionEncoding(run);
       const family: FlagFamily = {
         name: familyName(run.map((c) => c.name), rec.name),
         record: rec.name,
         field: field.path,
-        members,
-        encoding: 'flags',
+        members: encoding === 'flags' ? asFlags : classifyFlags(run, encoding),
+        encoding,
         source: 'convention',
       };
       s.model.flagFamilies.push(family);

@@ -128,4 +128,13 @@ d('families an override describes: a bit number added is read as its bit, a valu
   assert.equal(findings('|#define S_KIND_D 2\n'), ['FLAG_BIT_COLLISION S_KIND_D = 0x2 in s.kind uses the value of S_KIND_B = 0x2']);
 });
 
+d('a family of values with a flag beside them: a new value is checked against the values, a new flag against every bit', () => {
+  const header = (extra: string) => `struct s {\n\tunsigned int kind;\n#define S_KIND_A 1\n#define S_KIND_B 2\n#define S_KIND_C 3\n#define S_KIND_MARK 0x80\n${extra}};\n`;
+  const findings = (extra: string) => compareModels(modelOf(header(''), 'x86_64'), modelOf(header(extra), 'x86_64')).map((f) => `${f.code} ${f.message}`);
+  assert.equal(findings('#define S_KIND_D 4\n'), ['FLAG_ADDED S_KIND_D = 0x4 in an unused value of s.kind']);
+  assert.equal(findings('#define S_KIND_E 0x80\n'), ['FLAG_BIT_COLLISION S_KIND_E = 0x80 in s.kind uses the bits of S_KIND_MARK = 0x80']);
+  assert.equal(findings('#define S_KIND_G 0x3\n'), ['FLAG_BIT_COLLISION S_KIND_G = 0x3 in s.kind uses the value of S_KIND_C = 0x3']);
+  assert.equal(findings('#define S_KIND_F 0x100\n'), ['FLAG_ADDED S_KIND_F = 0x100 in a free bit of s.kind']);
+});
+
 d.run();

@@ -96,6 +96,31 @@ sem('#defines written before their field: above the first field, and where the n
   assert.is(m.flagFamilies[0].field, 'addr');
 });
 
+sem('runs that count in decimal are values, one at a time; hex runs with masks stay flags', () => {
+  const net = buildModel(['linux/virtio_net.h'], { abi: 'x86_64' });
+  const family = (m: typeof net, name: string) => m.flagFamilies.find((f) => f.members.some((x) => x.constant.name === name))!;
+  const kinds = (f: ReturnType<typeof family>) => Object.fromEntries(f.members.map((x) => [x.constant.name.slice(f.name.length), x.kind]));
+  const report = family(net, 'VIRTIO_NET_HASH_REPORT_UDPv4');
+  assert.is(report.encoding, 'values', 'UDPv4 is 3: by bits it would be IPv4 and TCPv4');
+  assert.ok(report.members.every((x) => x.kind === 'value'));
+  // The GSO types count (UDP is 3); ECN, 0x80, is a flag any of them may carry.
+  const gso = family(net, 'VIRTIO_NET_HDR_GSO_UDP');
+  assert.is(gso.encoding, 'values');
+  assert.equal(kinds(gso), { NONE: 'value', TCPV4: 'value', UDP: 'value', TCPV6: 'value', ECN: 'bit' });
+  assert.is(family(net, 'VIRTIO_NET_HDR_F_NEEDS_CSUM').encoding, 'flags');
+  // VDUSE_ACCESS_RW is 0x3, the union of RO and WO: written in hex, still flags.
+  const vduse = buildModel(['linux/vduse.h'], { abi: 'x86_64' });
+  const access = family(vduse, 'VDUSE_ACCESS_RW');
+  assert.equal([access.encoding, kinds(access)], ['flags', { RO: 'bit', WO: 'bit', RW: 'mask' }]);
+  // An override that says only where a run goes reads its encoding as the convention does; one that says `flags` keeps flags.
+  const moved = (encoding?: 'flags') => modelOf('struct t {\n\tunsigned int a;\n\tunsigned int b;\n};\n#define T_X 1\n#define T_Y 2\n#define T_Z 3\n', 'x86_64', { overrides: { flagFamilies: [{ record: 't', field: 'b', prefix: 'T_', encoding }] } }).flagFamilies[0];
+  assert.equal([moved().encoding, moved().members.map((x) => x.kind)], ['values', ['value', 'value', 'value']]);
+  assert.equal([moved('flags').encoding, moved('flags').members.map((x) => x.kind)], ['flags', ['bit', 'bit', 'mask']]);
+  // A decimal single bit above the values is one of them, not a flag beside them.
+  const m = modelOf('struct s {\n\tunsigned int kind;\n#define S_A 1\n#define S_B 3\n#define S_C 16\n\tunsigned int next;\n};\n', 'x86_64');
+  assert.equal(m.flagFamilies[0].members.map((x) => x.kind), ['value', 'value', 'value']);
+});
+
 sem('override encodings: bit numbers set 1 << n, values are never combined, and the constants leave the family they had', () => {
   const header = 'struct s {\n\tunsigned int flags;\n#define S_F_LOG 0\n#define S_F_DIRTY 3\n\tunsigned long long addr;\n#define S_KIND_A 1\n#define S_KIND_B 2\n#define S_KIND_C 3\n\tunsigned char kind;\n};\n';
   const m = modelOf(header, 'x86_64', {

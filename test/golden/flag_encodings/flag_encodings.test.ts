@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEMO_RING_F, DEMO_RING_F_DIRTY, DEMO_RING_F_LOG, DEMO_RING_GSO_UDP, DEMO_RING_HDR_F, DEMO_RING_OP, DEMO_RING_OP_FLUSH, demo_ring } from './expected/flag_encodings.js';
+import { DEMO_RING_F, DEMO_RING_F_DIRTY, DEMO_RING_F_LOG, DEMO_RING_GSO, DEMO_RING_GSO_ECN, DEMO_RING_GSO_TCP, DEMO_RING_GSO_UDP, DEMO_RING_HDR_F, DEMO_RING_OP, DEMO_RING_OP_FLUSH, DEMO_RING_PERM, demo_ring } from './expected/flag_encodings.js';
 
 const t = suite('golden: flag families placed and described past what the numbers say');
 
@@ -23,6 +23,27 @@ t('bit numbers: the constants stay positions, the family holds the flags they se
   v.addr_flags = DEMO_RING_F.of(DEMO_RING_F.members.LOG, DEMO_RING_F.members.DIRTY);
   assert.is(v.addr_flags, (1 << DEMO_RING_F_LOG) | (1 << DEMO_RING_F_DIRTY));
   assert.equal(DEMO_RING_F.decode(demo_ring.fromBytes(demo_ring.toBytes(v)).addr_flags), { names: ['LOG', 'DIRTY'], unknown: 0 });
+});
+
+t('a run that counts in decimal is values without an override; a bit well above them goes with any', () => {
+  assert.is(DEMO_RING_GSO.encoding, 'values');
+  assert.equal(DEMO_RING_GSO.kinds, { NONE: 'value', TCP: 'value', UDP: 'value', ECN: 'bit' });
+  // By bits, 3 would be TCP and a stray 2.
+  assert.equal(DEMO_RING_GSO.decode(DEMO_RING_GSO_UDP), { names: ['UDP'], unknown: 0 });
+  const v = demo_ring.zero();
+  v.gso_type = DEMO_RING_GSO.of(DEMO_RING_GSO_UDP, DEMO_RING_GSO_ECN);
+  const back = demo_ring.fromBytes(demo_ring.toBytes(v)).gso_type;
+  assert.equal(DEMO_RING_GSO.decode(back), { names: ['UDP', 'ECN'], unknown: 0 });
+  assert.ok(DEMO_RING_GSO.has(back, DEMO_RING_GSO_UDP));
+  assert.ok(DEMO_RING_GSO.has(back, DEMO_RING_GSO_ECN));
+  assert.not.ok(DEMO_RING_GSO.has(back, DEMO_RING_GSO_TCP), 'UDP is not TCP, whatever bits they share');
+  assert.equal(DEMO_RING_GSO.decode(2 | 0x80), { names: ['ECN'], unknown: 2 });
+});
+
+t('a hex run with a mask of its bits stays flags', () => {
+  assert.is(DEMO_RING_PERM.encoding, 'flags');
+  assert.equal(DEMO_RING_PERM.kinds, { RO: 'bit', WO: 'bit', RW: 'mask' });
+  assert.equal(DEMO_RING_PERM.decode(DEMO_RING_PERM.members.RW), { names: ['RO', 'WO'], unknown: 0 });
 });
 
 t('values: every member a value of the field, none a bit', () => {

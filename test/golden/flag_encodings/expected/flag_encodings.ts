@@ -2,52 +2,72 @@
 // Regenerate with: npx uapigen generate --manifest test/golden/flag_encodings/manifest.json --out test/golden/flag_encodings/expected
 //
 // Unit: flag_encodings (test/golden/flag_encodings/manifest.json)
-// Source: test/golden/flag_encodings/input.h sha256:df7359617cc8f9b52a0033421eb3c9d9d667a603fb103083bfe8c5790c91e9c9 (project header)
+// Source: test/golden/flag_encodings/input.h sha256:54fd0e2f4e59dc485b44b0a475215a7082dd269cdef1dbe77baf153340ef577e (project header)
 // ABIs: x86_64, i386 (codecs follow x86_64)
 
-import { Flags, RecordCodec, defineFlags, defineRecord, u16, u32, u8 } from '../../../../runtime/codegen-v1.js';
+import { Flags, RecordCodec, defineFlags, defineRecord, u32, u8 } from '../../../../runtime/codegen-v1.js';
 /**
  * above the first field: that field's
  *
- * @generated from #define DEMO_RING_HDR_F_CSUM at test/golden/flag_encodings/input.h:9: int
+ * @generated from #define DEMO_RING_HDR_F_CSUM at test/golden/flag_encodings/input.h:10: int
  */
 export const DEMO_RING_HDR_F_CSUM = 1 as Flags<'demo_ring.flags'>;
-/** @generated from #define DEMO_RING_HDR_F_VALID at test/golden/flag_encodings/input.h:10: int */
+/** @generated from #define DEMO_RING_HDR_F_VALID at test/golden/flag_encodings/input.h:11: int */
 export const DEMO_RING_HDR_F_VALID = 2 as Flags<'demo_ring.flags'>;
 /**
  * the names point at gso_type below, not at flags above
  *
- * @generated from #define DEMO_RING_GSO_NONE at test/golden/flag_encodings/input.h:12: int
+ * @generated from #define DEMO_RING_GSO_NONE at test/golden/flag_encodings/input.h:13: int
  */
 export const DEMO_RING_GSO_NONE = 0 as Flags<'demo_ring.gso_type'>;
-/** @generated from #define DEMO_RING_GSO_TCP at test/golden/flag_encodings/input.h:13: int */
+/** @generated from #define DEMO_RING_GSO_TCP at test/golden/flag_encodings/input.h:14: int */
 export const DEMO_RING_GSO_TCP = 1 as Flags<'demo_ring.gso_type'>;
-/** @generated from #define DEMO_RING_GSO_UDP at test/golden/flag_encodings/input.h:14: int */
+/**
+ * counts in decimal: values, one at a time, without an override
+ *
+ * @generated from #define DEMO_RING_GSO_UDP at test/golden/flag_encodings/input.h:15: int
+ */
 export const DEMO_RING_GSO_UDP = 3 as Flags<'demo_ring.gso_type'>;
+/**
+ * a bit well above the values, written as a flag: goes with any
+ *
+ * @generated from #define DEMO_RING_GSO_ECN at test/golden/flag_encodings/input.h:16: int
+ */
+export const DEMO_RING_GSO_ECN = 128 as Flags<'demo_ring.gso_type'>;
+/**
+ * hex, with a mask of the two bits: flags
+ *
+ * @generated from #define DEMO_RING_PERM_RO at test/golden/flag_encodings/input.h:18: int
+ */
+export const DEMO_RING_PERM_RO = 1 as Flags<'demo_ring.perm'>;
+/** @generated from #define DEMO_RING_PERM_WO at test/golden/flag_encodings/input.h:19: int */
+export const DEMO_RING_PERM_WO = 2 as Flags<'demo_ring.perm'>;
+/** @generated from #define DEMO_RING_PERM_RW at test/golden/flag_encodings/input.h:20: int */
+export const DEMO_RING_PERM_RW = 3 as Flags<'demo_ring.perm'>;
 /**
  * bit numbers: a driver sets 1 << DEMO_RING_F_LOG
  *
  * A bit number of `demo_ring.addr_flags`: the flag it names is 1 << 0.
  *
- * @generated from #define DEMO_RING_F_LOG at test/golden/flag_encodings/input.h:18: int
+ * @generated from #define DEMO_RING_F_LOG at test/golden/flag_encodings/input.h:24: int
  */
 export const DEMO_RING_F_LOG = 0;
 /**
  * A bit number of `demo_ring.addr_flags`: the flag it names is 1 << 5.
  *
- * @generated from #define DEMO_RING_F_DIRTY at test/golden/flag_encodings/input.h:19: int
+ * @generated from #define DEMO_RING_F_DIRTY at test/golden/flag_encodings/input.h:25: int
  */
 export const DEMO_RING_F_DIRTY = 5;
-/** @generated from #define DEMO_RING_OP_READ at test/golden/flag_encodings/input.h:21: int */
+/** @generated from #define DEMO_RING_OP_READ at test/golden/flag_encodings/input.h:27: int */
 export const DEMO_RING_OP_READ = 1 as Flags<'demo_ring.op'>;
-/** @generated from #define DEMO_RING_OP_WRITE at test/golden/flag_encodings/input.h:22: int */
+/** @generated from #define DEMO_RING_OP_WRITE at test/golden/flag_encodings/input.h:28: int */
 export const DEMO_RING_OP_WRITE = 2 as Flags<'demo_ring.op'>;
-/** @generated from #define DEMO_RING_OP_FLUSH at test/golden/flag_encodings/input.h:23: int */
+/** @generated from #define DEMO_RING_OP_FLUSH at test/golden/flag_encodings/input.h:29: int */
 export const DEMO_RING_OP_FLUSH = 3 as Flags<'demo_ring.op'>;
 /**
  * The values of `demo_ring.flags` (the #defines written next to that field).
  *
- * @generated from DEMO_RING_HDR_F_CSUM, DEMO_RING_HDR_F_VALID at test/golden/flag_encodings/input.h:9
+ * @generated from DEMO_RING_HDR_F_CSUM, DEMO_RING_HDR_F_VALID at test/golden/flag_encodings/input.h:10
  */
 export const DEMO_RING_HDR_F = defineFlags(
   'demo_ring.flags',
@@ -55,19 +75,30 @@ export const DEMO_RING_HDR_F = defineFlags(
   { CSUM: 'bit', VALID: 'bit' },
 );
 /**
- * The values of `demo_ring.gso_type` (the #defines written next to that field).
+ * The values of `demo_ring.gso_type`, one at a time, each with or without the flag DEMO_RING_GSO_ECN (the #defines written next to that field).
  *
- * @generated from DEMO_RING_GSO_NONE, DEMO_RING_GSO_TCP, DEMO_RING_GSO_UDP at test/golden/flag_encodings/input.h:12
+ * @generated from DEMO_RING_GSO_NONE, DEMO_RING_GSO_TCP, DEMO_RING_GSO_UDP, DEMO_RING_GSO_ECN at test/golden/flag_encodings/input.h:13
  */
 export const DEMO_RING_GSO = defineFlags(
   'demo_ring.gso_type',
-  { NONE: DEMO_RING_GSO_NONE, TCP: DEMO_RING_GSO_TCP, UDP: DEMO_RING_GSO_UDP },
-  { NONE: 'value', TCP: 'bit', UDP: 'value' },
+  { NONE: DEMO_RING_GSO_NONE, TCP: DEMO_RING_GSO_TCP, UDP: DEMO_RING_GSO_UDP, ECN: DEMO_RING_GSO_ECN },
+  { NONE: 'value', TCP: 'value', UDP: 'value', ECN: 'bit' },
+  'values',
+);
+/**
+ * The values of `demo_ring.perm` (the #defines written next to that field).
+ *
+ * @generated from DEMO_RING_PERM_RO, DEMO_RING_PERM_WO, DEMO_RING_PERM_RW at test/golden/flag_encodings/input.h:18
+ */
+export const DEMO_RING_PERM = defineFlags(
+  'demo_ring.perm',
+  { RO: DEMO_RING_PERM_RO, WO: DEMO_RING_PERM_WO, RW: DEMO_RING_PERM_RW },
+  { RO: 'bit', WO: 'bit', RW: 'mask' },
 );
 /**
  * The flags of `demo_ring.addr_flags`, whose #defines are bit numbers (bound by an override in the unit's manifest): each member here is the flag its bit number sets, 1 << DEMO_RING_F_LOG, 1 << DEMO_RING_F_DIRTY.
  *
- * @generated from DEMO_RING_F_LOG, DEMO_RING_F_DIRTY at test/golden/flag_encodings/input.h:18
+ * @generated from DEMO_RING_F_LOG, DEMO_RING_F_DIRTY at test/golden/flag_encodings/input.h:24
  */
 export const DEMO_RING_F = defineFlags(
   'demo_ring.addr_flags',
@@ -77,24 +108,26 @@ export const DEMO_RING_F = defineFlags(
 /**
  * The values of `demo_ring.op`, one at a time, never combined (bound by an override in the unit's manifest).
  *
- * @generated from DEMO_RING_OP_READ, DEMO_RING_OP_WRITE, DEMO_RING_OP_FLUSH at test/golden/flag_encodings/input.h:21
+ * @generated from DEMO_RING_OP_READ, DEMO_RING_OP_WRITE, DEMO_RING_OP_FLUSH at test/golden/flag_encodings/input.h:27
  */
 export const DEMO_RING_OP = defineFlags(
   'demo_ring.op',
   { READ: DEMO_RING_OP_READ, WRITE: DEMO_RING_OP_WRITE, FLUSH: DEMO_RING_OP_FLUSH },
   { READ: 'value', WRITE: 'value', FLUSH: 'value' },
+  'values',
 );
 
-/** @generated from struct demo_ring at test/golden/flag_encodings/input.h:8 (12 bytes, align 4 on x86_64) */
+/** @generated from struct demo_ring at test/golden/flag_encodings/input.h:9 (12 bytes, align 4 on x86_64) */
 export interface demo_ring {
   flags: Flags<'demo_ring.flags'>;
   gso_type: Flags<'demo_ring.gso_type'>;
+  perm: Flags<'demo_ring.perm'>;
   reserved: number;
   addr_flags: Flags<'demo_ring.addr_flags'>;
   op: Flags<'demo_ring.op'>;
 }
 
-/** @generated from struct demo_ring at test/golden/flag_encodings/input.h:8 (12 bytes, align 4 on x86_64): codec */
+/** @generated from struct demo_ring at test/golden/flag_encodings/input.h:9 (12 bytes, align 4 on x86_64): codec */
 export const demo_ring: RecordCodec<demo_ring> = defineRecord<demo_ring>({
   name: 'demo_ring',
   kind: 'struct',
@@ -103,7 +136,8 @@ export const demo_ring: RecordCodec<demo_ring> = defineRecord<demo_ring>({
   fields: {
     flags: { offset: 0, codec: u8 },
     gso_type: { offset: 1, codec: u8 },
-    reserved: { offset: 2, codec: u16 },
+    perm: { offset: 2, codec: u8 },
+    reserved: { offset: 3, codec: u8 },
     addr_flags: { offset: 4, codec: u32 },
     op: { offset: 8, codec: u32 },
   },
