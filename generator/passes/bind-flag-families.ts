@@ -20,16 +20,21 @@ interface FieldLine {
   type?: CType;
 }
 
-/** Every field of a record with its line, nested inline records included, as dotted paths. */
-function fieldLines(r: RecordDecl, prefix = ''): FieldLine[] {
+/**
+ * Every field of a record with its line, nested inline records included, as dotted paths. An
+ * untagged record declared elsewhere (qnx4_fs.h's `typedef struct {...} qnx4_xtnt_t`) is not
+ * inline: its lines lie outside this record, and the #defines there are not this record's.
+ */
+function fieldLines(r: RecordDecl, prefix = '', outer: RecordDecl = r): FieldLine[] {
   const out: FieldLine[] = [];
   for (const m of r.members ?? []) {
     const t = resolve(m.type);
     const path = m.name ? prefix + m.name : prefix.replace(/\.$/, '');
     if (m.name) out.push({ path, line: m.at.line, type: m.type });
-    if (t.kind === 'record' && !t.record.name) {
+    const inline = t.kind === 'record' && !t.record.name && t.record.at.file === outer.at.file && t.record.at.line >= outer.at.line && t.record.endAt.line <= outer.endAt.line;
+    if (t.kind === 'record' && inline) {
       out.push({ path: path || '(anonymous)', line: t.record.at.line });
-      out.push(...fieldLines(t.record, m.name ? `${path}.` : prefix));
+      out.push(...fieldLines(t.record, m.name ? `${path}.` : prefix, outer));
     }
   }
   return out;
@@ -154,6 +159,46 @@ function between(sorted: Constant[], from: number, to: number): Constant[] {
   return sorted.slice(lo, end);
 }
 
+/** What a file's lines hold, for telling a size from a value and a comment from a gap. */
+interface FileLines {
+  /** Identifiers the code uses, by line, outside directives and comments. */
+  used: Map<number, string[]>;
+  /** Lines with any token (code or directive). */
+  tokens: Set<number>;
+  /** Lines a comment covers. */
+  comments: Set<number>;
+}
+
+function readLines(s: Session, file: Loc['file']): FileLines | undefined {
+  const lexed = s.cache.get(file.path, file.displayPath, s.diags);
+  if (!lexed) return undefined;
+  const out: FileLines = { used: new Map(), tokens: new Set(), comments: new Set() };
+  let directive = false;
+  for (const t of lexed.tokens) {
+    if (t.bol) directive = t.text === '#';
+    out.tokens.add(t.line);
+    if (directive || t.kind !== 'ident') continue;
+    const list = out.used.get(t.line) ?? [];
+    list.push(t.text);
+    out.used.set(t.line, list);
+  }
+  for (const c of lexed.comments) for (let l = c.line; l <= c.endLine; l++) out.comments.add(l);
+  return out;
+}
+
+/** The names a record's own declarations use: array bounds such as kvm_run's `padding[SYNC_REGS_SIZE_BYTES]`. */
+function namesUsedIn(lines: FileLines | undefined, rec: RecordDecl): Set<string> {
+  const out = new Set<string>();
+  for (let l = rec.at.line; l <= rec.endAt.line; l++) for (const n of lines?.used.get(l) ?? []) out.add(n);
+  return out;
+}
+
+/** Only comment lines stand strictly between two lines (no blank line, no code). */
+function onlyCommentsBetween(lines: FileLines | undefined, from: number, to: number): boolean {
+  for (let l = from + 1; l < to; l++) if (!lines || lines.tokens.has(l) || !lines.comments.has(l)) return false;
+  return true;
+}
+
 export function bindFlagFamilies(s: Session): void {
   const byFile = new Map<Loc['file'], Constant[]>();
   for (const c of s.model.constants) {
@@ -163,26 +208,32 @@ export function bindFlagFamilies(s: Session): void {
     byFile.set(c.loc.file, list);
   }
   for (const list of byFile.values()) list.sort((a, b) => a.loc.line - b.loc.line);
+  const linesOf = new Map<Loc['file'], FileLines | undefined>();
   for (const rec of s.model.records) {
     const constants = byFile.get(rec.loc.file);
     if (!constants) continue;
+    if (!linesOf.has(rec.loc.file)) linesOf.set(rec.loc.file, readLines(s, rec.loc.file));
+    const lines = linesOf.get(rec.loc.file);
+    // A constant the record's declarations use is a size (FD_AUTODETECT_SIZE, an array bound), not a value of a field.
+    const sizes = namesUsedIn(lines, rec.decl);
     const fields = fieldLines(rec.decl).sort((a, b) => a.line - b.line);
     for (let k = -1; k < fields.length; k++) {
       const from = k < 0 ? rec.decl.at.line : fields[k].line;
       const to = k + 1 < fields.length ? fields[k + 1].line : rec.decl.endAt.line;
-      const run = between(constants, from, to);
+      const run = between(constants, from, to).filter((c) => !sizes.has(c.name));
       if (run.length === 0) continue;
       const above = fields[k];
       const below = fields[k + 1];
       // Above the first field: that field's. Between two: the one above's, unless the names point
       // below; bits right after a field called flags stay its own, as in vfio.h
       // (VFIO_GFX_PLANE_TYPE_* after `flags`, above `drm_plane_type`).
-      // The names count only for a run written right above the field (its last #define on the
-      // line before): kvm_run's SYNC_REGS_SIZE_BYTES, a comment away from kvm_valid_regs, is not its.
+      // The names count only for a run written right above the field: its last #define on the
+      // line before, or only comment lines between (virtio_crypto's OP_ENCRYPT, DECRYPT, then
+      // `/* encrypt or decrypt */`, then `op`); a blank line parts them.
       // Where the run goes is told by its bit patterns; how it encodes the field, by its spelling.
       const asFlags = classifyFlags(run);
       const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && asFlags.every((m) => m.kind !== 'value');
-      const rightAbove = below !== undefined && run[run.length - 1].loc.line === below.line - 1;
+      const rightAbove = below !== undefined && onlyCommentsBetween(lines, run[run.length - 1].loc.line, below.line);
       const field = !above ? below : rightAbove && !bitsOfFlags && affinity(run, rec.name, below.path) > affinity(run, rec.name, above.path) ? below : above;
       if (!field?.type || RESERVED_FIELD.test(field.path) || !fitsField(s, field.type, run)) continue;
       const encoding = conventionEncoding(run);

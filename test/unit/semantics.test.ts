@@ -83,9 +83,23 @@ sem('#defines written before their field: above the first field, and where the n
   assert.is(of('VIRTIO_NET_HASH_REPORT_IPv4')?.field, 'hash_report');
   const uffd = buildModel(['linux/userfaultfd.h'], { abi: 'x86_64' });
   assert.is(uffd.flagFamilies.find((f) => f.members.some((m) => m.constant.name === 'UFFD_FEATURE_EVENT_FORK'))?.field, 'features', 'between api and features, right above features');
-  // Names alone are not enough: kvm_run's SYNC_REGS_SIZE_BYTES is a comment block away from kvm_valid_regs.
+  // Comment lines between the run and the field below do not part them: OP_ENCRYPT and DECRYPT, then `/* encrypt or decrypt */`, then `op`.
+  const crypto = buildModel(['linux/virtio_crypto.h'], { abi: 'x86_64' });
+  assert.is(crypto.flagFamilies.find((f) => f.members.some((m) => m.constant.name === 'VIRTIO_CRYPTO_OP_ENCRYPT'))?.field, 'op');
+  // A constant the record's own declarations use is a size, not a value: kvm_run's padding[SYNC_REGS_SIZE_BYTES], fd.h's autodetect[FD_AUTODETECT_SIZE].
   const kvm = buildModel(['linux/kvm.h'], { abi: 'x86_64' });
   assert.not.ok(kvm.flagFamilies.some((f) => f.members.some((m) => m.constant.name === 'SYNC_REGS_SIZE_BYTES')));
+  const fd = buildModel(['linux/fd.h'], { abi: 'x86_64' });
+  const fdBound = new Set(fd.flagFamilies.flatMap((f) => f.members.map((m) => m.constant.name)));
+  for (const size of ['FD_AUTODETECT_SIZE', 'FD_RAW_CMD_SIZE', 'FD_RAW_REPLY_SIZE', 'FD_RAW_CMD_FULLSIZE']) assert.not.ok(fdBound.has(size), `${size} is an array bound, not a flag`);
+  // An untagged struct declared elsewhere (typedef struct {...} qnx4_xtnt_t) is not inline: the #defines above it are not qnx4_inode_entry's.
+  const qnx4 = buildModel(['linux/qnx4_fs.h'], { abi: 'x86_64' });
+  assert.not.ok(qnx4.flagFamilies.some((f) => f.record === 'qnx4_inode_entry' || f.record === 'qnx4_xblk'));
+  // A blank line parts a run from the field below, whatever its names say.
+  const parted = modelOf('struct p {\n\tunsigned int size;\n#define P_MODE_A 0x1\n#define P_MODE_B 0x2\n\n\tunsigned int mode;\n};\n', 'x86_64');
+  assert.is(parted.flagFamilies[0].field, 'size');
+  const commented = modelOf('struct p {\n\tunsigned int size;\n\n#define P_MODE_A 0x1\n#define P_MODE_B 0x2\n\t/* the mode */\n\tunsigned int mode;\n};\n', 'x86_64');
+  assert.is(commented.flagFamilies[0].field, 'mode');
   // A field kept zero takes no values: MRT6MSG_* sit above im6_mbz but are im6_msgtype's.
   const mroute = buildModel(['linux/mroute6.h'], { abi: 'x86_64' });
   assert.not.ok(mroute.flagFamilies.some((f) => f.field === 'im6_mbz'));
