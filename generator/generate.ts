@@ -87,6 +87,47 @@ export function regenerateCommand(manifest: Manifest, outDir: string): string {
   return ['npx uapigen generate', ...options].join(' ');
 }
 
+/**
+ * A unit's `flagMembers` type its constants by a family another unit's field owns. A family no
+ * unit binds, or a constant the unit does not define, is an error at its place in the manifest:
+ * ignored, the constant would come out a plain number and the mistake unseen.
+ */
+function checkFlagMembers(manifest: Manifest, models: Map<string, Partial<Record<AbiName, Model>>>): void {
+  const families = new Map<string, Model['flagFamilies'][number]>();
+  const records = new Map<string, string[]>();
+  for (const unit of manifest.units) {
+    const model = models.get(unit.name)![unit.abis[0]]!;
+    for (const f of model.flagFamilies) families.set(`${f.record}.${f.field}`, f);
+    for (const f of model.flagFamilies) records.set(f.record, [...(records.get(f.record) ?? []), f.field]);
+  }
+  const problems: Diagnostic[] = [];
+  const problem = (pointer: string, message: string) => problems.push({ code: 'UG304', severity: 'error', message, loc: manifest.locate(pointer) });
+  for (const [k, unit] of manifest.units.entries()) {
+    const model = models.get(unit.name)![unit.abis[0]]!;
+    const own = new Map(model.constants.filter((c) => c.kind === 'integer').map((c) => [c.name, c]));
+    const bound = new Map(model.flagFamilies.flatMap((f) => f.members.map((m) => [m.constant.name, `${f.record}.${f.field}`] as const)));
+    for (const [j, fm] of (unit.overrides.flagMembers ?? []).entries()) {
+      const at = `/units/${k}/overrides/flagMembers/${j}`;
+      const family = families.get(fm.family);
+      if (!family) {
+        const [record] = fm.family.split('.');
+        const fields = records.get(record);
+        problem(`${at}/family`, `flagMembers: no unit of the manifest binds a flag family to ${fm.family}${fields ? ` (${record}'s families: ${fields.join(', ')})` : ''}`);
+        continue;
+      }
+      if (family.encoding === 'bit-numbers') {
+        problem(`${at}/family`, `flagMembers: ${fm.family}'s #defines are bit numbers; a constant typed by it would be taken for the flag 1 << it`);
+        continue;
+      }
+      for (const [i, name] of fm.members.entries()) {
+        if (!own.has(name)) problem(`${at}/members/${i}`, `flagMembers: ${name} is not an integer constant of unit ${unit.name}'s headers`);
+        else if (bound.has(name)) problem(`${at}/members/${i}`, `flagMembers: ${name} is already in ${bound.get(name)}, a family of unit ${unit.name}'s own`);
+      }
+    }
+  }
+  if (problems.length) throw new DiagnosticError(problems);
+}
+
 export async function generateAll(opts: GenerateOptions = {}): Promise<Generated> {
   const manifest = loadManifest(opts.manifest);
   const outDir = resolve(opts.outDir ?? join(manifest.root, DEFAULT_OUT));
@@ -104,6 +145,7 @@ export async function generateAll(opts: GenerateOptions = {}): Promise<Generated
     }
     models.set(unit.name, perAbi);
   }
+  checkFlagMembers(manifest, models);
   const recordHome = new Map<string, string>();
   for (const unit of manifest.units) {
     for (const r of models.get(unit.name)![unit.abis[0]]!.records) if (!recordHome.has(r.name)) recordHome.set(r.name, unit.name);

@@ -197,6 +197,37 @@ b('a manifest that is not JSON, or names a header that is not there, is an error
   assert.not.ok(existsSync(join(dir, 'out')), 'nothing was written');
 });
 
+b('flagMembers naming a family no unit binds, a constant the unit lacks, or bit numbers: an error at the spot, nothing written', () => {
+  const dir = scratchDir('flag-members');
+  writeFileSync(join(dir, 'x.h'), '#define X_FLAG 0x100\n#define X_BIT 3\n');
+  const doc = {
+    units: [
+      { name: 'vfio', headers: ['linux/vfio.h'] },
+      { name: 'vhost', headers: ['linux/vhost_types.h'], overrides: { flagFamilies: [{ record: 'vhost_vring_addr', field: 'flags', prefix: 'VHOST_VRING_F_', encoding: 'bit-numbers' }] } },
+      {
+        name: 'x',
+        headers: ['./x.h'],
+        overrides: {
+          flagMembers: [
+            { family: 'vfio_device_info.flag', members: ['X_FLAG'] },
+            { family: 'vfio_device_info.flags', members: ['X_FLAGG'] },
+            { family: 'vhost_vring_addr.flags', members: ['X_BIT'] },
+          ],
+        },
+      },
+    ],
+  };
+  const text = JSON.stringify(doc, null, 2);
+  writeFileSync(join(dir, 'manifest.json'), text);
+  const r = spawnSync(process.execPath, [CLI, 'generate', '--manifest', join(dir, 'manifest.json'), '--out', join(dir, 'out')], { encoding: 'utf8' });
+  assert.is(r.status, 2, r.stderr);
+  const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+  assert.match(r.stderr, new RegExp(`manifest\\.json:${lineOf('"vfio_device_info.flag"')}:\\d+: error\\[UG304\\]: flagMembers: no unit of the manifest binds a flag family to vfio_device_info\\.flag \\(vfio_device_info's families: flags\\)`));
+  assert.match(r.stderr, new RegExp(`manifest\\.json:${lineOf('"X_FLAGG"')}:\\d+: error\\[UG304\\]: flagMembers: X_FLAGG is not an integer constant of unit x's headers`));
+  assert.match(r.stderr, new RegExp(`manifest\\.json:${lineOf('"vhost_vring_addr.flags"')}:\\d+: error\\[UG304\\]: flagMembers: vhost_vring_addr\\.flags's #defines are bit numbers`));
+  assert.not.ok(existsSync(join(dir, 'out')), 'nothing was written');
+});
+
 b('the JSON scan that places syntax errors agrees with JSON.parse on every mutation of the manifest', () => {
   const text = readFileSync(join(process.cwd(), 'uapi', 'manifest.json'), 'utf8');
   const pieces = ['', ',', '}', ']', '"', ':', '{', '[', '\\', '1', '-', 'x', 'null', ' ', '\n', '\t', '\u0001', '.5', 'e', '\ufeff'];
