@@ -25,7 +25,10 @@ export function summarizeModel(model: Model): string {
   if (model.flagFamilies.length) {
     out.push('', 'flag families');
     for (const f of model.flagFamilies) {
-      out.push(`  ${f.record}.${f.field}: ${f.members.map((m) => `${m.constant.name.slice(f.name.length) || m.constant.name}=${flagText(f, m)}`).join(' ')}`);
+      // Values and bit numbers say so: `UDP=0x3` reads as a flag otherwise. A flag beside values is marked `+`.
+      const how = f.encoding === 'flags' ? '' : ` (${f.encoding})`;
+      const mark = (m: (typeof f.members)[number]) => (f.encoding === 'values' && m.kind === 'bit' ? '+' : '');
+      out.push(`  ${f.record}.${f.field}${how}: ${f.members.map((m) => `${mark(m)}${m.constant.name.slice(f.name.length) || m.constant.name}=${flagText(f, m)}`).join(' ')}`);
     }
   }
   if (model.capabilityFamilies.length) {

@@ -34,6 +34,11 @@ doc('a flag family says how its members encode the field, and what each sets', (
       ['type', 'values', 'VHOST_IOTLB_MISS=1:1:value'],
     ], header);
   }
+  // The summary says it too, and marks a flag that goes beside the values.
+  const text = spawnSync(process.execPath, [CLI, 'model', 'linux/virtio_net.h'], { encoding: 'utf8' });
+  assert.is(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^ {2}virtio_net_hdr_v1\.gso_type \(values\): NONE=0x0 TCPV4=0x1 UDP=0x3 TCPV6=0x4 \+ECN=0x80$/m);
+  assert.match(text.stdout, /^ {2}virtio_net_hdr_v1\.flags: NEEDS_CSUM=0x1 /m);
 });
 
 doc("a project's overrides reach model, verify and lint through --manifest", () => {
