@@ -217,6 +217,9 @@ export function bindFlagFamilies(s: Session): void {
     // A constant the record's declarations use is a size (FD_AUTODETECT_SIZE, an array bound), not a value of a field.
     const sizes = namesUsedIn(lines, rec.decl);
     const fields = fieldLines(rec.decl).sort((a, b) => a.line - b.line);
+    // A field takes one run: virtio_crypto_rsa_session_para's hash run, a blank line below
+    // padding_algo (which has its own run above it), is hash_algo's.
+    const bound = new Set<string>();
     for (let k = -1; k < fields.length; k++) {
       const from = k < 0 ? rec.decl.at.line : fields[k].line;
       const to = k + 1 < fields.length ? fields[k + 1].line : rec.decl.endAt.line;
@@ -234,8 +237,11 @@ export function bindFlagFamilies(s: Session): void {
       const asFlags = classifyFlags(run);
       const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && asFlags.every((m) => m.kind !== 'value');
       const rightAbove = below !== undefined && onlyCommentsBetween(lines, run[run.length - 1].loc.line, below.line);
-      const field = !above ? below : rightAbove && !bitsOfFlags && affinity(run, rec.name, below.path) > affinity(run, rec.name, above.path) ? below : above;
+      const pointsBelow = rightAbove && !bitsOfFlags && affinity(run, rec.name, below.path) > affinity(run, rec.name, above?.path ?? '');
+      let field: FieldLine | undefined = !above || pointsBelow ? below : above;
+      if (field && bound.has(field.path)) field = field === above && rightAbove && !bound.has(below.path) ? below : undefined;
       if (!field?.type || RESERVED_FIELD.test(field.path) || !fitsField(s, field.type, run)) continue;
+      bound.add(field.path);
       const encoding = conventionEncoding(run);
       const family: FlagFamily = {
         name: familyName(run.map((c) => c.name), rec.name),

@@ -95,6 +95,10 @@ sem('#defines written before their field: above the first field, and where the n
   // An untagged struct declared elsewhere (typedef struct {...} qnx4_xtnt_t) is not inline: the #defines above it are not qnx4_inode_entry's.
   const qnx4 = buildModel(['linux/qnx4_fs.h'], { abi: 'x86_64' });
   assert.not.ok(qnx4.flagFamilies.some((f) => f.record === 'qnx4_inode_entry' || f.record === 'qnx4_xblk'));
+  // A field takes one run: the second goes to the field below it, or nowhere.
+  assert.equal(crypto.flagFamilies.filter((f) => f.record === 'virtio_crypto_rsa_session_para').map((f) => `${f.field}: ${f.members[0].constant.name}`), ['padding_algo: VIRTIO_CRYPTO_RSA_RAW_PADDING', 'hash_algo: VIRTIO_CRYPTO_RSA_NO_HASH']);
+  const iommu = buildModel(['linux/iommu.h'], { abi: 'x86_64' });
+  assert.equal(iommu.flagFamilies.filter((f) => f.record === 'iommu_page_response').map((f) => `${f.field}: ${f.members[0].constant.name}`), ['version: IOMMU_PAGE_RESP_VERSION_1', 'flags: IOMMU_PAGE_RESP_PASID_VALID']);
   // A blank line parts a run from the field below, whatever its names say.
   const parted = modelOf('struct p {\n\tunsigned int size;\n#define P_MODE_A 0x1\n#define P_MODE_B 0x2\n\n\tunsigned int mode;\n};\n', 'x86_64');
   assert.is(parted.flagFamilies[0].field, 'size');
