@@ -47,11 +47,17 @@ export function familyKey(f: { record: string; field: string }): string {
  * a flag family is its members' prefix without the trailing underscore (`VFIO_REGION_INFO_FLAG`),
  * an API string family likewise (`VFIO_DEVICE_API`), an index enum its model name, a capability
  * chain `<info>_capabilities`, the unit's ioctl table `<unit>_ioctls`. Where a derived name is
- * already taken, `_FAMILY` (or `_TABLE`) is appended.
+ * already taken, `_FAMILY` (or `_TABLE`) is appended; where that is taken too, the name of what
+ * it belongs to (`fallback`: a family's record and field, `VIRTIO_CRYPTO_HASH_SESSION_PARA_ALGO`),
+ * then that with the suffix, then the suffixed name numbered from 2, so that no two declarations
+ * share one. Families that share a prefix are named by record and field from the start
+ * (flag-families.ts).
  */
-export function derivedName(ctx: EmitContext, base: string, suffix: string): string {
-  let name = base.replace(/_+$/, '');
-  if (!/^[A-Za-z_$]/.test(name) || ctx.names.has(name)) name += suffix;
+export function derivedName(ctx: EmitContext, base: string, suffix: string, fallback?: string): string {
+  const trim = (n: string) => n.replace(/_+$/, '');
+  const candidates = [trim(base), trim(base) + suffix, ...(fallback ? [trim(fallback), trim(fallback) + suffix] : [])];
+  let name = candidates.find((n) => /^[A-Za-z_$]/.test(n) && !ctx.names.has(n));
+  for (let k = 2; name === undefined; k++) if (!ctx.names.has(`${candidates[1]}_${k}`)) name = `${candidates[1]}_${k}`;
   ctx.names.add(name);
   return name;
 }

@@ -10,9 +10,14 @@ function valuesNote(members: readonly { constant: { name: string }; kind: string
 
 export function emitFlagFamilies(ctx: EmitContext): Map<string, string> {
   const objectNames = new Map<string, string>();
+  // Families whose members share one prefix (virtio_crypto.h's eight `VIRTIO_CRYPTO_*` runs) are
+  // each named by their record and field: VIRTIO_CRYPTO and VIRTIO_CRYPTO_FAMILY would not say which is which.
+  const prefixCount = new Map<string, number>();
+  for (const f of ctx.primary.flagFamilies) prefixCount.set(f.name, (prefixCount.get(f.name) ?? 0) + 1);
   for (const f of ctx.primary.flagFamilies) {
     const key = familyKey(f);
-    const name = derivedName(ctx, f.name, '_FAMILY');
+    const byField = key.replace(/\./g, '_').toUpperCase();
+    const name = derivedName(ctx, prefixCount.get(f.name)! > 1 ? byField : f.name, '_FAMILY', byField);
     objectNames.set(key, name);
     const short = (n: string) => (n.startsWith(f.name) && n.length > f.name.length && /^[A-Za-z_]/.test(n.slice(f.name.length)) ? n.slice(f.name.length) : n);
     // A bit number's flag is 1 << it: the constant stays the position the header defines.

@@ -101,6 +101,32 @@ process.stdout.write([bytes.length, mine_info.fromBytes(bytes).addr === 0x1234n]
   }
 });
 
+c('bindings of system headers with many families on one prefix type-check, each family named by its field', () => {
+  const project = consumer(`import { VIRTIO_CRYPTO_HASH_SESSION_PARA_ALGO, VIRTIO_CRYPTO_RSA_SESSION_PARA_HASH_ALGO, virtio_crypto_rsa_session_para } from './generated/crypto.js';
+import { FD_RAW } from './generated/fd.js';
+const rsa = virtio_crypto_rsa_session_para.zero();
+rsa.hash_algo = VIRTIO_CRYPTO_RSA_SESSION_PARA_HASH_ALGO.members.SHA256;
+process.stdout.write([VIRTIO_CRYPTO_HASH_SESSION_PARA_ALGO.decode(3).names.join(), VIRTIO_CRYPTO_RSA_SESSION_PARA_HASH_ALGO.family, virtio_crypto_rsa_session_para.fromBytes(virtio_crypto_rsa_session_para.toBytes(rsa)).hash_algo, FD_RAW.family].join(' ') + '\\n');
+`);
+  try {
+    const { dir } = project;
+    mkdirSync(join(dir, 'uapi'));
+    const units = [['crypto', 'linux/virtio_crypto.h'], ['fd', 'linux/fd.h'], ['iommu', 'linux/iommu.h']].map(([name, header]) => ({ name, headers: [header] }));
+    writeFileSync(join(dir, 'uapi', 'manifest.json'), JSON.stringify({ units }));
+    const gen = spawnSync(process.execPath, [join(ROOT, 'dist', 'generator', 'cli.js'), 'generate', '--manifest', 'uapi/manifest.json'], { cwd: dir, encoding: 'utf8' });
+    assert.is(gen.status, 0, gen.stderr);
+    // Every generated file, not only what main.ts imports: two declarations of one name fail here.
+    writeFileSync(join(dir, 'all.ts'), units.map((u) => `export * as ${u.name} from './generated/${u.name}.js';\n`).join(''));
+    writeFileSync(join(dir, 'main.ts'), `import './all.js';\n${readFileSync(join(dir, 'main.ts'), 'utf8')}`);
+    const built = project.build(true);
+    assert.is(built.status, 0, built.out);
+    const run = spawnSync(process.execPath, [join(dir, 'out', 'main.js')], { encoding: 'utf8' });
+    assert.is(run.stdout, 'HASH_SHA_224 virtio_crypto_rsa_session_para.hash_algo 6 floppy_raw_cmd.flags\n', run.stderr);
+  } finally {
+    project.done();
+  }
+});
+
 /** The README's TypeScript examples, each with the lines its `// prints:` comments promise, in order. */
 function readmeExamples(): { line: number; source: string; prints: string[] }[] {
   const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
