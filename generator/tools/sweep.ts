@@ -1,6 +1,7 @@
-// `npm run sweep`: model and verify over every /usr/include/linux/*.h, per ABI. Prints
-// figures (headers gcc accepts alone, read, verified, checks made) and what failed and why.
-// It is a survey, not a test: it exits 0 whatever it finds.
+// `npm run sweep`: model and verify over every /usr/include/linux/*.h, per ABI, then the
+// bindings of every header read generated and type-checked (sweep-bindings.ts). Prints figures
+// (headers gcc accepts alone, read, verified, checks made, files that compile) and what failed
+// and why. It is a survey, not a test: it exits 0 whatever it finds.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { DiagnosticError, formatDiagnostic } from '../diagnostics.js';
@@ -8,6 +9,7 @@ import { ABI_NAMES, ABIS, AbiName, parseAbi } from '../model/abi.js';
 import { buildModel } from '../pipeline.js';
 import { FileCache } from '../preprocess/preprocessor.js';
 import { verifyModel } from '../verify/verify.js';
+import { sweepBindings } from './sweep-bindings.js';
 
 const DIR = '/usr/include/linux';
 
@@ -41,6 +43,8 @@ async function main(): Promise<void> {
     .filter((f) => f.endsWith('.h'))
     .sort()
     .map((f) => `linux/${f}`);
+  /** Headers read on every ABI swept: those a unit can be generated from. */
+  let readEverywhere = new Set(headers);
   for (const abi of abis) {
     const t0 = performance.now();
     const accepted = await pool(headers, 2, (h) => gccAccepts(abi, h));
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
     const readFailures: string[] = [];
     const verifyFailures: string[] = [];
     let readMs = 0;
+    const readHere = new Set<string>();
     headers.forEach((h, k) => {
       if (!accepted[k]) return;
       let model;
@@ -65,6 +70,7 @@ async function main(): Promise<void> {
         readMs += performance.now() - r0;
       }
       read++;
+      readHere.add(h);
       const report = verifyModel(model, [h], []);
       counts.constants += report.checked.constant;
       counts.strings += report.checked.string;
@@ -84,7 +90,9 @@ async function main(): Promise<void> {
     console.log(`read stage: ${readMs.toFixed(0)} ms in all; sweep took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     for (const f of readFailures) console.log(`  not read: ${f}`);
     for (const f of verifyFailures) console.log(`  not verified: ${f}`);
+    readEverywhere = new Set([...readEverywhere].filter((h) => readHere.has(h)));
   }
+  await sweepBindings([...readEverywhere]);
 }
 
 main().catch((e) => {
