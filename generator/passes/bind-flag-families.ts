@@ -9,7 +9,7 @@
 // A run that counts in decimal (VIRTIO_NET_HASH_REPORT_* 0 to 9) is the field's values, one at
 // a time, not flags (conventionEncoding).
 import { Loc } from '../diagnostics.js';
-import { Constant, FlagEncoding, FlagFamily, FlagKind } from '../model/model.js';
+import { Constant, FlagEncoding, FlagKind } from '../model/model.js';
 import { CType, RecordDecl, resolve } from '../model/types.js';
 import type { Session } from '../pipeline.js';
 
@@ -199,6 +199,12 @@ function onlyCommentsBetween(lines: FileLines | undefined, from: number, to: num
   return true;
 }
 
+/** A blank line (no token, no comment) stands strictly between two lines; a #define's continuation lines are not blank. */
+function blankLineBetween(lines: FileLines | undefined, from: number, to: number): boolean {
+  for (let l = from + 1; l < to; l++) if (lines && !lines.tokens.has(l) && !lines.comments.has(l)) return true;
+  return false;
+}
+
 export function bindFlagFamilies(s: Session): void {
   const byFile = new Map<Loc['file'], Constant[]>();
   for (const c of s.model.constants) {
@@ -225,33 +231,82 @@ export function bindFlagFamilies(s: Session): void {
       const to = k + 1 < fields.length ? fields[k + 1].line : rec.decl.endAt.line;
       const run = between(constants, from, to).filter((c) => !sizes.has(c.name));
       if (run.length === 0) continue;
-      const above = fields[k];
-      const below = fields[k + 1];
-      // Above the first field: that field's. Between two: the one above's, unless the names point
-      // below; bits right after a field called flags stay its own, as in vfio.h
-      // (VFIO_GFX_PLANE_TYPE_* after `flags`, above `drm_plane_type`).
-      // The names count only for a run written right above the field: its last #define on the
-      // line before, or only comment lines between (virtio_crypto's OP_ENCRYPT, DECRYPT, then
-      // `/* encrypt or decrypt */`, then `op`); a blank line parts them.
-      // Where the run goes is told by its bit patterns; how it encodes the field, by its spelling.
-      const asFlags = classifyFlags(run);
-      const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && asFlags.every((m) => m.kind !== 'value');
-      const rightAbove = below !== undefined && onlyCommentsBetween(lines, run[run.length - 1].loc.line, below.line);
-      const pointsBelow = rightAbove && !bitsOfFlags && affinity(run, rec.name, below.path) > affinity(run, rec.name, above?.path ?? '');
-      let field: FieldLine | undefined = !above || pointsBelow ? below : above;
-      if (field && bound.has(field.path)) field = field === above && rightAbove && !bound.has(below.path) ? below : undefined;
-      if (!field?.type || RESERVED_FIELD.test(field.path) || !fitsField(s, field.type, run)) continue;
-      bound.add(field.path);
-      const encoding = conventionEncoding(run);
-      const family: FlagFamily = {
-        name: familyName(run.map((c) => c.name), rec.name),
-        record: rec.name,
-        field: field.path,
-        members: encoding === 'flags' ? asFlags : classifyFlags(run, encoding),
-        encoding,
-        source: 'convention',
-      };
-      s.model.flagFamilies.push(family);
+      // The fields written after this gap, up to the next run: where a group's names may point.
+      const followers: FieldLine[] = [];
+      for (let j = k + 1; j < fields.length; j++) {
+        followers.push(fields[j]);
+        if (j + 1 < fields.length && between(constants, fields[j].line, fields[j + 1].line).length > 0) break;
+      }
+      // Split only where every run but the last names a field of its own below; else one run, as written.
+      let groups = runGroups(run, lines);
+      if (groups.slice(0, -1).some((g) => namedFollower(rec.name, g, fields[k], followers, bound) === undefined)) groups = [run];
+      for (const [g, group] of groups.entries()) {
+        const field = placeRun(s, rec.name, group, fields[k], g === groups.length - 1 ? fields[k + 1] : undefined, groups.length > 1 ? followers : [], bound, lines);
+        if (!field) continue;
+        bound.add(field.path);
+        const asFlags = classifyFlags(group);
+        const encoding = conventionEncoding(group);
+        s.model.flagFamilies.push({
+          name: familyName(group.map((c) => c.name), rec.name),
+          record: rec.name,
+          field: field.path,
+          members: encoding === 'flags' ? asFlags : classifyFlags(group, encoding),
+          encoding,
+          source: 'convention',
+        });
+      }
     }
   }
+}
+
+/**
+ * A gap's #defines as families: one run, unless blank lines part runs of other prefixes
+ * (virtio_gpu_resource_create_blob: BLOB_MEM_*, a blank line, BLOB_FLAG_*, then blob_mem and
+ * blob_flags). A blank line inside one prefix's run (a group of flags set apart) keeps it one.
+ */
+function runGroups(run: Constant[], lines: FileLines | undefined): Constant[][] {
+  const groups: Constant[][] = [[run[0]]];
+  for (let k = 1; k < run.length; k++) {
+    const parted = blankLineBetween(lines, run[k - 1].loc.line, run[k].loc.line);
+    const current = groups[groups.length - 1];
+    const prefix = (list: Constant[]) => commonPrefix(list.length > 1 ? list.map((c) => c.name) : [list[0].name, `${list[0].name}_`]);
+    if (parted && prefix([...current, run[k]]).length < Math.min(prefix(current).length, prefix([run[k]]).length)) groups.push([run[k]]);
+    else current.push(run[k]);
+  }
+  return groups;
+}
+
+/** The free field among `followers` the run's names point to most, and more than to `above`; undefined when none. */
+function namedFollower(record: string, run: Constant[], above: FieldLine | undefined, followers: FieldLine[], bound: Set<string>): FieldLine | undefined {
+  let best = above ? affinity(run, record, above.path) : 0;
+  let field: FieldLine | undefined;
+  for (const f of followers) {
+    const a = bound.has(f.path) ? 0 : affinity(run, record, f.path);
+    if (a > best) [field, best] = [f, a];
+  }
+  return field;
+}
+
+/**
+ * The field a run of #defines between `above` and `below` belongs to, or undefined. Above the
+ * first field: that field's. Between two: the one above's, unless the names point below; bits
+ * right after a field called flags stay its own, as in vfio.h (VFIO_GFX_PLANE_TYPE_* after
+ * `flags`, above `drm_plane_type`). The names count only for a run written right above the
+ * field: its last #define on the line before, or only comment lines between (virtio_crypto's
+ * OP_ENCRYPT, DECRYPT, then `/* encrypt or decrypt *\/`, then `op`); a blank line parts them.
+ * `below` is undefined for a run that another run follows in the same gap; such a run, one of
+ * several, may go to a field further down its names point to (`followers`). A field takes one run.
+ */
+function placeRun(s: Session, record: string, run: Constant[], above: FieldLine | undefined, below: FieldLine | undefined, followers: FieldLine[], bound: Set<string>, lines: FileLines | undefined): FieldLine | undefined {
+  const aboveAffinity = above ? affinity(run, record, above.path) : 0;
+  let field = namedFollower(record, run, above, followers, bound);
+  if (!field) {
+    const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && classifyFlags(run).every((m) => m.kind !== 'value');
+    const rightAbove = below !== undefined && onlyCommentsBetween(lines, run[run.length - 1].loc.line, below.line);
+    const pointsBelow = rightAbove && !bitsOfFlags && affinity(run, record, below.path) > aboveAffinity;
+    field = !above || pointsBelow ? below : above;
+    if (field && bound.has(field.path)) field = field === above && rightAbove && !bound.has(below.path) ? below : undefined;
+  }
+  if (!field?.type || RESERVED_FIELD.test(field.path) || !fitsField(s, field.type, run)) return undefined;
+  return field;
 }

@@ -99,6 +99,15 @@ sem('#defines written before their field: above the first field, and where the n
   assert.equal(crypto.flagFamilies.filter((f) => f.record === 'virtio_crypto_rsa_session_para').map((f) => `${f.field}: ${f.members[0].constant.name}`), ['padding_algo: VIRTIO_CRYPTO_RSA_RAW_PADDING', 'hash_algo: VIRTIO_CRYPTO_RSA_NO_HASH']);
   const iommu = buildModel(['linux/iommu.h'], { abi: 'x86_64' });
   assert.equal(iommu.flagFamilies.filter((f) => f.record === 'iommu_page_response').map((f) => `${f.field}: ${f.members[0].constant.name}`), ['version: IOMMU_PAGE_RESP_VERSION_1', 'flags: IOMMU_PAGE_RESP_PASID_VALID']);
+  // Runs of two prefixes parted by a blank line in one gap are two families, each to the field its names name.
+  const gpu = buildModel(['linux/virtio_gpu.h'], { abi: 'x86_64' });
+  assert.equal(gpu.flagFamilies.filter((f) => f.record === 'virtio_gpu_resource_create_blob').map((f) => `${f.field}: ${f.name}`), ['blob_mem: VIRTIO_GPU_BLOB_MEM_', 'blob_flags: VIRTIO_GPU_BLOB_FLAG_USE_']);
+  // Two prefixes parted by a blank line whose names name no field below stay one family, as written.
+  const together = modelOf('struct r {\n\tunsigned int flags;\n#define R_DATA_A 0x1\n#define R_DATA_B 0x2\n\n#define R_ACTION_A 0x4\n\tunsigned int index;\n};\n', 'x86_64');
+  assert.equal(together.flagFamilies.map((f) => `${f.field}: ${f.members.length}`), ['flags: 3']);
+  // One prefix's run with a blank line inside stays one family.
+  const spaced = modelOf('struct q {\n\tunsigned int flags;\n#define Q_F_A 0x1\n\n#define Q_F_B 0x2\n\tunsigned int q_f_count;\n};\n', 'x86_64');
+  assert.equal(spaced.flagFamilies.map((f) => `${f.field}: ${f.members.length}`), ['flags: 2']);
   // A blank line parts a run from the field below, whatever its names say.
   const parted = modelOf('struct p {\n\tunsigned int size;\n#define P_MODE_A 0x1\n#define P_MODE_B 0x2\n\n\tunsigned int mode;\n};\n', 'x86_64');
   assert.is(parted.flagFamilies[0].field, 'size');
