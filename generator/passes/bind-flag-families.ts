@@ -104,8 +104,20 @@ export function classifyFlags(constants: Constant[], encoding: FlagEncoding = 'f
  * override.
  */
 export function conventionEncoding(run: Constant[]): FlagEncoding {
-  const counts = run.some((c) => (c.value as bigint) > 0n && !isSingleBit(c.value as bigint) && DECIMAL_LITERAL.test(c.spelling));
-  return counts ? 'values' : 'flags';
+  const notBit = (c: Constant) => (c.value as bigint) > 0n && !isSingleBit(c.value as bigint);
+  const counts = run.some((c) => notBit(c) && DECIMAL_LITERAL.test(c.spelling));
+  return counts || codesOfOneMacro(run, notBit) ? 'values' : 'flags';
+}
+
+/**
+ * Every member made by one function-like macro that is not a bit macro, and one of them more than
+ * a bit: codes composed of parts (`VIRTIO_CRYPTO_OPCODE(VIRTIO_CRYPTO_SERVICE_HASH, 0x02)`),
+ * values one at a time. `_BITUL(n)` and its kin make flags.
+ */
+function codesOfOneMacro(run: Constant[], notBit: (c: Constant) => boolean): boolean {
+  const macro = (c: Constant) => /^\(?\s*([A-Za-z_]\w*)\s*\(/.exec(c.spelling)?.[1];
+  const first = macro(run[0]);
+  return run.length > 1 && first !== undefined && !/BIT/i.test(first) && run.every((c) => macro(c) === first) && run.some(notBit);
 }
 
 /** A family's values must fit its field: an unsigned reading of an integer field of that size. */

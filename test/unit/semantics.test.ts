@@ -143,6 +143,12 @@ sem('runs that count in decimal are values, one at a time; hex runs with masks s
   const moved = (encoding?: 'flags') => modelOf('struct t {\n\tunsigned int a;\n\tunsigned int b;\n};\n#define T_X 1\n#define T_Y 2\n#define T_Z 3\n', 'x86_64', { overrides: { flagFamilies: [{ record: 't', field: 'b', prefix: 'T_', encoding }] } }).flagFamilies[0];
   assert.equal([moved().encoding, moved().members.map((x) => x.kind)], ['values', ['value', 'value', 'value']]);
   assert.equal([moved('flags').encoding, moved('flags').members.map((x) => x.kind)], ['flags', ['bit', 'bit', 'mask']]);
+  // Codes one function-like macro composes (VIRTIO_CRYPTO_OPCODE(service, op)) are values too; _BITUL(n) makes flags.
+  const crypto = buildModel(['linux/virtio_crypto.h'], { abi: 'x86_64' });
+  const opcode = crypto.flagFamilies.find((f) => f.record === 'virtio_crypto_op_header' && f.field === 'opcode')!;
+  assert.equal([opcode.encoding, opcode.members.every((x) => x.kind === 'value')], ['values', true], 'AEAD_DECRYPT 0x301 is one code, not AEAD_ENCRYPT and CIPHER_DECRYPT');
+  const etf = buildModel(['linux/pkt_sched.h'], { abi: 'x86_64' }).flagFamilies.find((f) => f.record === 'tc_etf_qopt')!;
+  assert.is(etf.encoding, 'flags');
   // A decimal single bit above the values is one of them, not a flag beside them.
   const m = modelOf('struct s {\n\tunsigned int kind;\n#define S_A 1\n#define S_B 3\n#define S_C 16\n\tunsigned int next;\n};\n', 'x86_64');
   assert.equal(m.flagFamilies[0].members.map((x) => x.kind), ['value', 'value', 'value']);
