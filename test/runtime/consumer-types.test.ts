@@ -41,6 +41,18 @@ function consumer(source: string) {
       const r = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8' });
       return { status: r.status, out: `${r.stdout}${r.stderr}` };
     },
+    /** `uapigen generate` with the project's uapi/manifest.json, from its top, as its users run it. */
+    generate(): void {
+      const gen = spawnSync(process.execPath, [join(ROOT, 'dist', 'generator', 'cli.js'), 'generate', '--manifest', 'uapi/manifest.json'], { cwd: dir, encoding: 'utf8' });
+      assert.is(gen.status, 0, gen.stderr);
+    },
+    /** Compiles the project and runs main.js: what it printed. */
+    buildAndRun(): { stdout: string; stderr: string } {
+      const built = this.build(true);
+      assert.is(built.status, 0, built.out);
+      const run = spawnSync(process.execPath, [join(dir, 'out', 'main.js')], { encoding: 'utf8' });
+      return { stdout: run.stdout, stderr: run.stderr };
+    },
     done: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -87,14 +99,11 @@ process.stdout.write([bytes.length, mine_info.fromBytes(bytes).addr === 0x1234n]
     mkdirSync(join(dir, 'uapi'));
     writeFileSync(join(dir, 'uapi', 'manifest.json'), JSON.stringify({ units: [{ name: 'mine', headers: ['./mine.h'] }] }));
     writeFileSync(join(dir, 'uapi', 'mine.h'), '#include <linux/types.h>\n#define MINE_MAGIC 0x4d494e45\nstruct mine_info {\n\t__u32 argsz;\n\t__u32 magic;\n\t__u64 addr;\n};\n');
-    const gen = spawnSync(process.execPath, [join(ROOT, 'dist', 'generator', 'cli.js'), 'generate', '--manifest', 'uapi/manifest.json'], { cwd: dir, encoding: 'utf8' });
-    assert.is(gen.status, 0, gen.stderr);
+    project.generate();
     const text = readFileSync(join(dir, 'generated', 'mine.ts'), 'utf8');
     assert.match(text, /from 'uapigen\/runtime\/codegen-v1\.js';/, 'the runtime entry by the package name');
     assert.match(text, /^\/\/ Regenerate with: npx uapigen generate --manifest uapi\/manifest\.json$/m, 'the command that regenerates it, from the project');
-    const built = project.build(true);
-    assert.is(built.status, 0, built.out);
-    const run = spawnSync(process.execPath, [join(dir, 'out', 'main.js')], { encoding: 'utf8' });
+    const run = project.buildAndRun();
     assert.is(run.stdout, '16 true\n', run.stderr);
   } finally {
     project.done();
@@ -113,14 +122,11 @@ process.stdout.write([VIRTIO_CRYPTO_HASH_SESSION_PARA_ALGO.decode(3).names.join(
     mkdirSync(join(dir, 'uapi'));
     const units = [['crypto', 'linux/virtio_crypto.h'], ['fd', 'linux/fd.h'], ['iommu', 'linux/iommu.h']].map(([name, header]) => ({ name, headers: [header] }));
     writeFileSync(join(dir, 'uapi', 'manifest.json'), JSON.stringify({ units }));
-    const gen = spawnSync(process.execPath, [join(ROOT, 'dist', 'generator', 'cli.js'), 'generate', '--manifest', 'uapi/manifest.json'], { cwd: dir, encoding: 'utf8' });
-    assert.is(gen.status, 0, gen.stderr);
+    project.generate();
     // Every generated file, not only what main.ts imports: two declarations of one name fail here.
     writeFileSync(join(dir, 'all.ts'), units.map((u) => `export * as ${u.name} from './generated/${u.name}.js';\n`).join(''));
     writeFileSync(join(dir, 'main.ts'), `import './all.js';\n${readFileSync(join(dir, 'main.ts'), 'utf8')}`);
-    const built = project.build(true);
-    assert.is(built.status, 0, built.out);
-    const run = spawnSync(process.execPath, [join(dir, 'out', 'main.js')], { encoding: 'utf8' });
+    const run = project.buildAndRun();
     assert.is(run.stdout, 'HASH_SHA_224 virtio_crypto_rsa_session_para.hash_algo 6 floppy_raw_cmd.flags\n', run.stderr);
   } finally {
     project.done();
