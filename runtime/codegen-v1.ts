@@ -164,21 +164,20 @@ export function defineFlags<F extends string, M extends Record<string, Flags<F>>
   const names = Object.keys(members) as (keyof M & string)[];
   const bits = names.filter((n) => kinds[n] === 'bit');
   const known = bits.reduce((a, n) => a | members[n], 0) >>> 0;
-  const values = encoding ?? (names.length > 0 && names.every((n) => kinds[n] === 'value') ? 'values' : 'flags');
+  const encodedAs = encoding ?? (names.length > 0 && names.every((n) => kinds[n] === 'value') ? 'values' : 'flags');
   const bitsSet = (value: number) => bits.filter((n) => (value & members[n]) === members[n]);
   const decodeValue = (value: number) => {
     const rest = (value & ~known) >>> 0;
     const name = names.find((n) => kinds[n] !== 'bit' && members[n] === rest);
     const set = bitsSet(value);
-    if (name !== undefined) return { names: [name, ...set], unknown: 0 };
-    return rest === 0 ? { names: set, unknown: 0 } : { names: set, unknown: rest };
+    return name === undefined ? { names: set, unknown: rest } : { names: [name, ...set], unknown: 0 };
   };
   const isBit = (flag: number) => flag !== 0 && (flag & known) === flag;
   return {
     family,
     members,
     kinds,
-    encoding: values,
+    encoding: encodedAs,
     none: 0 as Flags<F>,
     of: (...flags) => (flags.reduce((a, f) => a | f, 0) >>> 0) as Flags<F>,
     encode: (list) => {
@@ -189,8 +188,8 @@ export function defineFlags<F extends string, M extends Record<string, Flags<F>>
       }
       return (v >>> 0) as Flags<F>;
     },
-    decode: (value) => (values === 'values' ? decodeValue(value) : { names: bitsSet(value), unknown: (value & ~known) >>> 0 }),
-    has: (value, flag) => (values === 'values' && !isBit(flag) ? ((value & ~known) >>> 0) === flag >>> 0 : (value & flag) === flag),
+    decode: (value) => (encodedAs === 'values' ? decodeValue(value) : { names: bitsSet(value), unknown: (value & ~known) >>> 0 }),
+    has: (value, flag) => (encodedAs === 'values' && !isBit(flag) ? ((value & ~known) >>> 0) === flag >>> 0 : (value & flag) === flag),
     from: (value) => (value >>> 0) as Flags<F>,
   };
 }

@@ -59,7 +59,8 @@ export type FlagKind = 'bit' | 'mask' | 'value';
  * (`VHOST_VRING_F_LOG 0`). `values`: each is one value of the field, not combined
  * (`VHOST_IOTLB_MISS 1` .. `6` of vhost_iotlb_msg.type), but for single bits well above them
  * that go with any (`VIRTIO_NET_HDR_GSO_ECN`), kind `bit`. The convention reads a run as values
- * when it counts in decimal (bind-flag-families.ts); bit numbers only an override can say.
+ * when it counts in decimal or one macro composes its codes (bind-flag-families.ts); bit numbers
+ * only an override can say.
  */
 export type FlagEncoding = 'flags' | 'bit-numbers' | 'values';
 

@@ -6,8 +6,8 @@
 // field, and a run between two fields goes to the one below when it is written right above it
 // and its names say so (GSO in `gso_type`, not in `flags`). A reserved field takes none. Runs
 // whose names say nothing (VHOST_ACCESS_* above `perm`) need an override.
-// A run that counts in decimal (VIRTIO_NET_HASH_REPORT_* 0 to 9) is the field's values, one at
-// a time, not flags (conventionEncoding).
+// A run that counts in decimal (VIRTIO_NET_HASH_REPORT_* 0 to 9), or whose codes one macro
+// composes, is the field's values, one at a time, not flags (conventionEncoding).
 import { Loc } from '../diagnostics.js';
 import { Constant, FlagEncoding, FlagKind } from '../model/model.js';
 import { CType, RecordDecl, resolve } from '../model/types.js';
@@ -100,8 +100,8 @@ export function classifyFlags(constants: Constant[], encoding: FlagEncoding = 'f
  * (`VIRTIO_NET_HASH_REPORT_UDPv4 3`, `VIRTIO_NET_HDR_GSO_UDP 3`), so a member that is more than
  * one bit written as a decimal literal makes the run values, one at a time: read as flags, 3
  * would be IPv4 and TCPv4. Masks of flags are written in hex or as unions (`VHOST_ACCESS_RW
- * 0x3`, `SIZE_MASK (0xf)`) and keep the run flags. Bit numbers look like values and need an
- * override.
+ * 0x3`, `SIZE_MASK (0xf)`) and keep the run flags. Codes one macro composes are values too
+ * (codesOfOneMacro). Bit numbers look like values and need an override.
  */
 export function conventionEncoding(run: Constant[]): FlagEncoding {
   const notBit = (c: Constant) => (c.value as bigint) > 0n && !isSingleBit(c.value as bigint);
@@ -243,14 +243,14 @@ export function bindFlagFamilies(s: Session): void {
       const to = k + 1 < fields.length ? fields[k + 1].line : rec.decl.endAt.line;
       const run = between(constants, from, to).filter((c) => !sizes.has(c.name));
       if (run.length === 0) continue;
+      let groups = runGroups(run, lines);
       // The fields written after this gap, up to the next run: where a group's names may point.
       const followers: FieldLine[] = [];
-      for (let j = k + 1; j < fields.length; j++) {
+      for (let j = k + 1; groups.length > 1 && j < fields.length; j++) {
         followers.push(fields[j]);
         if (j + 1 < fields.length && between(constants, fields[j].line, fields[j + 1].line).length > 0) break;
       }
       // Split only where every run but the last names a field of its own below; else one run, as written.
-      let groups = runGroups(run, lines);
       if (groups.slice(0, -1).some((g) => namedFollower(rec.name, g, fields[k], followers, bound) === undefined)) groups = [run];
       for (const [g, group] of groups.entries()) {
         const field = placeRun(s, rec.name, group, fields[k], g === groups.length - 1 ? fields[k + 1] : undefined, groups.length > 1 ? followers : [], bound, lines);
