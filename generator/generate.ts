@@ -97,14 +97,16 @@ function checkFlagMembers(manifest: Manifest, models: Map<string, Partial<Record
   const records = new Map<string, string[]>();
   for (const unit of manifest.units) {
     const model = models.get(unit.name)![unit.abis[0]]!;
-    for (const f of model.flagFamilies) families.set(`${f.record}.${f.field}`, f);
-    for (const f of model.flagFamilies) records.set(f.record, [...(records.get(f.record) ?? []), f.field]);
+    for (const f of model.flagFamilies) {
+      families.set(`${f.record}.${f.field}`, f);
+      records.set(f.record, [...(records.get(f.record) ?? []), f.field]);
+    }
   }
   const problems: Diagnostic[] = [];
   const problem = (pointer: string, message: string) => problems.push({ code: 'UG304', severity: 'error', message, loc: manifest.locate(pointer) });
   for (const [k, unit] of manifest.units.entries()) {
     const model = models.get(unit.name)![unit.abis[0]]!;
-    const own = new Map(model.constants.filter((c) => c.kind === 'integer').map((c) => [c.name, c]));
+    const own = new Set(model.constants.filter((c) => c.kind === 'integer').map((c) => c.name));
     const bound = new Map(model.flagFamilies.flatMap((f) => f.members.map((m) => [m.constant.name, `${f.record}.${f.field}`] as const)));
     for (const [j, fm] of (unit.overrides.flagMembers ?? []).entries()) {
       const at = `/units/${k}/overrides/flagMembers/${j}`;

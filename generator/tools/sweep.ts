@@ -49,13 +49,12 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const accepted = await pool(headers, 2, (h) => gccAccepts(abi, h));
     const cache = new FileCache();
-    let read = 0;
     let verified = 0;
     const counts = { constants: 0, strings: 0, records: 0, offsets: 0, enumerators: 0, bitfields: 0 };
+    const readHere = new Set<string>();
     const readFailures: string[] = [];
     const verifyFailures: string[] = [];
     let readMs = 0;
-    const readHere = new Set<string>();
     headers.forEach((h, k) => {
       if (!accepted[k]) return;
       let model;
@@ -69,7 +68,6 @@ async function main(): Promise<void> {
       } finally {
         readMs += performance.now() - r0;
       }
-      read++;
       readHere.add(h);
       const report = verifyModel(model, [h], []);
       counts.constants += report.checked.constant;
@@ -85,7 +83,7 @@ async function main(): Promise<void> {
     const pct = (n: number) => `${((100 * n) / Math.max(1, nAccepted)).toFixed(1)}%`;
     console.log(`== ${abi}`);
     console.log(`headers in ${DIR}: ${headers.length}; gcc accepts alone: ${nAccepted}`);
-    console.log(`read by uapigen: ${read} (${pct(read)}); verify against gcc: ${verified} (${pct(verified)})`);
+    console.log(`read by uapigen: ${readHere.size} (${pct(readHere.size)}); verify against gcc: ${verified} (${pct(verified)})`);
     console.log(`checked: ${counts.constants} constants, ${counts.strings} strings, ${counts.enumerators} enumerators, ${counts.records} records, ${counts.offsets} field offsets, ${counts.bitfields} bit-fields`);
     console.log(`read stage: ${readMs.toFixed(0)} ms in all; sweep took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     for (const f of readFailures) console.log(`  not read: ${f}`);
