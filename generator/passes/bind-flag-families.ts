@@ -139,6 +139,12 @@ function words(name: string): string[] {
   return name.toLowerCase().split('_').filter(Boolean);
 }
 
+/** The prefix a run's names share; a lone name's, up to its last `_` (`VIRTIO_GPU_BLOB_MEM_GUEST`: `VIRTIO_GPU_BLOB_MEM_`). */
+function runPrefix(run: Constant[]): string {
+  const names = run.map((c) => c.name);
+  return commonPrefix(names.length > 1 ? names : [names[0], `${names[0]}_`]);
+}
+
 /**
  * How strongly a run's names point at a field: 2 when a word of the names, past those of the
  * record's own name, is a word of the field's (GSO, gso_type), 1 when one begins a word of the
@@ -146,8 +152,7 @@ function words(name: string): string[] {
  */
 function affinity(run: Constant[], record: string, field: string): number {
   const own = new Set(words(record));
-  const names = run.map((c) => c.name);
-  const named = words(commonPrefix(names.length > 1 ? names : [names[0], `${names[0]}_`]) || names[0]).filter((w) => !own.has(w));
+  const named = words(runPrefix(run) || run[0].name).filter((w) => !own.has(w));
   const fieldWords = words(field.slice(field.lastIndexOf('.') + 1));
   let best = 0;
   for (const w of named) {
@@ -253,10 +258,11 @@ export function bindFlagFamilies(s: Session): void {
       // Split only where every run but the last names a field of its own below; else one run, as written.
       if (groups.slice(0, -1).some((g) => namedFollower(rec.name, g, fields[k], followers, bound) === undefined)) groups = [run];
       for (const [g, group] of groups.entries()) {
-        const field = placeRun(s, rec.name, group, fields[k], g === groups.length - 1 ? fields[k + 1] : undefined, groups.length > 1 ? followers : [], bound, lines);
+        // Where a run goes is told by its bit patterns (asFlags); how it encodes the field, by its spelling.
+        const asFlags = classifyFlags(group);
+        const field = placeRun(s, rec.name, group, asFlags, fields[k], g === groups.length - 1 ? fields[k + 1] : undefined, groups.length > 1 ? followers : [], bound, lines);
         if (!field) continue;
         bound.add(field.path);
-        const asFlags = classifyFlags(group);
         const encoding = conventionEncoding(group);
         s.model.flagFamilies.push({
           name: familyName(group.map((c) => c.name), rec.name),
@@ -281,8 +287,7 @@ function runGroups(run: Constant[], lines: FileLines | undefined): Constant[][] 
   for (let k = 1; k < run.length; k++) {
     const parted = blankLineBetween(lines, run[k - 1].loc.line, run[k].loc.line);
     const current = groups[groups.length - 1];
-    const prefix = (list: Constant[]) => commonPrefix(list.length > 1 ? list.map((c) => c.name) : [list[0].name, `${list[0].name}_`]);
-    if (parted && prefix([...current, run[k]]).length < Math.min(prefix(current).length, prefix([run[k]]).length)) groups.push([run[k]]);
+    if (parted && runPrefix([...current, run[k]]).length < Math.min(runPrefix(current).length, runPrefix([run[k]]).length)) groups.push([run[k]]);
     else current.push(run[k]);
   }
   return groups;
@@ -309,11 +314,11 @@ function namedFollower(record: string, run: Constant[], above: FieldLine | undef
  * `below` is undefined for a run that another run follows in the same gap; such a run, one of
  * several, may go to a field further down its names point to (`followers`). A field takes one run.
  */
-function placeRun(s: Session, record: string, run: Constant[], above: FieldLine | undefined, below: FieldLine | undefined, followers: FieldLine[], bound: Set<string>, lines: FileLines | undefined): FieldLine | undefined {
+function placeRun(s: Session, record: string, run: Constant[], asFlags: ReturnType<typeof classifyFlags>, above: FieldLine | undefined, below: FieldLine | undefined, followers: FieldLine[], bound: Set<string>, lines: FileLines | undefined): FieldLine | undefined {
   const aboveAffinity = above ? affinity(run, record, above.path) : 0;
   let field = namedFollower(record, run, above, followers, bound);
   if (!field) {
-    const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && classifyFlags(run).every((m) => m.kind !== 'value');
+    const bitsOfFlags = above && /(^|\.)flags$/.test(above.path) && asFlags.every((m) => m.kind !== 'value');
     const rightAbove = below !== undefined && onlyCommentsBetween(lines, run[run.length - 1].loc.line, below.line);
     const pointsBelow = rightAbove && !bitsOfFlags && affinity(run, record, below.path) > aboveAffinity;
     field = !above || pointsBelow ? below : above;
