@@ -14,6 +14,7 @@ import { preprocess } from './passes/preprocess.js';
 import { parse } from './passes/parse.js';
 import { buildDeclarations } from './passes/build-declarations.js';
 import { evaluateConstants } from './passes/evaluate-constants.js';
+import { bindCommentedFamilies } from './passes/bind-commented-families.js';
 import { bindFlagFamilies } from './passes/bind-flag-families.js';
 import { findIoctls } from './passes/find-ioctls.js';
 import { linkCapabilities } from './passes/link-capabilities.js';
@@ -56,7 +57,7 @@ export const STAGES: { name: string; passes: Pass[] }[] = [
   { name: 'parse', passes: [parse] },
   { name: 'declarations', passes: [buildDeclarations] },
   { name: 'constants', passes: [evaluateConstants] },
-  { name: 'semantics', passes: [bindFlagFamilies, findIoctls, linkCapabilities, groupApiStrings, findIndexEnums, applyOverrides] },
+  { name: 'semantics', passes: [bindCommentedFamilies, bindFlagFamilies, findIoctls, linkCapabilities, groupApiStrings, findIndexEnums, applyOverrides] },
 ];
 
 export interface StageTiming {

@@ -85,6 +85,7 @@ export function modelToJson(model: Model): unknown {
       record: f.record,
       field: f.field,
       source: f.source,
+      ...(f.namedBy ? { namedBy: { ref: f.namedBy.ref, ...where(f.namedBy.loc) } } : {}),
       encoding: f.encoding,
       members: f.members.map((m) => ({ name: m.constant.name, value: (m.constant.value as bigint).toString(), flag: m.flag.toString(), kind: m.kind })),
     })),

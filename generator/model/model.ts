@@ -76,7 +76,13 @@ export interface FlagFamily {
    */
   members: { constant: Constant; kind: FlagKind; flag: bigint }[];
   encoding: FlagEncoding;
-  source: 'convention' | 'override';
+  /**
+   * convention: placed by where the run is written (bind-flag-families.ts); comment: under a
+   * comment naming the field (`/* sqe->flags *\/`, bind-commented-families.ts); override: the manifest.
+   */
+  source: 'convention' | 'comment' | 'override';
+  /** For source `comment`: the field as the comment names it, and where the comment is. */
+  namedBy?: { ref: string; loc: Loc };
 }
 
 export type IoctlDirection = 'none' | 'write' | 'read' | 'read-write';

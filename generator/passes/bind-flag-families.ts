@@ -13,7 +13,7 @@ import { Constant, FlagEncoding, FlagKind } from '../model/model.js';
 import { CType, RecordDecl, resolve } from '../model/types.js';
 import type { Session } from '../pipeline.js';
 
-interface FieldLine {
+export interface FieldLine {
   path: string;
   line: number;
   /** Undefined for the line of an inline record (a boundary, not a field that takes values). */
@@ -25,7 +25,7 @@ interface FieldLine {
  * untagged record declared elsewhere (qnx4_fs.h's `typedef struct {...} qnx4_xtnt_t`) is not
  * inline: its lines lie outside this record, and the #defines there are not this record's.
  */
-function fieldLines(r: RecordDecl, prefix = '', outer: RecordDecl = r): FieldLine[] {
+export function fieldLines(r: RecordDecl, prefix = '', outer: RecordDecl = r): FieldLine[] {
   const out: FieldLine[] = [];
   for (const m of r.members ?? []) {
     const t = resolve(m.type);
@@ -121,7 +121,7 @@ function codesOfOneMacro(run: Constant[], notBit: (c: Constant) => boolean): boo
 }
 
 /** A family's values must fit its field: an unsigned reading of an integer field of that size. */
-function fitsField(s: Session, type: CType | undefined, run: Constant[]): boolean {
+export function fitsField(s: Session, type: CType | undefined, run: Constant[]): boolean {
   const t = type && resolve(type);
   if (!t || (t.kind !== 'int' && t.kind !== 'enum')) return false;
   const bits = BigInt(s.model.declarations.layouts.sizeOf(t) * 8);
@@ -132,7 +132,7 @@ function fitsField(s: Session, type: CType | undefined, run: Constant[]): boolea
  * A field kept zero for later (`im6_mbz`, must be zero; `reserved`, `padding`) takes no values:
  * mroute6.h's MRT6MSG_* above `im6_mbz` are `im6_msgtype`'s, and no run is bound rather than a wrong one.
  */
-const RESERVED_FIELD = /(^|[._])(mbz|pad|padding|reserved|rsvd|resv)\d*$/;
+export const RESERVED_FIELD = /(^|[._])(mbz|pad|padding|reserved|rsvd|resv)\d*$/;
 
 /** The lower-case words of a name (`VIRTIO_NET_HDR_GSO_` -> virtio net hdr gso). */
 function words(name: string): string[] {
@@ -177,29 +177,36 @@ function between(sorted: Constant[], from: number, to: number): Constant[] {
 }
 
 /** What a file's lines hold, for telling a size from a value and a comment from a gap. */
-interface FileLines {
+export interface FileLines {
   /** Identifiers the code uses, by line, outside directives and comments. */
   used: Map<number, string[]>;
   /** Lines with any token (code or directive). */
   tokens: Set<number>;
   /** Lines a comment covers. */
   comments: Set<number>;
+  /** For each line a directive covers, the line of its `#` (a #define's continuation lines point at its first). */
+  directives: Map<number, number>;
+  /** The last line with a token or a comment. */
+  last: number;
 }
 
-function readLines(s: Session, file: Loc['file']): FileLines | undefined {
+export function readLines(s: Session, file: Loc['file']): FileLines | undefined {
   const lexed = s.cache.get(file.path, file.displayPath, s.diags);
   if (!lexed) return undefined;
-  const out: FileLines = { used: new Map(), tokens: new Set(), comments: new Set() };
+  const out: FileLines = { used: new Map(), tokens: new Set(), comments: new Set(), directives: new Map(), last: 0 };
   let directive = false;
+  let directiveLine = 0;
   for (const t of lexed.tokens) {
-    if (t.bol) directive = t.text === '#';
+    if (t.bol) [directive, directiveLine] = [t.text === '#', t.line];
     out.tokens.add(t.line);
+    if (directive) out.directives.set(t.line, directiveLine);
     if (directive || t.kind !== 'ident') continue;
     const list = out.used.get(t.line) ?? [];
     list.push(t.text);
     out.used.set(t.line, list);
   }
   for (const c of lexed.comments) for (let l = c.line; l <= c.endLine; l++) out.comments.add(l);
+  out.last = Math.max(lexed.tokens.at(-1)?.line ?? 0, lexed.comments.at(-1)?.endLine ?? 0);
   return out;
 }
 
@@ -223,9 +230,11 @@ function blankLineBetween(lines: FileLines | undefined, from: number, to: number
 }
 
 export function bindFlagFamilies(s: Session): void {
+  // What a comment named (bind-commented-families.ts) stays where the comment put it.
+  const taken = new Set(s.model.flagFamilies.flatMap((f) => f.members.map((m) => m.constant.name)));
   const byFile = new Map<Loc['file'], Constant[]>();
   for (const c of s.model.constants) {
-    if (c.kind !== 'integer') continue;
+    if (c.kind !== 'integer' || taken.has(c.name)) continue;
     const list = byFile.get(c.loc.file) ?? [];
     list.push(c);
     byFile.set(c.loc.file, list);
@@ -242,7 +251,7 @@ export function bindFlagFamilies(s: Session): void {
     const fields = fieldLines(rec.decl).sort((a, b) => a.line - b.line);
     // A field takes one run: virtio_crypto_rsa_session_para's hash run, a blank line below
     // padding_algo (which has its own run above it), is hash_algo's.
-    const bound = new Set<string>();
+    const bound = new Set(s.model.flagFamilies.filter((f) => f.record === rec.name).map((f) => f.field));
     for (let k = -1; k < fields.length; k++) {
       const from = k < 0 ? rec.decl.at.line : fields[k].line;
       const to = k + 1 < fields.length ? fields[k + 1].line : rec.decl.endAt.line;

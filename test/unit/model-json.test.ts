@@ -41,6 +41,13 @@ doc('a flag family says how its members encode the field, and what each sets', (
   assert.match(text.stdout, /^ {2}virtio_net_hdr_v1\.flags: NEEDS_CSUM=0x1 /m);
 });
 
+doc('a family bound by a comment names it: namedBy, the field as written and where', () => {
+  const r = spawnSync(process.execPath, [CLI, 'model', 'linux/io_uring.h', '--json'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const f = JSON.parse(r.stdout).flagFamilies.find((x: { record: string; field: string }) => x.record === 'io_uring_cqe' && x.field === 'flags');
+  assert.equal([f.source, f.namedBy], ['comment', { ref: 'cqe->flags', file: 'linux/io_uring.h', line: 362 }]);
+});
+
 doc("a project's overrides reach model, verify and lint through --manifest", () => {
   // A family the header alone does not tie to its field: the #defines sit after the struct.
   const dir = writeTree({

@@ -154,6 +154,50 @@ sem('runs that count in decimal are values, one at a time; hex runs with masks s
   assert.equal(m.flagFamilies[0].members.map((x) => x.kind), ['value', 'value', 'value']);
 });
 
+sem('a comment naming a field binds the run under it: `sqe->flags`, `(timex.status)`, `Used by: struct x.y`', () => {
+  const bound = (m: ReturnType<typeof buildModel>, record: string) => Object.fromEntries(m.flagFamilies.filter((f) => f.record === record).map((f) => [f.field, f.members.map((x) => x.constant.name)]));
+  const uring = buildModel(['linux/io_uring.h'], { abi: 'x86_64' });
+  const sqe = bound(uring, 'io_uring_sqe');
+  // Each flag has a note above it, one of them naming another field (`select buffer from sqe->buf_group`): a note, not a heading.
+  assert.equal(sqe.flags, ['IOSQE_FIXED_FILE', 'IOSQE_IO_DRAIN', 'IOSQE_IO_LINK', 'IOSQE_IO_HARDLINK', 'IOSQE_ASYNC', 'IOSQE_BUFFER_SELECT', 'IOSQE_CQE_SKIP_SUCCESS']);
+  // The timeout run ends where a name shares no prefix with it (SPLICE_F_FD_IN_FIXED, under its own heading).
+  assert.equal(sqe.timeout_flags.at(-1), 'IORING_TIMEOUT_UPDATE_MASK');
+  assert.equal(sqe.splice_flags, ['SPLICE_F_FD_IN_FIXED']);
+  // Send and accept flags both live in sqe->ioprio, chosen by the opcode: neither binds. A sentinel
+  // (`If sqe->file_index is set to this`) and a value in one case only (`cqe.res for IORING_CQE_F_NOTIF if ...`) bind nothing.
+  for (const field of ['ioprio', 'file_index']) assert.not.ok(field in sqe, field);
+  assert.equal(Object.keys(bound(uring, 'io_uring_cqe')), ['flags']);
+  assert.equal(bound(uring, 'io_uring_params').features.length, 13);
+  const family = uring.flagFamilies.find((f) => f.field === 'timeout_flags')!;
+  assert.equal([family.source, family.namedBy?.ref, family.namedBy?.loc.line], ['comment', 'sqe->timeout_flags', 236]);
+  // A member's trailing comment that runs on over lines does not end the run (openat2.h).
+  assert.is(bound(buildModel(['linux/openat2.h'], { abi: 'x86_64' }), 'open_how').resolve.length, 6);
+  // A blank line between groups of one prefix does not end it; the next prefix does.
+  const status = bound(buildModel(['linux/timex.h'], { abi: 'x86_64' }), 'timex').status;
+  assert.equal([status.length, status.at(-1)], [17, 'STA_RONLY']);
+  // A path through inline records; the heading's word says `types`: values, one at a time.
+  const kvm = buildModel(['linux/kvm.h'], { abi: 'x86_64' });
+  assert.equal(bound(kvm, 'kvm_s390_zpci_op')['u.reg_aen.flags'], ['KVM_S390_ZPCIOP_REGAEN_HOST']);
+  assert.is(kvm.flagFamilies.find((f) => f.record === 'kvm_s390_zpci_op' && f.field === 'op')!.encoding, 'values');
+  // btrfs's `Used by:` with one field; a field that holds a type holds values, though the comment says flags.
+  const dir = buildModel(['linux/btrfs_tree.h'], { abi: 'x86_64' }).flagFamilies.find((f) => f.record === 'btrfs_dir_item')!;
+  assert.equal([dir.field, dir.encoding, dir.members[2].constant.name], ['type', 'values', 'BTRFS_FT_DIR']);
+  // A heading on one case (`attr.config layout for type PERF_TYPE_HARDWARE and ...`) binds nothing.
+  assert.not.ok(buildModel(['linux/perf_event.h'], { abi: 'x86_64' }).flagFamilies.some((f) => f.field === 'config'));
+  // Inside a record the comment wins over where the run is written (by position S_M_* would be
+  // size's); a field named in passing (`select from s->other`) is not a heading.
+  const m = modelOf('struct s {\n\tunsigned int size;\n\t/* s->mode values */\n#define S_M_A 1\n#define S_M_B 2\n\tunsigned int other;\n#define S_F_X 0x1\n\tunsigned int mode;\n};\n/* select from s->other */\n#define S_O_A 0x1\n#define S_O_B 0x2\n', 'x86_64');
+  assert.equal(m.flagFamilies.map((f) => `${f.field}: ${f.source} ${f.members.map((x) => x.constant.name)}`), ['mode: comment S_M_A,S_M_B', 'other: convention S_F_X']);
+  // A heading ends the run above it though the names share a prefix; so does, after a blank line,
+  // a comment naming another field. A first line naming two fields heads neither; a lone value is a sentinel, not a family.
+  const t = modelOf(
+    'struct t {\n\tunsigned int a;\n\tunsigned int b;\n\tunsigned int c;\n\tunsigned int d;\n\tunsigned int e;\n};\n' +
+      '/* t->a flags */\n#define T_A_X 0x1\n/* t->b flags */\n#define T_B_Y 0x1\n\n/* t->c when T_B_Y is set */\n#define T_B_Z 0x4\n/* flags for t->d and t->e */\n#define T_D_X 0x1\n#define T_D_Y 0x2\n\n/* t->e */\n#define T_E_ANY 0xffffffff\n',
+    'x86_64',
+  );
+  assert.equal(t.flagFamilies.map((f) => `${f.field}: ${f.members.map((x) => x.constant.name)}`), ['a: T_A_X', 'b: T_B_Y']);
+});
+
 sem('override encodings: bit numbers set 1 << n, values are never combined, and the constants leave the family they had', () => {
   const header = 'struct s {\n\tunsigned int flags;\n#define S_F_LOG 0\n#define S_F_DIRTY 3\n\tunsigned long long addr;\n#define S_KIND_A 1\n#define S_KIND_B 2\n#define S_KIND_C 3\n\tunsigned char kind;\n};\n';
   const m = modelOf(header, 'x86_64', {

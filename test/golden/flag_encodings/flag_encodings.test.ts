@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEMO_RING_F, DEMO_RING_F_DIRTY, DEMO_RING_F_LOG, DEMO_RING_GSO, DEMO_RING_GSO_ECN, DEMO_RING_GSO_TCP, DEMO_RING_GSO_UDP, DEMO_RING_HDR_F, DEMO_RING_OP, DEMO_RING_OP_FLUSH, DEMO_RING_PERM, demo_ring } from './expected/flag_encodings.js';
+import { DEMO_RING_F, DEMO_RING_F_DIRTY, DEMO_RING_F_LOG, DEMO_RING_GSO, DEMO_RING_GSO_ECN, DEMO_RING_GSO_TCP, DEMO_RING_GSO_UDP, DEMO_RING_HDR_F, DEMO_RING_OP, DEMO_RING_OP_FLUSH, DEMO_RING_PERM, DEMO_RW_SYNC, DEMO_SQE, DEMO_SQE_BUFFER_SELECT, DEMO_SQE_RW_FLAGS, DEMO_SQE_TIMEOUT_FLAGS, DEMO_TIMEOUT_ABS, demo_ring, demo_sqe } from './expected/flag_encodings.js';
 
 const t = suite('golden: flag families placed and described past what the numbers say');
 
@@ -54,6 +54,20 @@ t('values: every member a value of the field, none a bit', () => {
   // Read back as the one value it is: by bits, 3 would be READ and WRITE.
   assert.equal(DEMO_RING_OP.decode(3), { names: ['FLUSH'], unknown: 0 });
   assert.equal(DEMO_RING_OP.decode(9), { names: [], unknown: 9 });
+});
+
+t('runs outside their struct, under a comment naming the field, type that field', () => {
+  assert.equal([DEMO_SQE.family, DEMO_SQE_TIMEOUT_FLAGS.family, DEMO_SQE_RW_FLAGS.family], ['demo_sqe.flags', 'demo_sqe.timeout_flags', 'demo_sqe.rw_flags']);
+  // The note on one flag naming another field does not end the run.
+  assert.equal(DEMO_SQE.members, { FIXED_FILE: 1, BUFFER_SELECT: 2 });
+  const v = demo_sqe.zero();
+  v.flags = DEMO_SQE.of(DEMO_SQE_BUFFER_SELECT);
+  v.timeout_flags = DEMO_TIMEOUT_ABS;
+  v.rw_flags = DEMO_RW_SYNC;
+  // @ts-expect-error a timeout flag is not a flag of sqe.flags (the build fails if this compiles)
+  v.flags = DEMO_TIMEOUT_ABS;
+  v.flags = DEMO_SQE.none;
+  assert.equal(DEMO_SQE_TIMEOUT_FLAGS.decode(demo_sqe.fromBytes(demo_sqe.toBytes(v)).timeout_flags), { names: ['TIMEOUT_ABS'], unknown: 0 });
 });
 
 t.run();

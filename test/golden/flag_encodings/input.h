@@ -2,7 +2,8 @@
  * Golden scenario: flag families the header's numbers alone do not place or describe.
  * Runs written above their field (virtio_net.h's style), a family of bit numbers
  * (vhost_types.h's VHOST_VRING_F_LOG), families of values taken one at a time (told by their
- * decimal count, or by an override) and a family of flags with a mask.
+ * decimal count, or by an override) and a family of flags with a mask. Then io_uring.h's
+ * style: runs outside their struct under a comment that names the field.
  */
 #include <linux/types.h>
 
@@ -28,3 +29,28 @@ struct demo_ring {
 #define DEMO_RING_OP_WRITE	2
 #define DEMO_RING_OP_FLUSH	3
 };
+
+struct demo_sqe {
+	__u8 opcode;
+	__u8 flags;
+	__u16 ioprio;
+	__u32 timeout_flags;
+	__u32 rw_flags;
+};
+
+/*
+ * sqe->flags
+ */
+/* use a registered file */
+#define DEMO_SQE_FIXED_FILE	(1U << 0)
+/* pick the buffer from sqe->ioprio (a note on one flag, not a heading) */
+#define DEMO_SQE_BUFFER_SELECT	(1U << 1)
+
+/*
+ * sqe->timeout_flags
+ */
+#define DEMO_TIMEOUT_ABS	(1U << 0)
+#define DEMO_LINK_TIMEOUT_UPDATE	(1U << 1)
+
+/* flags for demo_sqe->rw_flags */
+#define DEMO_RW_SYNC	(1U << 0)

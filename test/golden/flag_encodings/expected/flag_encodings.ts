@@ -2,72 +2,124 @@
 // Regenerate with: npx uapigen generate --manifest test/golden/flag_encodings/manifest.json --out test/golden/flag_encodings/expected
 //
 // Unit: flag_encodings (test/golden/flag_encodings/manifest.json)
-// Source: test/golden/flag_encodings/input.h sha256:54fd0e2f4e59dc485b44b0a475215a7082dd269cdef1dbe77baf153340ef577e (project header)
+// Source: test/golden/flag_encodings/input.h sha256:933429fc3c1358876ceabeca2b663a7ce065dcc96a3288c3bda91e2547e272ee (project header)
 // ABIs: x86_64, i386 (codecs follow x86_64)
 
-import { Flags, RecordCodec, defineFlags, defineRecord, u32, u8 } from '../../../../runtime/codegen-v1.js';
+import { Flags, RecordCodec, defineFlags, defineRecord, u16, u32, u8 } from '../../../../runtime/codegen-v1.js';
 /**
  * above the first field: that field's
  *
- * @generated from #define DEMO_RING_HDR_F_CSUM at test/golden/flag_encodings/input.h:10: int
+ * @generated from #define DEMO_RING_HDR_F_CSUM at test/golden/flag_encodings/input.h:11: int
  */
 export const DEMO_RING_HDR_F_CSUM = 1 as Flags<'demo_ring.flags'>;
-/** @generated from #define DEMO_RING_HDR_F_VALID at test/golden/flag_encodings/input.h:11: int */
+/** @generated from #define DEMO_RING_HDR_F_VALID at test/golden/flag_encodings/input.h:12: int */
 export const DEMO_RING_HDR_F_VALID = 2 as Flags<'demo_ring.flags'>;
 /**
  * the names point at gso_type below, not at flags above
  *
- * @generated from #define DEMO_RING_GSO_NONE at test/golden/flag_encodings/input.h:13: int
+ * @generated from #define DEMO_RING_GSO_NONE at test/golden/flag_encodings/input.h:14: int
  */
 export const DEMO_RING_GSO_NONE = 0 as Flags<'demo_ring.gso_type'>;
-/** @generated from #define DEMO_RING_GSO_TCP at test/golden/flag_encodings/input.h:14: int */
+/** @generated from #define DEMO_RING_GSO_TCP at test/golden/flag_encodings/input.h:15: int */
 export const DEMO_RING_GSO_TCP = 1 as Flags<'demo_ring.gso_type'>;
 /**
  * counts in decimal: values, one at a time, without an override
  *
- * @generated from #define DEMO_RING_GSO_UDP at test/golden/flag_encodings/input.h:15: int
+ * @generated from #define DEMO_RING_GSO_UDP at test/golden/flag_encodings/input.h:16: int
  */
 export const DEMO_RING_GSO_UDP = 3 as Flags<'demo_ring.gso_type'>;
 /**
  * a bit well above the values, written as a flag: goes with any
  *
- * @generated from #define DEMO_RING_GSO_ECN at test/golden/flag_encodings/input.h:16: int
+ * @generated from #define DEMO_RING_GSO_ECN at test/golden/flag_encodings/input.h:17: int
  */
 export const DEMO_RING_GSO_ECN = 128 as Flags<'demo_ring.gso_type'>;
 /**
  * hex, with a mask of the two bits: flags
  *
- * @generated from #define DEMO_RING_PERM_RO at test/golden/flag_encodings/input.h:18: int
+ * @generated from #define DEMO_RING_PERM_RO at test/golden/flag_encodings/input.h:19: int
  */
 export const DEMO_RING_PERM_RO = 1 as Flags<'demo_ring.perm'>;
-/** @generated from #define DEMO_RING_PERM_WO at test/golden/flag_encodings/input.h:19: int */
+/** @generated from #define DEMO_RING_PERM_WO at test/golden/flag_encodings/input.h:20: int */
 export const DEMO_RING_PERM_WO = 2 as Flags<'demo_ring.perm'>;
-/** @generated from #define DEMO_RING_PERM_RW at test/golden/flag_encodings/input.h:20: int */
+/** @generated from #define DEMO_RING_PERM_RW at test/golden/flag_encodings/input.h:21: int */
 export const DEMO_RING_PERM_RW = 3 as Flags<'demo_ring.perm'>;
 /**
  * bit numbers: a driver sets 1 << DEMO_RING_F_LOG
  *
  * A bit number of `demo_ring.addr_flags`: the flag it names is 1 << 0.
  *
- * @generated from #define DEMO_RING_F_LOG at test/golden/flag_encodings/input.h:24: int
+ * @generated from #define DEMO_RING_F_LOG at test/golden/flag_encodings/input.h:25: int
  */
 export const DEMO_RING_F_LOG = 0;
 /**
  * A bit number of `demo_ring.addr_flags`: the flag it names is 1 << 5.
  *
- * @generated from #define DEMO_RING_F_DIRTY at test/golden/flag_encodings/input.h:25: int
+ * @generated from #define DEMO_RING_F_DIRTY at test/golden/flag_encodings/input.h:26: int
  */
 export const DEMO_RING_F_DIRTY = 5;
-/** @generated from #define DEMO_RING_OP_READ at test/golden/flag_encodings/input.h:27: int */
+/** @generated from #define DEMO_RING_OP_READ at test/golden/flag_encodings/input.h:28: int */
 export const DEMO_RING_OP_READ = 1 as Flags<'demo_ring.op'>;
-/** @generated from #define DEMO_RING_OP_WRITE at test/golden/flag_encodings/input.h:28: int */
+/** @generated from #define DEMO_RING_OP_WRITE at test/golden/flag_encodings/input.h:29: int */
 export const DEMO_RING_OP_WRITE = 2 as Flags<'demo_ring.op'>;
-/** @generated from #define DEMO_RING_OP_FLUSH at test/golden/flag_encodings/input.h:29: int */
+/** @generated from #define DEMO_RING_OP_FLUSH at test/golden/flag_encodings/input.h:30: int */
 export const DEMO_RING_OP_FLUSH = 3 as Flags<'demo_ring.op'>;
+/**
+ * use a registered file
+ *
+ * @generated from #define DEMO_SQE_FIXED_FILE at test/golden/flag_encodings/input.h:45: unsigned int
+ */
+export const DEMO_SQE_FIXED_FILE = 1 as Flags<'demo_sqe.flags'>;
+/**
+ * pick the buffer from sqe->ioprio (a note on one flag, not a heading)
+ *
+ * @generated from #define DEMO_SQE_BUFFER_SELECT at test/golden/flag_encodings/input.h:47: unsigned int
+ */
+export const DEMO_SQE_BUFFER_SELECT = 2 as Flags<'demo_sqe.flags'>;
+/**
+ * sqe->timeout_flags
+ *
+ * @generated from #define DEMO_TIMEOUT_ABS at test/golden/flag_encodings/input.h:52: unsigned int
+ */
+export const DEMO_TIMEOUT_ABS = 1 as Flags<'demo_sqe.timeout_flags'>;
+/** @generated from #define DEMO_LINK_TIMEOUT_UPDATE at test/golden/flag_encodings/input.h:53: unsigned int */
+export const DEMO_LINK_TIMEOUT_UPDATE = 2 as Flags<'demo_sqe.timeout_flags'>;
+/**
+ * flags for demo_sqe->rw_flags
+ *
+ * @generated from #define DEMO_RW_SYNC at test/golden/flag_encodings/input.h:56: unsigned int
+ */
+export const DEMO_RW_SYNC = 1 as Flags<'demo_sqe.rw_flags'>;
+/**
+ * The values of `demo_sqe.flags` (the #defines under the header's comment naming `sqe->flags`, test/golden/flag_encodings/input.h:41).
+ *
+ * @generated from DEMO_SQE_FIXED_FILE, DEMO_SQE_BUFFER_SELECT at test/golden/flag_encodings/input.h:45
+ */
+export const DEMO_SQE = defineFlags(
+  'demo_sqe.flags',
+  { FIXED_FILE: DEMO_SQE_FIXED_FILE, BUFFER_SELECT: DEMO_SQE_BUFFER_SELECT },
+  { FIXED_FILE: 'bit', BUFFER_SELECT: 'bit' },
+);
+/**
+ * The values of `demo_sqe.timeout_flags` (the #defines under the header's comment naming `sqe->timeout_flags`, test/golden/flag_encodings/input.h:49).
+ *
+ * @generated from DEMO_TIMEOUT_ABS, DEMO_LINK_TIMEOUT_UPDATE at test/golden/flag_encodings/input.h:52
+ */
+export const DEMO_SQE_TIMEOUT_FLAGS = defineFlags(
+  'demo_sqe.timeout_flags',
+  { TIMEOUT_ABS: DEMO_TIMEOUT_ABS, LINK_TIMEOUT_UPDATE: DEMO_LINK_TIMEOUT_UPDATE },
+  { TIMEOUT_ABS: 'bit', LINK_TIMEOUT_UPDATE: 'bit' },
+);
+/**
+ * The values of `demo_sqe.rw_flags` (the #defines under the header's comment naming `demo_sqe->rw_flags`, test/golden/flag_encodings/input.h:55).
+ *
+ * @generated from DEMO_RW_SYNC at test/golden/flag_encodings/input.h:56
+ */
+export const DEMO_SQE_RW_FLAGS = defineFlags('demo_sqe.rw_flags', { RW_SYNC: DEMO_RW_SYNC }, { RW_SYNC: 'bit' });
 /**
  * The values of `demo_ring.flags` (the #defines written next to that field).
  *
- * @generated from DEMO_RING_HDR_F_CSUM, DEMO_RING_HDR_F_VALID at test/golden/flag_encodings/input.h:10
+ * @generated from DEMO_RING_HDR_F_CSUM, DEMO_RING_HDR_F_VALID at test/golden/flag_encodings/input.h:11
  */
 export const DEMO_RING_HDR_F = defineFlags(
   'demo_ring.flags',
@@ -77,7 +129,7 @@ export const DEMO_RING_HDR_F = defineFlags(
 /**
  * The values of `demo_ring.gso_type`, one at a time, each with or without the flag DEMO_RING_GSO_ECN (the #defines written next to that field).
  *
- * @generated from DEMO_RING_GSO_NONE, DEMO_RING_GSO_TCP, DEMO_RING_GSO_UDP, DEMO_RING_GSO_ECN at test/golden/flag_encodings/input.h:13
+ * @generated from DEMO_RING_GSO_NONE, DEMO_RING_GSO_TCP, DEMO_RING_GSO_UDP, DEMO_RING_GSO_ECN at test/golden/flag_encodings/input.h:14
  */
 export const DEMO_RING_GSO = defineFlags(
   'demo_ring.gso_type',
@@ -88,7 +140,7 @@ export const DEMO_RING_GSO = defineFlags(
 /**
  * The values of `demo_ring.perm` (the #defines written next to that field).
  *
- * @generated from DEMO_RING_PERM_RO, DEMO_RING_PERM_WO, DEMO_RING_PERM_RW at test/golden/flag_encodings/input.h:18
+ * @generated from DEMO_RING_PERM_RO, DEMO_RING_PERM_WO, DEMO_RING_PERM_RW at test/golden/flag_encodings/input.h:19
  */
 export const DEMO_RING_PERM = defineFlags(
   'demo_ring.perm',
@@ -98,7 +150,7 @@ export const DEMO_RING_PERM = defineFlags(
 /**
  * The flags of `demo_ring.addr_flags`, whose #defines are bit numbers (bound by an override in the unit's manifest): each member here is the flag its bit number sets, 1 << DEMO_RING_F_LOG, 1 << DEMO_RING_F_DIRTY.
  *
- * @generated from DEMO_RING_F_LOG, DEMO_RING_F_DIRTY at test/golden/flag_encodings/input.h:24
+ * @generated from DEMO_RING_F_LOG, DEMO_RING_F_DIRTY at test/golden/flag_encodings/input.h:25
  */
 export const DEMO_RING_F = defineFlags(
   'demo_ring.addr_flags',
@@ -108,7 +160,7 @@ export const DEMO_RING_F = defineFlags(
 /**
  * The values of `demo_ring.op`, one at a time, never combined (bound by an override in the unit's manifest).
  *
- * @generated from DEMO_RING_OP_READ, DEMO_RING_OP_WRITE, DEMO_RING_OP_FLUSH at test/golden/flag_encodings/input.h:27
+ * @generated from DEMO_RING_OP_READ, DEMO_RING_OP_WRITE, DEMO_RING_OP_FLUSH at test/golden/flag_encodings/input.h:28
  */
 export const DEMO_RING_OP = defineFlags(
   'demo_ring.op',
@@ -117,7 +169,7 @@ export const DEMO_RING_OP = defineFlags(
   'values',
 );
 
-/** @generated from struct demo_ring at test/golden/flag_encodings/input.h:9 (12 bytes, align 4 on x86_64) */
+/** @generated from struct demo_ring at test/golden/flag_encodings/input.h:10 (12 bytes, align 4 on x86_64) */
 export interface demo_ring {
   flags: Flags<'demo_ring.flags'>;
   gso_type: Flags<'demo_ring.gso_type'>;
@@ -127,7 +179,7 @@ export interface demo_ring {
   op: Flags<'demo_ring.op'>;
 }
 
-/** @generated from struct demo_ring at test/golden/flag_encodings/input.h:9 (12 bytes, align 4 on x86_64): codec */
+/** @generated from struct demo_ring at test/golden/flag_encodings/input.h:10 (12 bytes, align 4 on x86_64): codec */
 export const demo_ring: RecordCodec<demo_ring> = defineRecord<demo_ring>({
   name: 'demo_ring',
   kind: 'struct',
@@ -140,5 +192,29 @@ export const demo_ring: RecordCodec<demo_ring> = defineRecord<demo_ring>({
     reserved: { offset: 3, codec: u8 },
     addr_flags: { offset: 4, codec: u32 },
     op: { offset: 8, codec: u32 },
+  },
+});
+
+/** @generated from struct demo_sqe at test/golden/flag_encodings/input.h:33 (12 bytes, align 4 on x86_64) */
+export interface demo_sqe {
+  opcode: number;
+  flags: Flags<'demo_sqe.flags'>;
+  ioprio: number;
+  timeout_flags: Flags<'demo_sqe.timeout_flags'>;
+  rw_flags: Flags<'demo_sqe.rw_flags'>;
+}
+
+/** @generated from struct demo_sqe at test/golden/flag_encodings/input.h:33 (12 bytes, align 4 on x86_64): codec */
+export const demo_sqe: RecordCodec<demo_sqe> = defineRecord<demo_sqe>({
+  name: 'demo_sqe',
+  kind: 'struct',
+  size: 12,
+  align: 4,
+  fields: {
+    opcode: { offset: 0, codec: u8 },
+    flags: { offset: 1, codec: u8 },
+    ioprio: { offset: 2, codec: u16 },
+    timeout_flags: { offset: 4, codec: u32 },
+    rw_flags: { offset: 8, codec: u32 },
   },
 });
