@@ -1,13 +1,14 @@
 // io_uring.h's convention: a run of #defines outside any record, under a comment that names the
 // field they are the values of, the way C code reaches it (`sqe->flags`, `flags for
-// kvm_s390_mem_op->flags`, `how->resolve flags`, `(bfs_inode->i_vtype)`). The comment is the
-// author saying where the run belongs, so it is read before the position rules of
-// bind-flag-families.ts, which then leave alone what it bound.
+// kvm_s390_mem_op->flags`, `how->resolve flags`, `(bfs_inode->i_vtype)`), or by a word
+// (fuse.h's `WRITE flags`, `fuse_attr flags`). The comment is the author saying where the run
+// belongs, so it is read before the position rules of bind-flag-families.ts, which then leave
+// alone what it bound.
 //
 // Only a heading counts: the comment right above the run, whose first line names one field as
 // its subject (at its start, after "flags for" and the like, in brackets, or after "stored
-// in"; `timex.status` as well as `sqe->flags`). A reference in passing (`/* select buffer from sqe->buf_group */` above one member, `If
-// sqe->file_index is set to this`) binds nothing.
+// in"; `timex.status` as well as `sqe->flags`). A reference in passing (`/* select buffer
+// from sqe->buf_group */` above one member, `If sqe->file_index is set to this`) binds nothing.
 import { Loc } from '../diagnostics.js';
 import { cleanComment } from '../model/doc-comments.js';
 import { Constant, FlagEncoding, RecordModel } from '../model/model.js';
@@ -47,12 +48,21 @@ const SAYS_TYPES = /\btypes?\b/i;
 /** A field that holds a type holds one value at a time (`btrfs_dir_item.type`, `kfd_..._args.queue_type`), whatever the comment calls its members. */
 const TYPE_FIELD = /(^|[._])\w*type$/;
 
+/**
+ * A heading that names its field by one word and what the run is (fuse.h's `fuse_attr flags`,
+ * `WRITE flags`; fsmap.h's `fmh_iflags values`; cec.h's `cec_msg flags field`): a record whose
+ * `flags` these are, or the one field of the file of that name or that name with `_flags`.
+ */
+const NAMED_BY_WORD = /^(?:struct\s+)?([A-Za-z_]\w*)\s+(flags|values|bits|types)(?:\s+field)?\s*:?$/i;
+
 interface Heading {
-  /** The reference as written, spaces dropped (`sqe->flags`). */
+  /** The reference as written, spaces dropped (`sqe->flags`), or the heading's word (`WRITE`). */
   ref: string;
-  variable: string;
-  /** Dotted, as fieldLines names fields (`u.reg_aen.flags`). */
+  /** The variable or record before the path; undefined for a heading by word (resolved by `byWord`). */
+  variable?: string;
+  /** Dotted, as fieldLines names fields (`u.reg_aen.flags`); for a heading by word, the word. */
   path: string;
+  byWord?: true;
   /** What the heading's words say the run is, when they say. */
   encoding?: FlagEncoding;
   comment: Comment;
@@ -81,6 +91,9 @@ function heading(comment: Comment): Heading | undefined {
     // `cqe.res for IORING_CQE_F_NOTIF if ...`: the field holds these in one case only; bound, it would be typed by them in all.
     const conditional = /\b(if|when|unless)\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/.test(first.slice(m.index! + m[0].length));
     if (!conditional && (closed || LEADS.some((l) => l.test(lead)))) ref = m;
+  } else if (refs.length === 0 && NAMED_BY_WORD.test(first)) {
+    const [, word, what] = NAMED_BY_WORD.exec(first)!;
+    return { ref: word, path: word, byWord: true, encoding: SAYS_FLAGS.test(what) ? 'flags' : SAYS_TYPES.test(what) ? 'values' : undefined, comment };
   } else if (refs.length === 0) {
     const usedBy = lines.findIndex((l) => /^Used by:?$/i.test(l));
     const users = usedBy < 0 ? [] : lines.slice(usedBy + 1, lines.indexOf('', usedBy + 1) >>> 0);
@@ -121,6 +134,18 @@ function continues(run: Constant[], c: Constant, parted: boolean): boolean {
   if (run.length === 0) return true;
   const names = run.map((r) => r.name);
   return parted ? prefixOf([...names, c.name]) === prefixOf(names) : commonPrefix([...names, c.name]) !== '';
+}
+
+/** The field a heading by word names: `<record> flags` is that record's `flags`; else the one field of the file called the word (an identifier), or the word and `_flags`. */
+function byWord(s: Session, word: string, file: Loc['file']): { record?: RecordModel; field?: FieldLine } {
+  const record = s.model.records.find((r) => r.name === word);
+  const flags = record && fieldLines(record.decl).find((f) => f.path === 'flags');
+  if (record && flags) return { record, field: flags };
+  // A plain word names a field only with `_flags` (`WRITE flags`: write_flags): alone it is English
+  // (dm-ioctl.h's `Status bits` are dm_ioctl.flags's, not the one field called status).
+  const names = [...(word.includes('_') ? [word] : []), `${word.toLowerCase()}_flags`];
+  const found = s.model.records.filter((r) => r.loc.file === file).flatMap((r) => fieldLines(r.decl).filter((f) => names.includes(f.path.slice(f.path.lastIndexOf('.') + 1))).map((field) => ({ record: r, field })));
+  return found.length === 1 ? found[0] : {};
 }
 
 /**
@@ -185,8 +210,7 @@ export function bindCommentedFamilies(s: Session): void {
     if (!lines) continue;
     const commentAt = new Map(comments.map((c) => [c.line, c]));
     for (const h of headings) {
-      const record = recordOf(s, h.variable, file);
-      const field = record && fieldLines(record.decl).find((f) => f.path === h.path);
+      const { record, field } = h.byWord ? byWord(s, h.path, file) : ((record) => ({ record, field: record && fieldLines(record.decl).find((f) => f.path === h.path) }))(recordOf(s, h.variable!, file));
       if (record && field?.type && !RESERVED_FIELD.test(field.path))
         named.push({ heading: h, record, field, lines, constantAt, commentAt });
     }

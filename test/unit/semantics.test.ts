@@ -182,6 +182,12 @@ sem('a comment naming a field binds the run under it: `sqe->flags`, `(timex.stat
   // btrfs's `Used by:` with one field; a field that holds a type holds values, though the comment says flags.
   const dir = buildModel(['linux/btrfs_tree.h'], { abi: 'x86_64' }).flagFamilies.find((f) => f.record === 'btrfs_dir_item')!;
   assert.equal([dir.field, dir.encoding, dir.members[2].constant.name], ['type', 'values', 'BTRFS_FT_DIR']);
+  // By one word: `<record> flags`, or `<word> flags` for the one field `<word>_flags` (fuse.h);
+  // a plain word alone is English, not a field (dm-ioctl.h's `Status bits` are dm_ioctl.flags's).
+  const fuse = buildModel(['linux/fuse.h'], { abi: 'x86_64' });
+  assert.equal(bound(fuse, 'fuse_write_in').write_flags, ['FUSE_WRITE_CACHE', 'FUSE_WRITE_LOCKOWNER', 'FUSE_WRITE_KILL_SUIDGID', 'FUSE_WRITE_KILL_PRIV']);
+  assert.equal(bound(fuse, 'fuse_attr').flags, ['FUSE_ATTR_SUBMOUNT', 'FUSE_ATTR_DAX']);
+  assert.not.ok('status' in bound(buildModel(['linux/dm-ioctl.h'], { abi: 'x86_64' }), 'dm_target_spec'));
   // A heading on one case (`attr.config layout for type PERF_TYPE_HARDWARE and ...`) binds nothing.
   assert.not.ok(buildModel(['linux/perf_event.h'], { abi: 'x86_64' }).flagFamilies.some((f) => f.field === 'config'));
   // Inside a record the comment wins over where the run is written (by position S_M_* would be
