@@ -67,7 +67,7 @@ export function applyOverrides(s: Session): void {
     // Flags are 32-bit numbers in the runtime (codegen-v1's Flags), whatever the field's width.
     const bits = BigInt(Math.min(field.bitWidth ?? field.size * 8, FLAG_BITS));
     // Without an encoding the override says only where the run goes; its spelling says how, as for the convention.
-    const encoding = f.encoding ?? conventionEncoding(constants);
+    const encoding = f.encoding ?? conventionEncoding(constants, f.field);
     const outside = encoding === 'bit-numbers' ? constants.filter((c) => (c.value as bigint) < 0n || (c.value as bigint) >= bits) : [];
     if (outside.length) {
       s.diags.error('UG304', `override: bit numbers of ${f.record}.${f.field} must lie in 0..${bits - 1n}: ${outside.map((c) => `${c.name} = ${c.value}`).join(', ')}`, outside[0].loc);

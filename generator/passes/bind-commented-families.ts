@@ -45,8 +45,6 @@ const LEADS = [
 ];
 const SAYS_FLAGS = /\b(flags?|bits?|bitmasks?)\b/i;
 const SAYS_TYPES = /\btypes?\b/i;
-/** A field that holds a type holds one value at a time (`btrfs_dir_item.type`, `kfd_..._args.queue_type`), whatever the comment calls its members. */
-const TYPE_FIELD = /(^|[._])\w*type$/;
 
 /**
  * A heading that names its field by one word and what the run is (fuse.h's `fuse_attr flags`,
@@ -104,13 +102,7 @@ function heading(comment: Comment): Heading | undefined {
   // The words beside the reference, not in it: `flags for x->op` says flags, `x->flags` alone nothing.
   const words = first.replace(ref[0], ' ');
   const path = ref[2].replace(/\s+/g, '').replace(/->/g, '.');
-  const encoding = TYPE_FIELD.test(path)
-    ? 'values'
-    : SAYS_FLAGS.test(words)
-      ? 'flags'
-      : SAYS_TYPES.test(words)
-        ? 'values'
-        : undefined;
+  const encoding = SAYS_FLAGS.test(words) ? 'flags' : SAYS_TYPES.test(words) ? 'values' : undefined;
   return { ref: ref[0].replace(/\s+/g, ''), variable: ref[1], path, encoding, comment };
 }
 
@@ -226,7 +218,7 @@ export function bindCommentedFamilies(s: Session): void {
     // A lone value under a heading is more often a sentinel (`IORING_FILE_INDEX_ALLOC ~0U`) than a field's values; a lone flag is a family.
     const loneValue = run.length === 1 && !classifyFlags(run).every((m) => m.kind === 'bit');
     if (run.length === 0 || loneValue || !fitsField(s, field.type, run)) continue;
-    const encoding = h.encoding ?? conventionEncoding(run);
+    const encoding = conventionEncoding(run, field.path, h.encoding);
     s.model.flagFamilies.push({
       name: familyName(
         run.map((c) => c.name),

@@ -96,14 +96,27 @@ export function classifyFlags(constants: Constant[], encoding: FlagEncoding = 'f
 }
 
 /**
- * How a run the convention binds encodes its field. Enumerations count in decimal
- * (`VIRTIO_NET_HASH_REPORT_UDPv4 3`, `VIRTIO_NET_HDR_GSO_UDP 3`), so a member that is more than
+ * A field that holds a type holds one value at a time, however its run is spelled or its
+ * comment names the members: soundcard.h's `synth_subtype` (`FM_TYPE_OPL3 0x01`,
+ * `SAMPLE_TYPE_WAVEFRONT 0x11`, read as flags a mask), virtio_crypto's `op_type`,
+ * `btrfs_dir_item.type` under "flags definitions".
+ */
+export function holdsType(field: string): boolean {
+  return /type$/i.test(field.slice(field.lastIndexOf('.') + 1));
+}
+
+/**
+ * How a run the convention binds encodes its field: values for a field that holds a type
+ * (holdsType), else what its heading said (`stated`, bind-commented-families.ts), else its
+ * spelling. Enumerations count in decimal (`VIRTIO_NET_HASH_REPORT_UDPv4 3`, `VIRTIO_NET_HDR_GSO_UDP 3`), so a member that is more than
  * one bit written as a decimal literal makes the run values, one at a time: read as flags, 3
  * would be IPv4 and TCPv4. Masks of flags are written in hex or as unions (`VHOST_ACCESS_RW
  * 0x3`, `SIZE_MASK (0xf)`) and keep the run flags. Codes one macro composes are values too
  * (codesOfOneMacro). Bit numbers look like values and need an override.
  */
-export function conventionEncoding(run: Constant[]): FlagEncoding {
+export function conventionEncoding(run: Constant[], field?: string, stated?: FlagEncoding): FlagEncoding {
+  if (field !== undefined && holdsType(field)) return 'values';
+  if (stated) return stated;
   const notBit = (c: Constant) => (c.value as bigint) > 0n && !isSingleBit(c.value as bigint);
   const counts = run.some((c) => notBit(c) && DECIMAL_LITERAL.test(c.spelling));
   return counts || codesOfOneMacro(run, notBit) ? 'values' : 'flags';
@@ -272,7 +285,7 @@ export function bindFlagFamilies(s: Session): void {
         const field = placeRun(s, rec.name, group, asFlags, fields[k], g === groups.length - 1 ? fields[k + 1] : undefined, groups.length > 1 ? followers : [], bound, lines);
         if (!field) continue;
         bound.add(field.path);
-        const encoding = conventionEncoding(group);
+        const encoding = conventionEncoding(group, field.path);
         s.model.flagFamilies.push({
           name: familyName(group.map((c) => c.name), rec.name),
           record: rec.name,

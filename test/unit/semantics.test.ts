@@ -149,6 +149,11 @@ sem('runs that count in decimal are values, one at a time; hex runs with masks s
   assert.equal([opcode.encoding, opcode.members.every((x) => x.kind === 'value')], ['values', true], 'AEAD_DECRYPT 0x301 is one code, not AEAD_ENCRYPT and CIPHER_DECRYPT');
   const etf = buildModel(['linux/pkt_sched.h'], { abi: 'x86_64' }).flagFamilies.find((f) => f.record === 'tc_etf_qopt')!;
   assert.is(etf.encoding, 'flags');
+  // A field that holds a type holds one value at a time, however the run is spelled: as flags,
+  // soundcard.h's SAMPLE_TYPE_WAVEFRONT 0x11 was a mask of FM_TYPE_OPL3 0x01 and SAMPLE_TYPE_BASIC 0x10.
+  const synth = buildModel(['linux/soundcard.h'], { abi: 'x86_64' }).flagFamilies.find((f) => f.field === 'synth_subtype')!;
+  assert.equal([synth.encoding, synth.members.every((x) => x.kind === 'value')], ['values', true]);
+  assert.is(crypto.flagFamilies.find((f) => f.field === 'op_type')!.encoding, 'values', 'VIRTIO_CRYPTO_SYM_OP_CIPHER 1, ALGORITHM_CHAINING 2: one or the other');
   // A decimal single bit above the values is one of them, not a flag beside them.
   const m = modelOf('struct s {\n\tunsigned int kind;\n#define S_A 1\n#define S_B 3\n#define S_C 16\n\tunsigned int next;\n};\n', 'x86_64');
   assert.equal(m.flagFamilies[0].members.map((x) => x.kind), ['value', 'value', 'value']);
