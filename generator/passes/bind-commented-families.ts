@@ -91,10 +91,17 @@ function heading(comment: Comment): Heading | undefined {
     if (!conditional && (closed || LEADS.some((l) => l.test(lead)))) ref = m;
   } else if (refs.length === 0 && NAMED_BY_WORD.test(first)) {
     const [, word, what] = NAMED_BY_WORD.exec(first)!;
-    return { ref: word, path: word, byWord: true, encoding: SAYS_FLAGS.test(what) ? 'flags' : SAYS_TYPES.test(what) ? 'values' : undefined, comment };
+    return {
+      ref: word,
+      path: word,
+      byWord: true,
+      encoding: SAYS_FLAGS.test(what) ? 'flags' : SAYS_TYPES.test(what) ? 'values' : undefined,
+      comment,
+    };
   } else if (refs.length === 0) {
     const usedBy = lines.findIndex((l) => /^Used by:?$/i.test(l));
-    const users = usedBy < 0 ? [] : lines.slice(usedBy + 1, lines.indexOf('', usedBy + 1) >>> 0);
+    const end = lines.indexOf('', usedBy + 1);
+    const users = usedBy < 0 ? [] : lines.slice(usedBy + 1, end < 0 ? undefined : end);
     const user = users.length === 1 ? /^struct\s+(.*)$/.exec(users[0]) : null;
     if (user) ref = new RegExp(`^${REF}$`).exec(user[1]) ?? undefined;
   }
@@ -128,6 +135,13 @@ function continues(run: Constant[], c: Constant, parted: boolean): boolean {
   return parted ? prefixOf([...names, c.name]) === prefixOf(names) : commonPrefix([...names, c.name]) !== '';
 }
 
+/** The record and field a heading names, when the unit has them. */
+function fieldOf(s: Session, h: Heading, file: Loc['file']): { record?: RecordModel; field?: FieldLine } {
+  if (h.byWord) return byWord(s, h.path, file);
+  const record = recordOf(s, h.variable!, file);
+  return { record, field: record && fieldLines(record.decl).find((f) => f.path === h.path) };
+}
+
 /** The field a heading by word names: `<record> flags` is that record's `flags`; else the one field of the file called the word (an identifier), or the word and `_flags`. */
 function byWord(s: Session, word: string, file: Loc['file']): { record?: RecordModel; field?: FieldLine } {
   const record = s.model.records.find((r) => r.name === word);
@@ -136,7 +150,13 @@ function byWord(s: Session, word: string, file: Loc['file']): { record?: RecordM
   // A plain word names a field only with `_flags` (`WRITE flags`: write_flags): alone it is English
   // (dm-ioctl.h's `Status bits` are dm_ioctl.flags's, not the one field called status).
   const names = [...(word.includes('_') ? [word] : []), `${word.toLowerCase()}_flags`];
-  const found = s.model.records.filter((r) => r.loc.file === file).flatMap((r) => fieldLines(r.decl).filter((f) => names.includes(f.path.slice(f.path.lastIndexOf('.') + 1))).map((field) => ({ record: r, field })));
+  const found = s.model.records
+    .filter((r) => r.loc.file === file)
+    .flatMap((r) =>
+      fieldLines(r.decl)
+        .filter((f) => names.includes(f.path.slice(f.path.lastIndexOf('.') + 1)))
+        .map((field) => ({ record: r, field })),
+    );
   return found.length === 1 ? found[0] : {};
 }
 
@@ -202,7 +222,7 @@ export function bindCommentedFamilies(s: Session): void {
     if (!lines) continue;
     const commentAt = new Map(comments.map((c) => [c.line, c]));
     for (const h of headings) {
-      const { record, field } = h.byWord ? byWord(s, h.path, file) : ((record) => ({ record, field: record && fieldLines(record.decl).find((f) => f.path === h.path) }))(recordOf(s, h.variable!, file));
+      const { record, field } = fieldOf(s, h, file);
       if (record && field?.type && !RESERVED_FIELD.test(field.path))
         named.push({ heading: h, record, field, lines, constantAt, commentAt });
     }
@@ -210,10 +230,10 @@ export function bindCommentedFamilies(s: Session): void {
   // Two headings naming one field (io_uring's send and accept flags, both in `sqe->ioprio`): what
   // the field holds depends on something else (the opcode), so neither binds.
   const headingsOf = new Map<string, number>();
-  const fieldKey = (n: (typeof named)[number]) => `${n.record.name}.${n.field.path}`;
+  const fieldKey = (n: { record: RecordModel; field: FieldLine }) => `${n.record.name}.${n.field.path}`;
   for (const n of named) headingsOf.set(fieldKey(n), (headingsOf.get(fieldKey(n)) ?? 0) + 1);
   for (const { heading: h, record, field, lines, constantAt, commentAt } of named) {
-    if (headingsOf.get(`${record.name}.${field.path}`)! > 1) continue;
+    if (headingsOf.get(fieldKey({ record, field }))! > 1) continue;
     const run = runAfter(h, lines, constantAt, commentAt);
     // A lone value under a heading is more often a sentinel (`IORING_FILE_INDEX_ALLOC ~0U`) than a field's values; a lone flag is a family.
     const loneValue = run.length === 1 && !classifyFlags(run).every((m) => m.kind === 'bit');

@@ -108,9 +108,9 @@ export function holdsType(field: string): boolean {
 /**
  * How a run the convention binds encodes its field: values for a field that holds a type
  * (holdsType), else what its heading said (`stated`, bind-commented-families.ts), else its
- * spelling. Enumerations count in decimal (`VIRTIO_NET_HASH_REPORT_UDPv4 3`, `VIRTIO_NET_HDR_GSO_UDP 3`), so a member that is more than
- * one bit written as a decimal literal makes the run values, one at a time: read as flags, 3
- * would be IPv4 and TCPv4. Masks of flags are written in hex or as unions (`VHOST_ACCESS_RW
+ * spelling. Enumerations count in decimal (`VIRTIO_NET_HASH_REPORT_UDPv4 3`,
+ * `VIRTIO_NET_HDR_GSO_UDP 3`), so a member that is more than one bit written as a decimal
+ * literal makes the run values, one at a time: read as flags, 3 would be IPv4 and TCPv4. Masks of flags are written in hex or as unions (`VHOST_ACCESS_RW
  * 0x3`, `SIZE_MASK (0xf)`) and keep the run flags. Codes one macro composes are values too
  * (codesOfOneMacro). Bit numbers look like values and need an override.
  */
