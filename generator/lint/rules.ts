@@ -146,7 +146,10 @@ function extensibleWithoutArgsz(m: Model): LintFinding[] {
 function flagOverlap(m: Model): LintFinding[] {
   const out: LintFinding[] = [];
   for (const fam of m.flagFamilies) {
-    const bits = fam.members.filter((x) => x.kind === 'bit');
+    // A flag spelled as another's name is an alias, written on purpose (fuse.h's obsolete
+    // FUSE_WRITE_KILL_PRIV, defined as FUSE_WRITE_KILL_SUIDGID): it shares bits by design.
+    const names = new Set(fam.members.map((x) => x.constant.name));
+    const bits = fam.members.filter((x) => x.kind === 'bit' && !names.has(x.constant.spelling.replace(/[()\s]/g, '')));
     for (let a = 0; a < bits.length; a++) {
       for (let b = a + 1; b < bits.length; b++) {
         const [x, y] = [bits[a].constant, bits[b].constant];
