@@ -26,9 +26,10 @@ export function summarizeModel(model: Model): string {
     out.push('', 'flag families');
     for (const f of model.flagFamilies) {
       // Values and bit numbers say so: `UDP=0x3` reads as a flag otherwise. A flag beside values is marked `+`.
-      const how = f.encoding === 'flags' ? '' : ` (${f.encoding})`;
+      // A family a comment placed says which comment: the family may lie far from its record.
+      const how = [f.encoding === 'flags' ? '' : f.encoding, f.namedBy ? `named by ${f.namedBy.ref}` : ''].filter(Boolean).join(', ');
       const mark = (m: (typeof f.members)[number]) => (f.encoding === 'values' && m.kind === 'bit' ? '+' : '');
-      out.push(`  ${f.record}.${f.field}${how}: ${f.members.map((m) => `${mark(m)}${m.constant.name.slice(f.name.length) || m.constant.name}=${flagText(f, m)}`).join(' ')}`);
+      out.push(`  ${f.record}.${f.field}${how ? ` (${how})` : ''}: ${f.members.map((m) => `${mark(m)}${m.constant.name.slice(f.name.length) || m.constant.name}=${flagText(f, m)}`).join(' ')}`);
     }
   }
   if (model.capabilityFamilies.length) {

@@ -46,6 +46,8 @@ doc('a family bound by a comment names it: namedBy, the field as written and whe
   assert.is(r.status, 0, r.stderr);
   const f = JSON.parse(r.stdout).flagFamilies.find((x: { record: string; field: string }) => x.record === 'io_uring_cqe' && x.field === 'flags');
   assert.equal([f.source, f.namedBy], ['comment', { ref: 'cqe->flags', file: 'linux/io_uring.h', line: 362 }]);
+  const text = spawnSync(process.execPath, [CLI, 'model', 'linux/io_uring.h'], { encoding: 'utf8' });
+  assert.match(text.stdout, /^ {2}io_uring_cqe\.flags \(named by cqe->flags\): BUFFER=0x1 /m);
 });
 
 doc("a project's overrides reach model, verify and lint through --manifest", () => {
