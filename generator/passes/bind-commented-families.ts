@@ -23,6 +23,7 @@ import {
   fitsField,
   readLines,
   RESERVED_FIELD,
+  runPrefix,
   type FieldLine,
   type FileLines,
 } from './bind-flag-families.js';
@@ -125,14 +126,10 @@ function recordOf(s: Session, variable: string, file: Loc['file']): RecordModel 
   return bySuffix.length === 1 ? bySuffix[0] : undefined;
 }
 
-/** The prefix a run's names share (a lone name's, up to its last `_`). */
-const prefixOf = (names: string[]) => commonPrefix(names.length > 1 ? names : [names[0], `${names[0]}_`]);
-
 /** Whether `c` extends the run: it shares a prefix with it, and after a blank line the run's own prefix. */
 function continues(run: Constant[], c: Constant, parted: boolean): boolean {
   if (run.length === 0) return true;
-  const names = run.map((r) => r.name);
-  return parted ? prefixOf([...names, c.name]) === prefixOf(names) : commonPrefix([...names, c.name]) !== '';
+  return parted ? runPrefix([...run, c]) === runPrefix(run) : commonPrefix([...run, c].map((r) => r.name)) !== '';
 }
 
 /** The record and field a heading names, when the unit has them. */
@@ -160,18 +157,21 @@ function byWord(s: Session, word: string, file: Loc['file']): { record?: RecordM
   return found.length === 1 ? found[0] : {};
 }
 
+/** What runAfter reads of one file: its lines, its constants and comments by line, and which comments are headings. */
+interface FileContext {
+  lines: FileLines;
+  constantAt: Map<number, Constant>;
+  commentAt: Map<number, Comment>;
+  headings: Set<Comment>;
+}
+
 /**
  * The #defines of integer constants that follow a heading: on the next line, or with only
  * comment lines between, up to other code, another heading, or a name that shares no prefix with
  * the run (`SPLICE_F_FD_IN_FIXED` after the `IORING_TIMEOUT_*`). A blank line ends it unless the
  * next #define keeps the run's prefix (timex.h's `STA_*`, in groups of four).
  */
-function runAfter(
-  h: Heading,
-  lines: FileLines,
-  constantAt: Map<number, Constant>,
-  commentAt: Map<number, Comment>,
-): Constant[] {
+function runAfter(h: Heading, { lines, constantAt, commentAt, headings }: FileContext): Constant[] {
   const run: Constant[] = [];
   let parted = false;
   for (let l = h.comment.endLine + 1; ;) {
@@ -179,7 +179,7 @@ function runAfter(
       // Comment lines: a member's note, its trailing comment running on (openat2.h), or the next heading.
       const comment = commentAt.get(l);
       // After a blank line, a comment on another field (`cqe.res for ...` below io_uring's send flags) starts something else too.
-      if (comment && run.length > 0 && (heading(comment) || (parted && new RegExp(REF).test(firstLine(comment)))))
+      if (comment && run.length > 0 && (headings.has(comment) || (parted && new RegExp(REF).test(firstLine(comment)))))
         break;
       if (!lines.comments.has(l)) {
         if (run.length === 0 || l > lines.last) break;
@@ -206,25 +206,23 @@ export function bindCommentedFamilies(s: Session): void {
     byLine.set(c.loc.line, c);
     constantsByFile.set(c.loc.file, byLine);
   }
-  const named: {
-    heading: Heading;
-    record: RecordModel;
-    field: FieldLine;
-    lines: FileLines;
-    constantAt: Map<number, Constant>;
-    commentAt: Map<number, Comment>;
-  }[] = [];
+  const named: { heading: Heading; record: RecordModel; field: FieldLine; file: FileContext }[] = [];
   for (const [file, constantAt] of constantsByFile) {
     const comments = s.pp?.comments.get(file) ?? [];
     const headings = comments.map(heading).filter((h): h is Heading => h !== undefined);
     if (headings.length === 0) continue;
     const lines = readLines(s, file);
     if (!lines) continue;
-    const commentAt = new Map(comments.map((c) => [c.line, c]));
+    const context: FileContext = {
+      lines,
+      constantAt,
+      commentAt: new Map(comments.map((c) => [c.line, c])),
+      headings: new Set(headings.map((h) => h.comment)),
+    };
     for (const h of headings) {
       const { record, field } = fieldOf(s, h, file);
       if (record && field?.type && !RESERVED_FIELD.test(field.path))
-        named.push({ heading: h, record, field, lines, constantAt, commentAt });
+        named.push({ heading: h, record, field, file: context });
     }
   }
   // Two headings naming one field (io_uring's send and accept flags, both in `sqe->ioprio`): what
@@ -232,9 +230,9 @@ export function bindCommentedFamilies(s: Session): void {
   const headingsOf = new Map<string, number>();
   const fieldKey = (n: { record: RecordModel; field: FieldLine }) => `${n.record.name}.${n.field.path}`;
   for (const n of named) headingsOf.set(fieldKey(n), (headingsOf.get(fieldKey(n)) ?? 0) + 1);
-  for (const { heading: h, record, field, lines, constantAt, commentAt } of named) {
+  for (const { heading: h, record, field, file } of named) {
     if (headingsOf.get(fieldKey({ record, field }))! > 1) continue;
-    const run = runAfter(h, lines, constantAt, commentAt);
+    const run = runAfter(h, file);
     // A lone value under a heading is more often a sentinel (`IORING_FILE_INDEX_ALLOC ~0U`) than a field's values; a lone flag is a family.
     const loneValue = run.length === 1 && !classifyFlags(run).every((m) => m.kind === 'bit');
     if (run.length === 0 || loneValue || !fitsField(s, field.type, run)) continue;

@@ -153,7 +153,7 @@ function words(name: string): string[] {
 }
 
 /** The prefix a run's names share; a lone name's, up to its last `_` (`VIRTIO_GPU_BLOB_MEM_GUEST`: `VIRTIO_GPU_BLOB_MEM_`). */
-function runPrefix(run: Constant[]): string {
+export function runPrefix(run: Constant[]): string {
   const names = run.map((c) => c.name);
   return commonPrefix(names.length > 1 ? names : [names[0], `${names[0]}_`]);
 }
