@@ -33,6 +33,7 @@ import {
  * Not a call (`ff->playback(...)`), and not the tail of a longer name (`bpf_attr.test.cpu` is one).
  */
 const REF = String.raw`(?<![\w.])([A-Za-z_]\w*)\s*(?:->|\.)\s*([A-Za-z_]\w*(?:\s*(?:\.|->)\s*[A-Za-z_]\w*)*)(?![\w(]|\s*\()`;
+const NAMES_A_FIELD = new RegExp(REF);
 /**
  * What may stand before the reference on a heading's first line for it to be the subject: nothing
  * (`sqe->flags`), a word for the members and a preposition (`flags for`, `Bits of the`,
@@ -179,7 +180,7 @@ function runAfter(h: Heading, { lines, constantAt, commentAt, headings }: FileCo
       // Comment lines: a member's note, its trailing comment running on (openat2.h), or the next heading.
       const comment = commentAt.get(l);
       // After a blank line, a comment on another field (`cqe.res for ...` below io_uring's send flags) starts something else too.
-      if (comment && run.length > 0 && (headings.has(comment) || (parted && new RegExp(REF).test(firstLine(comment)))))
+      if (comment && run.length > 0 && (headings.has(comment) || (parted && NAMES_A_FIELD.test(firstLine(comment)))))
         break;
       if (!lines.comments.has(l)) {
         if (run.length === 0 || l > lines.last) break;

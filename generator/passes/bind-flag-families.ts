@@ -203,7 +203,17 @@ export interface FileLines {
   last: number;
 }
 
+/** A session's FileLines by file: both flag-family passes read the same files' lines. */
+const linesRead = new WeakMap<Session, Map<Loc['file'], FileLines | undefined>>();
+
 export function readLines(s: Session, file: Loc['file']): FileLines | undefined {
+  const read = linesRead.get(s) ?? new Map<Loc['file'], FileLines | undefined>();
+  linesRead.set(s, read);
+  if (!read.has(file)) read.set(file, scanLines(s, file));
+  return read.get(file);
+}
+
+function scanLines(s: Session, file: Loc['file']): FileLines | undefined {
   const lexed = s.cache.get(file.path, file.displayPath, s.diags);
   if (!lexed) return undefined;
   const out: FileLines = { used: new Map(), tokens: new Set(), comments: new Set(), directives: new Map(), last: 0 };
@@ -253,12 +263,10 @@ export function bindFlagFamilies(s: Session): void {
     byFile.set(c.loc.file, list);
   }
   for (const list of byFile.values()) list.sort((a, b) => a.loc.line - b.loc.line);
-  const linesOf = new Map<Loc['file'], FileLines | undefined>();
   for (const rec of s.model.records) {
     const constants = byFile.get(rec.loc.file);
     if (!constants) continue;
-    if (!linesOf.has(rec.loc.file)) linesOf.set(rec.loc.file, readLines(s, rec.loc.file));
-    const lines = linesOf.get(rec.loc.file);
+    const lines = readLines(s, rec.loc.file);
     // A constant the record's declarations use is a size (FD_AUTODETECT_SIZE, an array bound), not a value of a field.
     const sizes = namesUsedIn(lines, rec.decl);
     const fields = fieldLines(rec.decl).sort((a, b) => a.line - b.line);
