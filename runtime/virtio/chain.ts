@@ -1,6 +1,7 @@
-// A popped chain, pooled per head (a head is unique while it is in flight): where its buffers
-// are in the backing memory, readable ones first. Nothing is allocated per descriptor once the
-// pool has grown to the chains' sizes. A consumer must not keep a chain after pushing it.
+// A popped chain, pooled per head: where its buffers are in the backing memory, readable ones
+// first. The device queue refuses a head offered again while it is in flight, so a pooled chain
+// is never walked anew under its reader. Nothing is allocated per descriptor once the pool has
+// grown to the chains' sizes. A consumer must not keep a chain after pushing it.
 import { BYTE_LOOP_MAX } from '../policy.js';
 
 /**

@@ -27,6 +27,7 @@ export type RingFault =
   | 'avail-index-jump'
   | 'too-many-in-flight'
   | 'head-out-of-range'
+  | 'head-in-flight'
   | 'next-out-of-range'
   | 'chain-loop'
   | 'indirect-bad-length'
@@ -56,11 +57,12 @@ const FAULT_MESSAGES = {
   'avail-index-jump': (moved: number, num: number) => `avail index moved by ${moved} on a ring of ${num}`,
   'too-many-in-flight': (inFlight: number, num: number) => `${inFlight} chains in flight on a ring of ${num}`,
   'head-out-of-range': (head: number, num: number) => `head ${head} on a ring of ${num}`,
+  'head-in-flight': (head: number) => `head ${head} offered again before the device used it`,
   'next-out-of-range': (i: number, size: number, indirect: boolean) => `descriptor ${i} of ${indirect ? 'an indirect table' : 'a ring'} of ${size}`,
   'chain-loop': (head: number, size: number, indirect: boolean) => `chain from head ${head} is longer than its ${indirect ? 'indirect ' : ''}table of ${size}`,
   'readable-after-writable': (head: number) => `a readable buffer after a writable one (head ${head})`,
   'chain-too-big': (head: number) => `chain from head ${head} holds 4 GiB or more`,
-  'bad-push': (head: number, inFlight: number) => `push of head ${head} with ${inFlight} in flight`,
+  'bad-push': (head: number, inFlight: number) => `push of head ${head}, which is not in flight (${inFlight} chains are)`,
 } satisfies Partial<Record<RingFault, (a: number, b: number, indirect: boolean) => string>>;
 
 /**
@@ -105,6 +107,12 @@ export class SplitQueueDevice {
   private used = 0;
   private readonly events: { usedEvent: number; availEvent: number };
   private readonly chains: (Chain | undefined)[];
+  /**
+   * Per head, 1 from its pop to its push. A head is the key of its pooled chain: one the driver
+   * offers again while the device holds it would have that chain walked anew under the device
+   * still reading it, and pushed twice.
+   */
+  private readonly held: Uint8Array;
   /** index mod num, as a mask: num is a power of two, and a division costs more than the rest of a pop. */
   private readonly slotMask: number;
   /** The bursts' arguments for pop() and push(), which are bursts of one. */
@@ -126,6 +134,7 @@ export class SplitQueueDevice {
     this.mem = new DataView(dma.memory.buffer, dma.memory.byteOffset, dma.memory.byteLength);
     this.words = ringWords(dma.memory, ordering);
     this.chains = new Array(isPowerOfTwo(num) ? num : 0).fill(undefined);
+    this.held = new Uint8Array(isPowerOfTwo(num) ? num : 0);
     this.lastAvail = base & INDEX_MASK;
     this.usedIdx = base & INDEX_MASK;
     this.signalledAt = this.usedIdx;
@@ -190,6 +199,7 @@ export class SplitQueueDevice {
     const mem = this.mem;
     const num = this.num;
     const avail = this.avail;
+    const held = this.held;
     let lastAvail = this.lastAvail;
     let inFlight = this.inFlight;
     const pending = (this.words.load(avail + AVAIL_IDX) - lastAvail) & INDEX_MASK;
@@ -208,6 +218,10 @@ export class SplitQueueDevice {
       const head = mem.getUint16(avail + AVAIL_RING + AVAIL_ENTRY * (lastAvail & this.slotMask), true);
       if (head >= num) {
         this.fail('head-out-of-range', head);
+        break;
+      }
+      if (held[head] !== 0) {
+        this.fail('head-in-flight', head);
         break;
       }
       const chain = (this.chains[head] ??= new Chain(this.dma.memory)).reset(head);
@@ -254,6 +268,7 @@ export class SplitQueueDevice {
         if (!(flags & VRING_DESC_F_NEXT)) break;
         i = mem.getUint16(at + DESC_NEXT, true);
       }
+      held[head] = 1;
       heads[got++] = head;
       lastAvail = (lastAvail + 1) & INDEX_MASK;
       inFlight++;
@@ -322,15 +337,18 @@ export class SplitQueueDevice {
     if (this.broken) return 0;
     const mem = this.mem;
     const used = this.used;
+    const held = this.held;
     let usedIdx = this.usedIdx;
     let inFlight = this.inFlight;
     let k = 0;
     for (; k < count; k++) {
       const head = heads[k];
-      if (inFlight === 0 || head >= this.num) {
+      // The range first: past the array, held[head] reads undefined, which is not 0.
+      if (head >= this.num || held[head] === 0) {
         this.fail('bad-push', head, inFlight);
         break;
       }
+      held[head] = 0;
       const at = used + USED_RING + USED_ELEM * (usedIdx & this.slotMask);
       mem.setUint32(at + USED_ID, head, true);
       mem.setUint32(at + USED_LEN, written[k], true);

@@ -29,6 +29,7 @@ export function fuzzRings(cases: number, seed: number): RingFuzzSummary {
   const summary: RingFuzzSummary = { cases, chains: 0, clean: 0, broken: {}, failures: [] };
   const heads = new Uint16Array(1 << 8);
   const written = new Uint32Array(heads.length);
+  const held = new Uint8Array(heads.length);
   for (let c = 0; c < cases; c++) {
     const ring = randomRing(r, mem);
     const num = ring.num;
@@ -36,8 +37,14 @@ export function fuzzRings(cases: number, seed: number): RingFuzzSummary {
       const q = new SplitQueueDevice(num, ring.addrs, dma, r.next() < 0.5, ring.start);
       if (c % 2 === 0) {
         // Every other case pops all it can in one burst and pushes them in one: the same chains
-        // and faults as one at a time, which the counts, unchanged by bursts, show.
+        // and faults as one at a time (the counts did not change when bursts came), but for a
+        // head offered twice, which only a device still holding the first finds (head-in-flight).
+        // A burst's heads are distinct: a pooled chain walked twice would be two of them.
         const n = q.popBurst(heads);
+        held.fill(0);
+        for (let k = 0; k < n; k++) {
+          if (held[heads[k]]++ === 1) summary.failures.push(`case ${c}: head ${heads[k]} popped twice in one burst`);
+        }
         for (let k = 0; k < n; k++) written[k] = q.chainOf(heads[k]).writableLength;
         q.pushBurst(heads, written, n);
         summary.chains += n;

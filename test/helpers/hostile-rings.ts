@@ -58,6 +58,11 @@ export interface RingCase {
   fault: RingFault | undefined;
   /** For a ring a device must take: the bytes its one chain holds for the device to read. */
   readable?: number;
+  /**
+   * The fault shows only to a device that still holds the first chain when it pops the second;
+   * one that pushes each chain before it pops the next takes both.
+   */
+  seenWhileHeld?: true;
   /** Writes the case over goodRing's bytes and offers it. */
   build(r: RingBytes): void;
 }
@@ -99,6 +104,8 @@ export const GOOD_RINGS: readonly RingCase[] = [
 export const HOSTILE_RINGS: readonly RingCase[] = [
   { name: 'avail index moved past the ring', fault: 'avail-index-jump', build: (r) => offer(r, new Array<number>(r.num).fill(0), r.num + 1) },
   { name: 'head out of range', fault: 'head-out-of-range', build: (r) => offer(r, [r.num]) },
+  // Each offer is good alone; the second comes before the device has used the first.
+  { name: 'a head offered twice before it was used', fault: 'head-in-flight', seenWhileHeld: true, build: (r) => offer(r, [0, 0]) },
   {
     name: 'next out of range',
     fault: 'next-out-of-range',

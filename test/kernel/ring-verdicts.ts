@@ -10,13 +10,16 @@ import { expect, sleep } from './checks.js';
 export function splitVerdict(a: RingArea, c: RingCase): { fault: RingFault | undefined; took: number; readable: number; text: string } {
   writeCase(a, c).publish();
   const dev = new SplitQueueDevice(HOSTILE_NUM, { desc: a.rings.desc.iova, avail: a.rings.avail.iova, used: a.rings.used.iova }, a.ours, false);
-  let took = 0;
+  // Every chain is popped before any is pushed, as a device that takes a burst does: a head
+  // offered twice is then seen while the device still holds it.
+  const heads: number[] = [];
   let readable = 0;
-  for (let chain = dev.pop(); chain && took <= HOSTILE_NUM + 1; chain = dev.pop()) {
-    took++;
+  for (let chain = dev.pop(); chain && heads.length <= HOSTILE_NUM + 1; chain = dev.pop()) {
+    heads.push(chain.head);
     readable += chain.readableLength;
-    dev.push(chain.head, 0);
   }
+  for (const head of heads) dev.push(head, 0);
+  const took = heads.length;
   const fault = dev.broken?.fault;
   return { fault, took, readable, text: fault ?? `took ${took} (${readable} bytes to read)` };
 }

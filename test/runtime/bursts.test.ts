@@ -162,6 +162,45 @@ b('pushBurst stops at a head past the ring and breaks the queue', () => {
   assert.is(r.dv.getUint16(r.rings.used + USED.idx, true), 1, 'the entry before it is published');
 });
 
+b('pushBurst refuses a head the device does not hold: one never popped, or one pushed already', () => {
+  for (const bad of ['never popped', 'pushed twice'] as const) {
+    const r = ring(8);
+    r.driver.addBurst(r.buffers(2, 8), false);
+    r.driver.publish();
+    assert.is(r.device.popBurst(r.heads), 2);
+    const [first, second] = r.heads;
+    // Both chains are in flight, so a count of chains in flight alone would let either through.
+    const other = bad === 'never popped' ? [0, 1, 2].find((h) => h !== first && h !== second)! : first;
+    assert.is(r.device.pushBurst(Uint16Array.of(first, other), new Uint32Array(2)), 1, bad);
+    assert.is(r.device.broken?.fault, 'bad-push', bad);
+    assert.match(r.device.broken!.message, new RegExp(`push of head ${other}, which is not in flight`));
+    assert.is(r.dv.getUint16(r.rings.used + USED.idx, true), 1, `${bad}: the entry before it is published`);
+  }
+});
+
+b('a head the driver offers again while the device holds it breaks the queue; offered again after its push, it is taken', () => {
+  const r = ring(8);
+  const [buffer] = r.buffers(1, 8);
+  const head = r.driver.add([buffer], []);
+  const slot = (k: number) => r.rings.avail + AVAIL.ring + AVAIL.entry * k;
+  // A hostile driver: the same head in the next slot too, published as a second chain.
+  r.dv.setUint16(slot(1), head, true);
+  r.dv.setUint16(r.rings.avail + AVAIL.idx, 2, true);
+  assert.is(r.device.popBurst(r.heads), 1, 'the first offer is taken; the burst ends at the second');
+  assert.is(r.device.broken?.fault, 'head-in-flight');
+  assert.match(r.device.broken!.message, new RegExp(`head ${head} offered again before the device used it`));
+
+  // The same two offers with the push between them are a driver re-using a head it got back.
+  const s = ring(8);
+  const again = s.driver.add([buffer], []);
+  s.dv.setUint16(s.rings.avail + AVAIL.ring + AVAIL.entry, again, true);
+  s.dv.setUint16(s.rings.avail + AVAIL.idx, 2, true);
+  assert.is(s.device.popBurst(s.heads, 1), 1);
+  assert.is(s.device.pushBurst(s.heads, new Uint32Array(1), 1), 1);
+  assert.is(s.device.popBurst(s.heads, 1), 1);
+  assert.is(s.device.broken, undefined);
+});
+
 b("a chain's copies refuse a negative or fractional position instead of reaching the bytes before a buffer", () => {
   const r = ring(8);
   const [readable, writable, other] = r.buffers(3, 16);

@@ -216,7 +216,7 @@ function runOnCase(kernel: SimKernel, dev: VfioVhostDevice, a: ReturnType<typeof
   return kernel.device.datapath!.queues[TX_QUEUE];
 }
 
-t('the ERR IRQ: every hostile ring class stops its queue and signals that queue\'s error eventfd, at each kick; a reset starts over', () => {
+t('the ERR IRQ: each hostile ring class the device meets stops its queue and signals that queue\'s error eventfd, at each kick; a reset starts over', () => {
   const { kernel, dev } = open();
   assert.ok(dev.reportsRingErrors);
   assert.equal([dev.errIrq?.count, dev.errIrq?.flagNames], [QUEUES, ['EVENTFD']]);
@@ -225,7 +225,10 @@ t('the ERR IRQ: every hostile ring class stops its queue and signals that queue\
   const rx = allocSplitRing(HOSTILE_NUM, (size, align) => pool.alloc(size, align));
   const calls = [kernel.eventfd(), kernel.eventfd()];
   const errs = [kernel.eventfd(), kernel.eventfd()];
-  for (const c of [...GOOD_RINGS, ...HOSTILE_RINGS]) {
+  // A device holding its first frame for want of an RX buffer has not popped a second chain, so
+  // a fault only a second pop shows is not here: the unit tests find it, with the chain held.
+  const hostile = HOSTILE_RINGS.filter((c) => !c.seenWhileHeld);
+  for (const c of [...GOOD_RINGS, ...hostile]) {
     const w = writeCase(a, c);
     const tx = runOnCase(kernel, dev, a, rx, { calls, errs });
     w.publish();
@@ -246,7 +249,7 @@ t('the ERR IRQ: every hostile ring class stops its queue and signals that queue\
     dev.device.reset();
     assert.is(kernel.device.datapath, undefined, 'VFIO_DEVICE_RESET stops the datapath');
   }
-  assert.equal(kernel.device.ringErrors, [0, 2 * HOSTILE_RINGS.length]);
+  assert.equal(kernel.device.ringErrors, [0, 2 * hostile.length]);
   dev.close();
 });
 
