@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { DmaArena } from '../helpers/rings.js';
 import { DriverRingError } from '../../runtime/virtio/driver-queue.js';
 import { AVAIL, USED } from '../../runtime/virtio/split-layout.js';
+import { VIRTQUEUE_MAX_SIZE } from '../../runtime/policy.js';
 
 const b = suite('virtqueue bursts');
 
@@ -115,6 +116,48 @@ b('bursts wrap the 16-bit indexes past 65,535 with every token in order', () => 
   assert.ok(next > 65_535 * 2, `${next} chains`);
   assert.is(r.dv.getUint16(r.rings.avail + AVAIL.idx, true), next & 0xffff);
   assert.is(r.device.broken, undefined);
+});
+
+b('every ring size virtio allows, 1 to 32,768: full rings go round past the 16-bit wrap, and kicks and interrupts turned off stay off', () => {
+  for (let num = 1; num <= VIRTQUEUE_MAX_SIZE; num *= 2) {
+    for (const eventIdx of [false, true]) {
+      const where = `ring of ${num}, event idx ${eventIdx}`;
+      const arena = new DmaArena(2 << 20);
+      const { driver, device } = arena.queue<number>(num, eventIdx);
+      const data = arena.alloc(num * 8);
+      const buffers = Array.from({ length: num }, (_, k) => ({ iova: Number(data.iova) + 8 * k, length: 8 }));
+      const tokens = Array.from({ length: num }, (_, k) => k);
+      const heads = new Uint16Array(num);
+      const lengths = new Uint32Array(num).fill(8);
+      const got: (number | undefined)[] = [];
+      device.setNotifications(false);
+      driver.setInterrupts(false);
+      // Past one wrap of the 16-bit indexes, however small the ring.
+      const rounds = Math.ceil(70_000 / num);
+      for (let round = 0; round < rounds; round++) {
+        if (driver.addBurst(buffers, true, tokens) !== num) assert.unreachable(`${where}, round ${round}: the ring did not take ${num}`);
+        driver.publish();
+        if (driver.shouldKick()) assert.unreachable(`${where}, round ${round}: a kick while kicks are off`);
+        if (device.popBurst(heads) !== num) assert.unreachable(`${where}, round ${round}: ${device.broken?.message ?? 'a short pop'}`);
+        device.pushBurst(heads, lengths);
+        if (device.needInterrupt()) assert.unreachable(`${where}, round ${round}: an interrupt while interrupts are off`);
+        if (driver.popUsedBurst(heads, lengths, got) !== num) assert.unreachable(`${where}, round ${round}: a short collect`);
+        // Tokens come back in the order the chains went, and every one of them.
+        for (let k = 0; k < num; k++) if (got[k] !== k) assert.unreachable(`${where}, round ${round}: token ${got[k]} at ${k}`);
+      }
+      assert.is(driver.free, num, where);
+      // Turned on again, each side hears of the next chain.
+      assert.is(device.setNotifications(true), false, `${where}: nothing waiting`);
+      driver.setInterrupts(true);
+      driver.addBurst(buffers, true, tokens, 1);
+      driver.publish();
+      assert.ok(driver.shouldKick(), `${where}: a kick once asked for`);
+      assert.is(device.popBurst(heads), 1);
+      device.pushBurst(heads, lengths, 1);
+      assert.ok(device.needInterrupt(), `${where}: an interrupt once asked for`);
+      assert.is(device.broken, undefined, where);
+    }
+  }
 });
 
 b("a hostile entry ends the device's burst: the chains before it stand and the queue breaks", () => {
