@@ -222,22 +222,21 @@ b('pushBurst refuses a head the device does not hold: one never popped, or one p
 });
 
 b('a head the driver offers again while the device holds it breaks the queue; offered again after its push, it is taken', () => {
-  const r = ring(8);
-  const [buffer] = r.buffers(1, 8);
-  const head = r.driver.add([buffer], []);
-  const slot = (k: number) => r.rings.avail + AVAIL.ring + AVAIL.entry * k;
-  // A hostile driver: the same head in the next slot too, published as a second chain.
-  r.dv.setUint16(slot(1), head, true);
-  r.dv.setUint16(r.rings.avail + AVAIL.idx, 2, true);
+  /** A ring whose driver adds one chain and then, as a hostile one would, offers its head a second time. */
+  const offeredTwice = () => {
+    const r = ring(8);
+    const head = r.driver.add(r.buffers(1, 8), []);
+    r.dv.setUint16(r.rings.avail + AVAIL.ring + AVAIL.entry, head, true);
+    r.dv.setUint16(r.rings.avail + AVAIL.idx, 2, true);
+    return { ...r, head };
+  };
+  const r = offeredTwice();
   assert.is(r.device.popBurst(r.heads), 1, 'the first offer is taken; the burst ends at the second');
   assert.is(r.device.broken?.fault, 'head-in-flight');
-  assert.match(r.device.broken!.message, new RegExp(`head ${head} offered again before the device used it`));
+  assert.match(r.device.broken!.message, new RegExp(`head ${r.head} offered again before the device used it`));
 
   // The same two offers with the push between them are a driver re-using a head it got back.
-  const s = ring(8);
-  const again = s.driver.add([buffer], []);
-  s.dv.setUint16(s.rings.avail + AVAIL.ring + AVAIL.entry, again, true);
-  s.dv.setUint16(s.rings.avail + AVAIL.idx, 2, true);
+  const s = offeredTwice();
   assert.is(s.device.popBurst(s.heads, 1), 1);
   assert.is(s.device.pushBurst(s.heads, new Uint32Array(1), 1), 1);
   assert.is(s.device.popBurst(s.heads, 1), 1);
