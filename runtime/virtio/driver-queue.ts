@@ -308,8 +308,13 @@ export class SplitQueueDriver<T = unknown> {
    * idx, `after` delays the interrupt until that many used entries past the last collected are
    * there (1, the default: the next one), as Linux's virtqueue_enable_cb_delayed does; a driver
    * that waits for a whole batch is then interrupted once, not on its first entry.
+   *
+   * Turning them on answers whether `after` entries are waiting already, as the device's
+   * setNotifications does for chains: entries the device pushed before it could see the request
+   * brought no interrupt, and a driver that went to sleep without looking would wait for them.
+   * With 'shared' ordering the request is stored before the used index is read (Atomics).
    */
-  setInterrupts(enabled: boolean, after = 1): void {
+  setInterrupts(enabled: boolean, after = 1): boolean {
     if (!(Number.isInteger(after) && after >= 1 && after <= this.num)) throw new RangeError(`an interrupt after ${after} used entries on a ring of ${this.num}`);
     if (this.eventIdx) {
       // Event idx has no flag to say "none": the device ignores NO_INTERRUPT, so used_event is
@@ -317,6 +322,7 @@ export class SplitQueueDriver<T = unknown> {
       this.usedEventAhead = enabled ? 0 : EVENT_NOT_NOW;
       this.availWords.store(this.events.usedEvent, (this.lastUsed + (enabled ? after - 1 : EVENT_NOT_NOW)) & INDEX_MASK);
     } else this.availWords.store(AVAIL_FLAGS, enabled ? 0 : VRING_AVAIL_F_NO_INTERRUPT);
+    return enabled && this.usedWaiting() >= after;
   }
 
   /** The next used chain, with the bytes the device wrote, or undefined when none (allocates the answer). */

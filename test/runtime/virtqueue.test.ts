@@ -138,13 +138,16 @@ v('event idx: an interrupt asked for after n entries comes once, when the n-th i
   for (const n of [1, 3, 8, 16]) {
     for (let k = 0; k < 16; k++) add();
     driver.publish();
-    driver.setInterrupts(true, n);
+    assert.is(driver.setInterrupts(true, n), false, `asked after ${n}, with nothing used yet`);
     const at: number[] = [];
     for (let pushed = 1, c = device.pop(); c; c = device.pop(), pushed++) {
       device.push(c.head, 0);
       if (device.needInterrupt()) at.push(pushed);
     }
     assert.equal(at, [n], `asked after ${n}`);
+    // Asked again with all 16 used and not collected: the answer says they are there.
+    assert.is(driver.setInterrupts(true, n), true, `asked after ${n}, with 16 waiting`);
+    assert.is(driver.setInterrupts(false, n), false, 'turned off, it answers nothing');
     while (driver.getUsed());
   }
   assert.throws(() => driver.setInterrupts(true, 0), RangeError);
@@ -179,7 +182,7 @@ v('interrupts turned off stay off, under event idx as under the flag, past index
     if (device.needInterrupt()) interrupts++;
     assert.is(interrupts, 0, `event idx ${eventIdx}: interrupts while they were off`);
     // On again: the next entry interrupts (and, under event idx, only that one).
-    driver.setInterrupts(true);
+    assert.is(driver.setInterrupts(true), false, `event idx ${eventIdx}: nothing waiting when turned on`);
     add();
     add();
     driver.publish();
@@ -189,6 +192,8 @@ v('interrupts turned off stay off, under event idx as under the flag, past index
       if (device.needInterrupt()) at.push(n);
     }
     assert.equal(at, eventIdx ? [1] : [1, 2], `event idx ${eventIdx}: interrupts once on again`);
+    assert.is(driver.setInterrupts(true, 2), true, `event idx ${eventIdx}: the two used entries are waiting`);
+    assert.is(driver.setInterrupts(true, 3), false, `event idx ${eventIdx}: a third is not`);
   }
 });
 
