@@ -18,10 +18,10 @@ export const VIRTIO_BLK_SECTOR_SIZE = 512;
 export const WORKER_WAIT_MS = 50;
 
 /**
- * How long each side of a worker-thread device polls its counter before it sleeps (µs), as
- * vhost-net's busyloop_timeout does. One frame there and back at batch 1 took about 25 µs with
- * both sides sleeping through the kernel, about 2 µs with both polling (npm run bench). Polling
- * costs a core while it lasts; 0 turns it off.
+ * How long each side of a worker-thread device polls before it sleeps (µs: the device its rings,
+ * the driver its interrupt counter), as vhost-net's busyloop_timeout does. One frame there and
+ * back at batch 1 took about 25 µs with both sides sleeping through the kernel, about 2 µs with
+ * both polling (npm run bench). Polling costs a core while it lasts; 0 turns it off.
  */
 export const WORKER_POLL_US = 50;
 

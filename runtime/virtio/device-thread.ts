@@ -1,11 +1,10 @@
-// The loop of a device thread: poll, then sleep, on the kick counter, work while work moves,
-// interrupt each queue whose driver asks, report each queue that breaks, until told to stop; and
-// the DMA view over the memory it shares with the driver. Shared by the net and block workers,
-// and the ring bench's worker.
-import { WORKER_WAIT_MS } from '../policy.js';
+// The loop of a device thread: work while work moves, then poll the rings with kicks off, then
+// turn kicks on and sleep until one comes; interrupt each queue whose driver asks, report each
+// queue that breaks, until told to stop. And the DMA view over the memory it shares with the
+// driver. Shared by the net and block workers, and the ring bench's worker.
+import { MICROSECONDS_PER_MILLISECOND, POLLS_PER_CLOCK_READ, WORKER_WAIT_MS } from '../policy.js';
 import { SplitQueueDevice, type DmaView } from './device-queue.js';
 import { errSlot, irqSlot, KICK_SLOT, signal, STOP_SLOT } from './thread-control.js';
-import { pollWhile } from './poll.js';
 
 export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () => number, pollMicros: number): void {
   const irqs = queues.map((_, i) => irqSlot(i));
@@ -26,15 +25,45 @@ export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () 
       }
     }
   };
-  let seen = Atomics.load(control, KICK_SLOT);
-  while (Atomics.load(control, STOP_SLOT) === 0) {
-    // A kick that comes while the thread polls costs no wake-up; one after it, a sleep's worth.
-    if (!pollWhile(control, KICK_SLOT, seen, pollMicros)) Atomics.wait(control, KICK_SLOT, seen, WORKER_WAIT_MS);
-    seen = Atomics.load(control, KICK_SLOT);
+  /** Works while work moves, interrupting after each pass; whether anything moved. */
+  const drain = () => {
+    let moved = false;
     for (let done = work(); ; done = work()) {
       interrupt();
-      if (done === 0) break;
+      if (done === 0) return moved;
+      moved = true;
     }
+  };
+  const stopped = () => Atomics.load(control, STOP_SLOT) !== 0;
+  /**
+   * Polls the rings themselves, by working, for up to pollMicros: true as soon as work moved.
+   * The kicks are off meanwhile, so a driver publishing to a device that is looking anyway
+   * pays no doorbell (vhost's busy-poll does the same).
+   */
+  const pollRings = () => {
+    if (!(pollMicros > 0)) return false;
+    const until = performance.now() + pollMicros / MICROSECONDS_PER_MILLISECOND;
+    while (!stopped()) {
+      for (let k = 0; k < POLLS_PER_CLOCK_READ; k++) if (drain()) return true;
+      if (performance.now() >= until) return false;
+    }
+    return false;
+  };
+  const kicks = (on: boolean) => {
+    for (const q of queues) q.setNotifications(on);
+  };
+  kicks(false);
+  while (!stopped()) {
+    if (drain() || pollRings()) continue;
+    // Going to sleep: the kick count first, then kicks on, then one more look. A chain published
+    // before the driver could see kicks on came with no kick; one published after it kicks, and
+    // the count read first makes the wait return at once. The look is work itself, not
+    // setNotifications' answer: a chain waiting for something else (a TX frame with no RX
+    // buffer) is no reason to stay awake.
+    const seen = Atomics.load(control, KICK_SLOT);
+    kicks(true);
+    if (!drain() && !stopped()) Atomics.wait(control, KICK_SLOT, seen, WORKER_WAIT_MS);
+    kicks(false);
   }
 }
 

@@ -21,7 +21,7 @@ export interface DeviceWorkerData {
   /** Ring addresses, as offsets in `memory`: net has RX then TX, block one queue. */
   rings: { desc: bigint; avail: bigint; used: bigint }[];
   budget: number;
-  /** How long the thread polls for a kick before it sleeps (µs; WORKER_POLL_US by default). */
+  /** How long the thread polls its rings, with kicks off, before it sleeps (µs; WORKER_POLL_US by default). */
   pollMicros: number;
 }
 

@@ -278,7 +278,7 @@ async function workerThread(): Promise<void> {
     `\n## Net loopback, the device in this thread or in a worker (64-byte frames, 2 descriptors a frame, M descriptors/s)`,
   );
   console.log(
-    `The driver moves chains by bursts. In a worker, each side polls its counter for up to ${WORKER_POLL_US} µs before it sleeps`,
+    `The driver moves chains by bursts. In a worker, each side polls (the device its rings, the driver its counter) for up to ${WORKER_POLL_US} µs before it sleeps`,
   );
   console.log(`(the default), or sleeps at once. Best of ${WORKER_RUNS}; the ratio is the worker, polling, to this thread.`);
   console.log(`GCs: garbage collections in this thread over the timed frames (two descriptors each), device in this thread, in each of the ${WORKER_RUNS} runs.`);

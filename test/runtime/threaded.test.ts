@@ -7,6 +7,8 @@ import { Worker } from 'node:worker_threads';
 import { ThreadedDevice, whenReady } from '../../runtime/virtio/threaded-device.js';
 import { DmaArena, ringIovas } from '../helpers/rings.js';
 import { AVAIL } from '../../runtime/virtio/split-layout.js';
+import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
+import { VIRTIO_BLK_T_FLUSH, virtio_blk_outhdr } from '../../generated/virtio_blk.js';
 
 const t = suite('worker-thread device');
 
@@ -73,6 +75,38 @@ t('stop() and waitInterrupt answer, never wait for ever: a thread that ended alr
     () => assert.unreachable('a second stop() answered'),
     (e: unknown) => assert.match(String(e), /was stopped/),
   );
+});
+
+t('a device thread polling its rings has kicks off: the driver publishes without a doorbell and is answered', async () => {
+  for (const eventIdx of [false, true]) {
+    const arena = new DmaArena(1 << 16);
+    const ring = arena.rings(8);
+    const driver = new SplitQueueDriver(8, ring, eventIdx);
+    const header = arena.alloc(virtio_blk_outhdr.size);
+    header.bytes.set(virtio_blk_outhdr.toBytes({ type: VIRTIO_BLK_T_FLUSH, ioprio: 0, sector: 0n }));
+    const status = arena.alloc(1);
+    // Polling for longer than the test runs: the thread never sleeps, so kicks stay off throughout.
+    const device = await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx, capacitySectors: 8n, rings: [ringIovas(ring)], budget: 8, pollMicros: 60_000_000 });
+    try {
+      const flush = async (kick: boolean) => {
+        const seen = device.interrupts(0);
+        driver.add([{ iova: header.iova, length: header.bytes.length }], [{ iova: status.iova, length: 1 }]);
+        driver.publish();
+        const asked = driver.shouldKick();
+        if (kick) device.kick();
+        if (!driver.setInterrupts(true)) assert.ok(await device.waitInterrupt(0, seen, 10_000), `event idx ${eventIdx}: answered`);
+        assert.is(driver.getUsed()?.length, 1);
+        return asked;
+      };
+      // The first request is kicked whatever the ring says: the thread may not have turned kicks off yet.
+      await flush(true);
+      let kicks = 0;
+      for (let k = 0; k < 100; k++) if (await flush(false)) kicks++;
+      assert.is(kicks, 0, `event idx ${eventIdx}: kicks asked for while the thread polls`);
+    } finally {
+      await device.stop();
+    }
+  }
 });
 
 t('a ring the device thread refuses sets its error word and wakes a driver waiting on the queue', async () => {
