@@ -28,7 +28,7 @@ export const WORKER_POLL_US = 50;
 /** performance.now() counts milliseconds; poll times are given in microseconds, as vhost's are. */
 export const MICROSECONDS_PER_MILLISECOND = 1000;
 
-/** A poll reads the clock once every this many reads of its counter: a clock read costs more than a poll. */
+/** A poll reads the clock once every this many looks (at a counter, or at the rings): a clock read costs more than a look. */
 export const POLLS_PER_CLOCK_READ = 64;
 
 /** Queues each worker-thread device has: the net loopback RX and TX, the block RAM disk one. */

@@ -2,9 +2,10 @@
 // turn kicks on and sleep until one comes; interrupt each queue whose driver asks, report each
 // queue that breaks, until told to stop. And the DMA view over the memory it shares with the
 // driver. Shared by the net and block workers, and the ring bench's worker.
-import { MICROSECONDS_PER_MILLISECOND, POLLS_PER_CLOCK_READ, WORKER_WAIT_MS } from '../policy.js';
+import { WORKER_WAIT_MS } from '../policy.js';
 import { SplitQueueDevice, type DmaView } from './device-queue.js';
 import { errSlot, irqSlot, KICK_SLOT, signal, STOP_SLOT } from './thread-control.js';
+import { pollFor } from './poll.js';
 
 export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () => number, pollMicros: number): void {
   const irqs = queues.map((_, i) => irqSlot(i));
@@ -36,25 +37,17 @@ export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () 
   };
   const stopped = () => Atomics.load(control, STOP_SLOT) !== 0;
   /**
-   * Polls the rings themselves, by working, for up to pollMicros: true as soon as work moved.
-   * The kicks are off meanwhile, so a driver publishing to a device that is looking anyway
-   * pays no doorbell (vhost's busy-poll does the same).
+   * A look at the rings while polling them, by working: true as soon as work moved, or when the
+   * thread is told to stop. The kicks are off meanwhile, so a driver publishing to a device that
+   * is looking anyway pays no doorbell (vhost's busy-poll does the same).
    */
-  const pollRings = () => {
-    if (!(pollMicros > 0)) return false;
-    const until = performance.now() + pollMicros / MICROSECONDS_PER_MILLISECOND;
-    while (!stopped()) {
-      for (let k = 0; k < POLLS_PER_CLOCK_READ; k++) if (drain()) return true;
-      if (performance.now() >= until) return false;
-    }
-    return false;
-  };
+  const workedOrStopped = () => drain() || stopped();
   const kicks = (on: boolean) => {
     for (const q of queues) q.setNotifications(on);
   };
   kicks(false);
   while (!stopped()) {
-    if (drain() || pollRings()) continue;
+    if (pollFor(workedOrStopped, pollMicros)) continue;
     // Going to sleep: the kick count first, then kicks on, then one more look. A chain published
     // before the driver could see kicks on came with no kick; one published after it kicks, and
     // the count read first makes the wait return at once. The look is work itself, not

@@ -1,9 +1,9 @@
 // The device side of the ring bench's two-thread table (rings.ts's worker part, driven from
 // ring-threads.ts): a SplitQueueDevice in a worker over the memory the driver shares (IOVA =
 // offset), served by the runtime's own device-thread loop (poll the ring with kicks off, then
-// sleep until a kick; an interrupt when the driver asks). Its work is the bare ring, as ring.c's device
-// thread does: pop what is available, check each chain was read whole, push it all back used.
-// No device model: the figure is the ring's.
+// sleep until a kick; an interrupt when the driver asks). Its work is the bare ring, as ring.c's
+// device thread does: pop what is available, check each chain was read whole, push it all back
+// used. No device model: the figure is the ring's.
 import { parentPort, workerData } from 'node:worker_threads';
 import { BUFFER } from './ring-cases.js';
 import { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
