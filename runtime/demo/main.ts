@@ -1,8 +1,9 @@
 // `npm start`: the whole stack on the simulated vfio-vhost device, with no hardware and no
 // flags. It discovers the device, negotiates features, sets up two virtqueues in DMA memory
-// mapped through the VFIO container, sends frames through the device's loopback, shows a ring
-// the device refuses reported on its error eventfd, writes and reads back blocks on a RAM
-// disk, and prints counts, integrity and throughput.
+// mapped through the VFIO container, sends frames through the device's loopback (then frames
+// longer than an RX buffer, over mergeable RX buffers), shows a ring the device refuses
+// reported on its error eventfd, writes and reads back blocks on a RAM disk, and prints
+// counts, integrity and throughput.
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { VIRTIO_RING_F_EVENT_IDX } from '../../generated/virtio_ring.js';
@@ -28,10 +29,18 @@ function rng(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 0x1_0000_0000);
 }
 
-/** Whether `bytes` holds the pattern frame `n` was sent with: a plain loop, as a callback a byte made the check cost more than the datapath it checks. */
-function holdsPattern(bytes: Uint8Array, n: number): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== ((n + i) & 0xff)) return false;
+/**
+ * Whether `bytes` holds the pattern frame `n` was sent with, from byte `from` of the frame on: a
+ * plain loop, as a callback a byte made the check cost more than the datapath it checks.
+ */
+function holdsPattern(bytes: Uint8Array, n: number, from = 0): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== ((n + from + i) & 0xff)) return false;
   return true;
+}
+
+/** Fills `length` bytes of a frame after its header with the pattern of frame `n`. */
+function fillPattern(bytes: Uint8Array, n: number, length: number): void {
+  for (let i = 0; i < length; i++) bytes[hdr + i] = (n + i) & 0xff;
 }
 
 function queueMemory(pool: DmaPool, num: number) {
@@ -89,8 +98,7 @@ for (let sent = 0; sent < S.FRAMES; ) {
   const batch = Math.min(S.BATCH, S.FRAMES - sent);
   for (let k = 0; k < batch; k++, sent++) {
     const len = S.FRAME_MIN + Math.floor(random() * (S.FRAME_MAX - S.FRAME_MIN));
-    const b = txBufs[k].bytes;
-    for (let i = 0; i < len; i++) b[hdr + i] = (sent + i) & 0xff;
+    fillPattern(txBufs[k].bytes, sent, len);
     lengths.push(len);
     sentBytes += len;
     tx.add([{ iova: txBufs[k].iova, length: hdr + len }], [], sent);
@@ -110,11 +118,44 @@ for (let sent = 0; sent < S.FRAMES; ) {
   kick(RX_QUEUE, rx);
 }
 const seconds = (performance.now() - start) / 1000;
-dev.vhost.setState(VHOST_DEVICE_S_STOPPED);
 console.log(`frames sent ${S.FRAMES}, received ${received}, corrupt ${corrupt}: ${corrupt === 0 && received === S.FRAMES ? 'all byte-identical' : 'MISMATCH'}`);
 console.log(`kicks ${kicks}, RX interrupts ${interrupts} (event idx suppresses the rest)`);
 console.log(`throughput ${(S.FRAMES / seconds / 1e6).toFixed(2)} Mframes/s, ${((sentBytes / seconds) / 1e6).toFixed(0)} MB/s (driver, device and loopback in one thread)`);
-console.log(`rings at base ${dev.vhost.getVringBase(RX_QUEUE)} (RX) and ${dev.vhost.getVringBase(TX_QUEUE)} (TX) after the run`);
+
+// VIRTIO_NET_F_MRG_RXBUF, negotiated above: a frame longer than one RX buffer arrives over as
+// many as it takes, and the first one's header says how many (num_buffers).
+console.log(`\n# Mergeable RX buffers: ${S.GSO_FRAMES} frames of ${S.FRAME_MAX}-${S.GSO_FRAME_MAX} bytes over RX buffers of ${hdr + S.FRAME_MAX}\n`);
+const gso = pool.alloc(hdr + S.GSO_FRAME_MAX);
+const numBuffers = virtio_net_hdr_mrg_rxbuf.fields.num_buffers;
+let gsoCorrupt = 0;
+let gsoBuffers = 0;
+for (let n = 0; n < S.GSO_FRAMES; n++) {
+  const len = S.FRAME_MAX + Math.floor(random() * (S.GSO_FRAME_MAX - S.FRAME_MAX));
+  fillPattern(gso.bytes, n, len);
+  tx.add([{ iova: gso.iova, length: hdr + len }], [], n);
+  tx.publish();
+  kick(TX_QUEUE, tx);
+  tx.getUsed();
+  let count = 1;
+  let at = 0;
+  for (let k = 0; k < count; k++) {
+    const u = rx.getUsed();
+    if (!u) break;
+    const buf = rxBufs[u.token!].bytes;
+    if (k === 0) count = numBuffers.codec.decode(new DataView(buf.buffer, buf.byteOffset), numBuffers.offset);
+    const part = buf.subarray(k === 0 ? hdr : 0, u.length);
+    if (!holdsPattern(part, n, at)) gsoCorrupt++;
+    at += part.length;
+    gsoBuffers++;
+    rx.add([], [{ iova: rxBufs[u.token!].iova, length: buf.length }], u.token);
+  }
+  if (at !== len) gsoCorrupt++;
+  rx.publish();
+  kick(RX_QUEUE, rx);
+}
+console.log(`frames ${S.GSO_FRAMES} in ${gsoBuffers} RX buffers (num_buffers said how many), corrupt ${gsoCorrupt}: ${gsoCorrupt === 0 ? 'all byte-identical' : 'MISMATCH'}`);
+dev.vhost.setState(VHOST_DEVICE_S_STOPPED);
+console.log(`\nrings at base ${dev.vhost.getVringBase(RX_QUEUE)} (RX) and ${dev.vhost.getVringBase(TX_QUEUE)} (TX) after both runs`);
 const ringErrors = [taken(errs[RX_QUEUE]), taken(errs[TX_QUEUE])];
 console.log(`ring errors signalled: ${ringErrors[RX_QUEUE]} (RX), ${ringErrors[TX_QUEUE]} (TX)`);
 
@@ -182,4 +223,4 @@ console.log(
     '(driver and disk in one thread, one request at a time; filling and checking the data not timed)',
 );
 dev.close();
-process.exitCode = corrupt === 0 && received === S.FRAMES && blockErrors === 0 && ringErrors.every((n) => n === 0) && refused === 1 ? 0 : 1;
+process.exitCode = corrupt === 0 && received === S.FRAMES && gsoCorrupt === 0 && blockErrors === 0 && ringErrors.every((n) => n === 0) && refused === 1 ? 0 : 1;

@@ -2,6 +2,9 @@
 export const FRAMES = 200_000;
 export const FRAME_MIN = 60;
 export const FRAME_MAX = 1514;
+/** Frames of up to 64 KiB (as a GSO frame runs) sent after the others, each spread over RX buffers of FRAME_MAX. */
+export const GSO_FRAMES = 2_000;
+export const GSO_FRAME_MAX = 65_535;
 export const RING_SIZE = 256;
 /** Buffers posted at a time on each queue. */
 export const BATCH = 128;

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FRAMES, BLOCK_WRITES } from '../../runtime/demo/settings.js';
+import { FRAMES, BLOCK_WRITES, GSO_FRAMES } from '../../runtime/demo/settings.js';
 
 const d = suite('npm start (the demo)');
 const DEMO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime', 'demo', 'main.js');
@@ -17,6 +17,7 @@ d('discovers the device, negotiates, moves every frame and block intact, and sho
   assert.match(r.stdout, /vfio-vhost device, API "vfio-vhost"/);
   assert.match(r.stdout, /negotiated: .*VIRTIO_F_VERSION_1/);
   assert.match(r.stdout, new RegExp(`frames sent ${FRAMES}, received ${FRAMES}, corrupt 0: all byte-identical`));
+  assert.match(r.stdout, new RegExp(`frames ${GSO_FRAMES} in \\d+ RX buffers \\(num_buffers said how many\\), corrupt 0: all byte-identical`));
   assert.match(r.stdout, /ring errors signalled: 0 \(RX\), 0 \(TX\)/);
   assert.match(r.stdout, /TX offered head (\d+) on a ring of \1: TX error eventfd signalled 1, RX 0; TX stopped at base \d+/);
   assert.match(r.stdout, new RegExp(`writes ${BLOCK_WRITES}, read back ${BLOCK_WRITES}, errors 0: all byte-identical`));

@@ -1,0 +1,179 @@
+// Mergeable RX buffers (VIRTIO_NET_F_MRG_RXBUF): a frame longer than one RX buffer is spread
+// over as many as it takes. virtio 1.x 5.1.6.4: num_buffers counts them, every one but the last
+// is filled whole, and without the feature num_buffers is 1. The integrity test runs with the
+// device in this thread and in a worker thread, as the datapath tests do.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
+import { VIRTIO_NET_F_MRG_RXBUF, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
+import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
+import { DmaArena, type ArenaSpan } from '../helpers/rings.js';
+import { HOSTS, netRig, stopLeftDevices } from '../helpers/device-hosts.js';
+
+const m = suite('net-mergeable');
+m.after.each(stopLeftDevices);
+
+const bit = (b: number) => 1n << BigInt(b);
+const MERGEABLE = bit(VIRTIO_F_VERSION_1) | bit(VIRTIO_NET_F_MRG_RXBUF);
+const HDR = virtio_net_hdr_mrg_rxbuf.size;
+const NUM_BUFFERS = virtio_net_hdr_mrg_rxbuf.fields.num_buffers;
+/** The largest frame a virtio-net header describes: GSO frames run to 64 KiB. */
+const FRAME_MAX = 65_535;
+
+function rng(seed: number) {
+  return () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const numBuffersOf = (bytes: Uint8Array) => NUM_BUFFERS.codec.decode(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), NUM_BUFFERS.offset) as number;
+const patternByte = (frame: number, i: number) => (frame * 31 + i * 7) & 0xff;
+
+/** Fills `span` with frame `n`'s header room and pattern; returns the chain's one readable buffer. */
+function frameInto(span: ArenaSpan, n: number, length: number) {
+  for (let i = 0; i < length; i++) span.bytes[HDR + i] = patternByte(n, i);
+  return [{ iova: span.iova, length: HDR + length }];
+}
+
+/** An in-process loopback over rings of `num`, with the RX buffers of the sizes given posted. */
+function loopback(num: number, rxSizes: number[], features = MERGEABLE) {
+  const arena = new DmaArena(4 << 20);
+  const rx = arena.queue<number>(num);
+  const tx = arena.queue<number>(num);
+  const net = new NetLoopback(rx.device, tx.device, features);
+  const rxBufs = rxSizes.map((size) => arena.alloc(size, 64));
+  const post = (slot: number) => rx.driver.add([], [{ iova: rxBufs[slot].iova, length: rxBufs[slot].bytes.length }], slot);
+  const send = (n: number, length: number) => {
+    tx.driver.add(frameInto(arena.alloc(HDR + length, 64), n, length), [], n);
+    tx.driver.publish();
+  };
+  /** The used RX entries waiting: slot, used length, and num_buffers of a frame's first. */
+  const usedRx = () => {
+    const out: { slot: number; length: number }[] = [];
+    for (let u = rx.driver.getUsed(); u; u = rx.driver.getUsed()) out.push({ slot: u.token!, length: u.length });
+    return out;
+  };
+  return { net, rx, tx, rxBufs, post, send, usedRx };
+}
+
+for (const host of HOSTS)
+m(`MRG_RXBUF (${host.name}): 3,000 frames up to 64 KiB over RX buffers of random sizes arrive byte-identical; num_buffers counts the buffers, all but the last filled whole`, async () => {
+  const num = 256;
+  const txSlots = 16;
+  const rig = await netRig(host, num, 16 << 20, MERGEABLE);
+  const [rx, tx] = rig.drivers;
+  const random = rng(11);
+  // Buffers from one header (the least the driver may give) to a page, as Linux sizes them by its traffic.
+  const rxBufs = Array.from({ length: num }, () => rig.arena.alloc(HDR + Math.floor(random() * 4085), 16));
+  const txBufs = Array.from({ length: txSlots }, () => rig.arena.alloc(HDR + FRAME_MAX, 64));
+  // Half MTU-sized frames, half GSO-sized ones.
+  const lengths = Array.from({ length: 3000 }, (_, n) => (n % 2 ? 14 + Math.floor(random() * 1500) : 1514 + Math.floor(random() * (FRAME_MAX - 1514))));
+  const posted: number[] = [];
+  const post = (slot: number) => {
+    rx.add([], [{ iova: rxBufs[slot].iova, length: rxBufs[slot].bytes.length }], slot);
+    posted.push(slot);
+  };
+  for (let slot = 0; slot < num; slot++) post(slot);
+  rx.publish();
+  let sent = 0;
+  let received = 0;
+  let bad = 0;
+  let merged = 0;
+  while (sent < lengths.length) {
+    // A batch takes as many frames as the posted buffers hold, by the buffers each will take.
+    const expected: number[] = [];
+    let taken = 0;
+    while (expected.length < txSlots && sent < lengths.length) {
+      let need = HDR + lengths[sent];
+      let buffers = 0;
+      while (need > 0 && taken + buffers < posted.length) need -= rxBufs[posted[taken + buffers++]].bytes.length;
+      if (need > 0) break;
+      tx.add(frameInto(txBufs[expected.length], sent, lengths[sent]), [], sent);
+      expected.push(buffers);
+      taken += buffers;
+      sent++;
+    }
+    assert.ok(expected.length > 0, 'a frame takes more buffers than the ring holds');
+    tx.publish();
+    await rig.answer(1, expected.length);
+    await rig.answer(0, taken);
+    for (let u = tx.getUsed(); u; u = tx.getUsed());
+    for (const want of expected) {
+      const n = received++;
+      const parts: Uint8Array[] = [];
+      let count = 0;
+      for (let k = 0; k < want; k++) {
+        const u = rx.getUsed()!;
+        const buf = rxBufs[u.token!].bytes;
+        if (k === 0) count = numBuffersOf(buf);
+        if (k < want - 1 && u.length !== buf.length) bad++;
+        parts.push(buf.subarray(k === 0 ? HDR : 0, u.length));
+      }
+      if (count !== want) bad++;
+      if (want > 1) merged++;
+      let i = 0;
+      for (const part of parts) for (const byte of part) if (byte !== patternByte(n, i++)) bad++;
+      if (i !== lengths[n]) bad++;
+    }
+    assert.is(rx.usedWaiting(), 0, 'no RX entry beyond the frames sent');
+    for (const slot of posted.splice(0, taken)) post(slot);
+    rx.publish();
+  }
+  const end = await rig.finish();
+  assert.is(received, lengths.length);
+  assert.is(bad, 0);
+  assert.ok(merged > lengths.length / 2, `frames merged: ${merged}`);
+  assert.equal(end.stats, { frames: lengths.length, bytes: lengths.reduce((a, b) => a + b, 0), truncated: 0, merged });
+  assert.equal(end.broken, [undefined, undefined]);
+});
+
+m('a frame waits, holding the buffers it has, until the driver posts enough; none of it is used before', () => {
+  const { net, rx, tx, rxBufs, post, send, usedRx } = loopback(8, [1024, 1024, 1024]);
+  post(0);
+  post(1);
+  rx.driver.publish();
+  send(0, 2500); // 12 + 2500 bytes: three buffers of 1024
+  assert.is(net.run(8), 0);
+  assert.is(tx.driver.usedWaiting(), 0, 'TX not used');
+  assert.is(rx.driver.usedWaiting(), 0, 'RX not used');
+  post(2);
+  rx.driver.publish();
+  assert.is(net.run(8), 1);
+  const used = usedRx();
+  assert.equal(used, [{ slot: 0, length: 1024 }, { slot: 1, length: 1024 }, { slot: 2, length: 2512 - 2048 }]);
+  assert.is(numBuffersOf(rxBufs[0].bytes), 3);
+  const got = [rxBufs[0].bytes.subarray(HDR), rxBufs[1].bytes, rxBufs[2].bytes.subarray(0, 2512 - 2048)].flatMap((b) => [...b]);
+  assert.ok(got.every((byte, i) => byte === patternByte(0, i)) && got.length === 2500);
+  assert.equal(net.stats, { frames: 1, bytes: 2500, truncated: 0, merged: 1 });
+});
+
+m('a frame longer than a whole ring of buffers is delivered cut short over all of them, and counted', () => {
+  const { net, rx, rxBufs, post, send, usedRx } = loopback(4, [256, 256, 256, 256]);
+  for (let slot = 0; slot < 4; slot++) post(slot);
+  rx.driver.publish();
+  send(0, 3000);
+  send(1, 100);
+  assert.is(net.run(1), 1, 'no wait for a fifth buffer the ring cannot hold');
+  assert.equal(usedRx(), [0, 1, 2, 3].map((slot) => ({ slot, length: 256 })));
+  assert.is(numBuffersOf(rxBufs[0].bytes), 4);
+  assert.equal(net.stats, { frames: 1, bytes: 4 * 256 - HDR, truncated: 1, merged: 1 });
+  // The next frame takes one buffer again, and says so.
+  post(0);
+  rx.driver.publish();
+  assert.is(net.run(1), 1);
+  assert.equal(usedRx(), [{ slot: 0, length: HDR + 100 }]);
+  assert.is(numBuffersOf(rxBufs[0].bytes), 1);
+});
+
+m('without MRG_RXBUF a frame takes one buffer: cut short, num_buffers 1 (VERSION_1 alone)', () => {
+  const { net, rx, rxBufs, post, send, usedRx } = loopback(8, [1024, 1024], bit(VIRTIO_F_VERSION_1));
+  assert.is(net.mergeable, false);
+  post(0);
+  post(1);
+  rx.driver.publish();
+  send(0, 2500);
+  assert.is(net.run(8), 1);
+  assert.equal(usedRx(), [{ slot: 0, length: 1024 }]);
+  assert.is(numBuffersOf(rxBufs[0].bytes), 1);
+  assert.equal(net.stats, { frames: 1, bytes: 1024 - HDR, truncated: 1, merged: 0 });
+});
+
+m.run();
