@@ -79,8 +79,8 @@ export class Chain {
   }
 
   /**
-   * Copies `length` readable bytes from `skip` on into this chain's writable bytes from `at` on,
-   * both in the same memory (copyWithin: no allocation). Returns the count copied.
+   * Copies `length` of this chain's readable bytes from `skip` on into `target`'s writable bytes
+   * from `at` on, both in the same memory (copyWithin: no allocation). Returns the count copied.
    */
   copyReadableTo(target: Chain, skip: number, at: number, length: number): number {
     checkPosition('skip', skip);
