@@ -38,12 +38,14 @@ import type { VhostTransport } from '../../runtime/vhost/transport.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
-import { allocSplitRing, splitRingBytes, USED } from '../../runtime/virtio/split-layout.js';
+import { allocSplitRing, splitRingBytes } from '../../runtime/virtio/split-layout.js';
 import { check, expect, finish, hex, sleep, WAIT_MS } from './checks.js';
 import { EDU } from './edu.js';
 import { compareHostile, VERDICT_MS, verdictOf } from './ring-verdicts.js';
 import { HOSTILE_NUM, PAGE, ringArea, writeCase } from '../helpers/ring-area.js';
 import { buildUdpFrame, ipv4, mac, parseUdpFrame } from './frames.js';
+import { openVhostTap, poisonUsedLengths, RX, TX } from './vhost-tap.js';
+import { mergeableRx } from './vhost-mergeable.js';
 import { VIRTIO_BLK_MODERN_DEVICE, VIRTIO_NET_MODERN_DEVICE, VIRTIO_PCI_VENDOR } from './virtio-pci-ids.js';
 import { DmaArena } from '../helpers/rings.js';
 import { BlockRamDisk } from '../../runtime/virtio/block.js';
@@ -293,65 +295,16 @@ await check('vhost requests: the kernel\'s vhost-net and the simulated vfio-vhos
   }
 });
 
-/** A used len no chain can take (more bytes than any buffer here): what an entry a device did not write keeps. */
-const POISON = 0xffff_ffff;
 const pageOf = (iova: bigint) => iova / BigInt(PAGE);
 
-/** Sets the len of each of a used ring's `num` elements to POISON; a device overwrites the ones it uses. */
-function poisonUsedLengths(used: Uint8Array, num: number): void {
-  const view = new DataView(used.buffer, used.byteOffset, used.byteLength);
-  for (let k = 0; k < num; k++) view.setUint32(USED.ring + USED.elem * k + USED.len, POISON, true);
-}
-
 await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel, frames the kernel sends arrive on the RX virtqueue, the call eventfd signalled', async () => {
-  const tap = openTap(linux, 'uapigen%d');
-  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
-  writeFileSync(`/proc/sys/net/ipv6/conf/${tap.name}/disable_ipv6`, '1'); // no router solicitations in the way
-  const tapMac = readFileSync(`/sys/class/net/${tap.name}/address`, 'utf8').trim();
-  const ourMac = '02:00:00:00:00:02';
-  const kernelIp = '10.0.0.1';
-  const ourIp = '10.0.0.2';
-  ip('addr', 'add', `${kernelIp}/24`, 'dev', tap.name);
-  ip('link', 'set', tap.name, 'up');
-  ip('neigh', 'replace', ourIp, 'lladdr', ourMac, 'dev', tap.name, 'nud', 'permanent');
-
-  const vhost = new VhostKernelTransport(linux);
-  vhost.setOwner();
-  const wanted = featureBit(VIRTIO_F_VERSION_1) | featureBit(VHOST_NET_F_VIRTIO_NET_HDR);
-  const offered = vhost.getFeatures();
-  expect('features', (offered & wanted) === wanted, `offered ${hex(offered)}`);
-  vhost.setFeatures(wanted);
-  const num = 256;
   const hdr = virtio_net_hdr_mrg_rxbuf.size; // VERSION_1: the 12-byte header, which vhost adds and strips
   const bufSize = hdr + 2048;
-  const rings = 2;
-  const pool = new DmaPool(linux, vhost, rings * splitRingBytes(num) + 2 * num * bufSize, 1n << 32n);
-  const RX = 0;
-  const TX = 1;
-  const kicks: number[] = [];
-  const calls: number[] = [];
-  const drivers = [RX, TX].map((q) => {
-    const r = allocSplitRing(num, (size, align) => pool.alloc(size, align));
-    const driver = new SplitQueueDriver<number>(num, r, false); // zeroes the ring, before vhost is told of it
-    poisonUsedLengths(r.used.bytes, num); // every used entry vhost writes must land whole, as of QEMU's below
-    vhost.setVringNum(q, num);
-    vhost.setVringBase(q, 0);
-    vhost.setVringAddr({ index: q, flags: VHOST_VRING.none, desc_user_addr: r.desc.vaddr, avail_user_addr: r.avail.vaddr, used_user_addr: r.used.vaddr, log_guest_addr: 0n });
-    kicks[q] = linux.eventfd();
-    calls[q] = linux.eventfd();
-    vhost.setVringKick(q, kicks[q]);
-    vhost.setVringCall(q, calls[q]);
-    vhost.setNetBackend(q, tap.fd);
-    return driver;
-  });
-  const kick = (q: number) => signal(kicks[q]);
+  const num = 256;
+  const features = featureBit(VIRTIO_F_VERSION_1) | featureBit(VHOST_NET_F_VIRTIO_NET_HDR);
+  const v = openVhostTap(linux, { features, num, bufSize, subnet: '10.0.0', signal });
+  const { tap, drivers, rxBufs, txBufs, calls, kick, tapMac, ourMac, kernelIp, ourIp } = v;
   const counter = new Uint8Array(u64.size);
-  const rxBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
-  const txBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
-  vhost.setState(VHOST_DEVICE_S_RUNNING);
-  for (let k = 0; k < num; k++) drivers[RX].add([], [{ iova: rxBufs[k].iova, length: bufSize }], k);
-  drivers[RX].publish();
-  kick(RX);
 
   const socket = createSocket('udp4');
   await new Promise<void>((resolve, reject) => socket.once('error', reject).bind(0, kernelIp, () => resolve()));
@@ -421,11 +374,11 @@ await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel
     return `tap ${tap.name}; RX: ${frames} datagrams from the kernel's UDP socket arrived whole on the RX virtqueue (${rxOther} other frames), ${rxSignals} call signals; TX: ${frames} frames from the TX virtqueue reached the socket, payloads identical; TX call eventfd ${txSignalled ? 'signalled' : 'quiet'}`;
   } finally {
     socket.close();
-    vhost.setState(VHOST_DEVICE_S_STOPPED);
-    vhost.close();
-    linux.close(tap.fd);
+    v.close();
   }
 });
+
+await check('vhost-net with mergeable RX buffers: datagrams the kernel sends arrive over smaller buffers, num_buffers counting them, and NetLoopback spreads the same frames the same way', () => mergeableRx(linux, signal));
 
 interface VirtioNets {
   nets: string[];

@@ -1,0 +1,139 @@
+// Mergeable RX buffers on the kernel's vhost-net, against NetLoopback's rule. Datagrams the
+// kernel sends arrive over RX buffers smaller than them: num_buffers in the first one's header
+// counts the buffers, and every buffer but the last is filled whole (virtio 1.x 5.1.6.4). The
+// same frames sent through NetLoopback over buffers of the same size must take the same
+// buffers with the same used lengths.
+import { createSocket } from 'node:dgram';
+import { ethhdr, iphdr, udphdr } from '../../generated/inet.js';
+import { VHOST_NET_F_VIRTIO_NET_HDR } from '../../generated/vhost.js';
+import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
+import { VIRTIO_NET_F_MRG_RXBUF, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
+import { u64 } from '../../runtime/codegen-v1.js';
+import { LinuxBackend } from '../../runtime/linux/backend.js';
+import { featureBit } from '../../runtime/vhost/features.js';
+import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
+import { DmaArena } from '../helpers/rings.js';
+import { expect, WAIT_MS } from './checks.js';
+import { ipv4, mac, parseUdpFrame } from './frames.js';
+import { openVhostTap, RX } from './vhost-tap.js';
+
+const HDR = virtio_net_hdr_mrg_rxbuf.size;
+const NUM_BUFFERS = virtio_net_hdr_mrg_rxbuf.fields.num_buffers;
+/** Smaller than most frames here, as Linux's RX buffers are smaller than a GSO frame. */
+const BUF_SIZE = 256;
+const NUM = 256;
+const DATAGRAMS = 100;
+const OUR_PORT = 4790;
+/**
+ * The first datagrams end at, one short of and one past the end of a buffer, for frames of one
+ * to five buffers: where "filled whole but the last" and the count of buffers are decided.
+ */
+const EDGES = [1, 2, 3, 4, 5].flatMap((k) => [-1, 0, 1].map((d) => k * BUF_SIZE - HDR - (ethhdr.size + iphdr.size + udphdr.size) + d));
+
+const numBuffersOf = (bytes: Uint8Array) => NUM_BUFFERS.codec.decode(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), NUM_BUFFERS.offset) as number;
+const payload = (n: number) => Uint8Array.from({ length: n < EDGES.length ? EDGES[n] : 1 + ((n * 131) % 1400) }, (_, i) => (n * 17 + i) & 0xff);
+
+/** A frame as a device delivered it: the used length of each buffer it took, and its bytes after the header. */
+interface Delivered {
+  lengths: number[];
+  frame: Uint8Array;
+}
+
+/**
+ * Gathers frames from used RX entries: the first entry's header says how many entries the frame
+ * takes. Each buffer is copied out and handed to `repost`, as a driver refills its ring.
+ */
+function frameCollector(buffer: (token: number) => Uint8Array, repost: (token: number) => void) {
+  let pending: { left: number; lengths: number[]; parts: Uint8Array[] } | undefined;
+  return (token: number, length: number): Delivered | undefined => {
+    const bytes = buffer(token);
+    if (!pending) {
+      const count = numBuffersOf(bytes);
+      expect('num_buffers', count >= 1, `${count} in a frame's first buffer`);
+      pending = { left: count, lengths: [], parts: [] };
+      pending.parts.push(bytes.slice(HDR, length));
+    } else pending.parts.push(bytes.slice(0, length));
+    pending.lengths.push(length);
+    repost(token);
+    if (--pending.left > 0) return undefined;
+    const frame = new Uint8Array(pending.parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of pending.parts) {
+      frame.set(p, at);
+      at += p.length;
+    }
+    const done = { lengths: pending.lengths, frame };
+    pending = undefined;
+    return done;
+  };
+}
+
+export async function mergeableRx(linux: LinuxBackend, signal: (eventfd: number) => void): Promise<string> {
+  const features = featureBit(VIRTIO_F_VERSION_1) | featureBit(VHOST_NET_F_VIRTIO_NET_HDR) | featureBit(VIRTIO_NET_F_MRG_RXBUF);
+  const v = openVhostTap(linux, { features, num: NUM, bufSize: BUF_SIZE, subnet: '10.0.1', signal });
+  const [rx] = v.drivers;
+  const socket = createSocket('udp4');
+  try {
+    await new Promise<void>((resolve, reject) => socket.once('error', reject).bind(0, v.kernelIp, () => resolve()));
+    for (let n = 0; n < DATAGRAMS; n++) socket.send(payload(n), OUR_PORT, v.ourIp);
+    const delivered: Delivered[] = [];
+    const collect = frameCollector(
+      (token) => v.rxBufs[token].bytes,
+      (token) => rx.add([], [{ iova: v.rxBufs[token].iova, length: BUF_SIZE }], token),
+    );
+    let matched = 0;
+    const counter = new Uint8Array(u64.size);
+    const deadline = Date.now() + WAIT_MS;
+    while (matched < DATAGRAMS && Date.now() < deadline) {
+      if (!(await linux.waitReadable(v.calls[RX], deadline - Date.now()))) break;
+      linux.read(v.calls[RX], counter);
+      for (let u = rx.getUsed(); u; u = rx.getUsed()) {
+        const d = collect(u.token!, u.length);
+        if (!d) continue;
+        delivered.push(d);
+        expect(`frame ${delivered.length - 1}: all but the last buffer full`, d.lengths.slice(0, -1).every((l) => l === BUF_SIZE), `used lengths ${d.lengths.join(' ')}`);
+        const udp = parseUdpFrame(d.frame);
+        if (udp && udp.dport === OUR_PORT && udp.dst === ipv4(v.ourIp) && udp.dstMac.join() === mac(v.ourMac).join()) {
+          const want = payload(matched);
+          expect(`datagram ${matched}`, udp.payload.length === want.length && udp.payload.every((b, i) => b === want[i]), `${udp.payload.length} bytes differ from the ${want.length} sent`);
+          matched++;
+        }
+      }
+      rx.publish();
+      v.kick(RX);
+    }
+    expect('RX', matched === DATAGRAMS, `${matched} of ${DATAGRAMS} datagrams arrived`);
+    const spread = delivered.filter((d) => d.lengths.length > 1);
+    expect('spread', spread.length > 0, 'no frame took more than one buffer');
+
+    // The same frames through NetLoopback, over RX buffers of the same size.
+    const arena = new DmaArena(4 << 20);
+    const lq = arena.queue<number>(NUM);
+    const tq = arena.queue<number>(NUM);
+    const net = new NetLoopback(lq.device, tq.device, features);
+    const bufs = Array.from({ length: NUM }, () => arena.alloc(BUF_SIZE, 64));
+    const repost = (token: number) => lq.driver.add([], [{ iova: bufs[token].iova, length: BUF_SIZE }], token);
+    for (let k = 0; k < NUM; k++) repost(k);
+    lq.driver.publish();
+    const ours = frameCollector((token) => bufs[token].bytes, repost);
+    const txBuf = arena.alloc(HDR + Math.max(...delivered.map((d) => d.frame.length)), 64);
+    const differ: string[] = [];
+    delivered.forEach((d, n) => {
+      txBuf.bytes.set(d.frame, HDR);
+      tq.driver.add([{ iova: txBuf.iova, length: HDR + d.frame.length }], [], n);
+      tq.driver.publish();
+      net.run(1);
+      tq.driver.getUsed();
+      let got: Delivered | undefined;
+      for (let u = lq.driver.getUsed(); u; u = lq.driver.getUsed()) got = ours(u.token!, u.length) ?? got;
+      lq.driver.publish();
+      if (!got || got.lengths.join() !== d.lengths.join() || got.frame.some((b, i) => b !== d.frame[i])) differ.push(`frame ${n}: vhost-net ${d.lengths.join(' ')}, NetLoopback ${got?.lengths.join(' ') ?? 'nothing'}`);
+    });
+    expect('NetLoopback against vhost-net', differ.length === 0, differ.slice(0, 3).join('; '));
+    const buffers = delivered.reduce((n, d) => n + d.lengths.length, 0);
+    return `${DATAGRAMS} datagrams of 1-1400 bytes (${EDGES.length} ending at a buffer's end or one byte either side) over RX buffers of ${BUF_SIZE}: ${delivered.length} frames in ${buffers} buffers, ${spread.length} of them spread over up to ${Math.max(...spread.map((d) => d.lengths.length))}, num_buffers counting them and all but the last full; NetLoopback took the same buffers with the same used lengths for every frame`;
+  } finally {
+    socket.close();
+    v.close();
+  }
+}

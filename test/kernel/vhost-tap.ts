@@ -1,0 +1,110 @@
+// The kernel's vhost-net with a tap as its backend, driven from user space: two split rings
+// (RX, TX) in DMA memory that vhost's memory table maps, a kick and a call eventfd each, RX
+// buffers posted, and the tap up with the kernel's address on it and ours as a permanent
+// neighbour (so no ARP runs). The kernel tests that move frames through vhost-net share it.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
+import { VHOST_VRING } from '../../generated/vhost.js';
+import { DmaPool, type DmaPiece } from '../../runtime/dma-pool.js';
+import { LinuxBackend } from '../../runtime/linux/backend.js';
+import { openTap } from '../../runtime/linux/tap.js';
+import { VhostKernelTransport } from '../../runtime/vhost/kernel-transport.js';
+import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
+import { allocSplitRing, splitRingBytes, USED } from '../../runtime/virtio/split-layout.js';
+import { expect, hex } from './checks.js';
+
+/** A used len no chain can take (more bytes than any buffer here): what an entry a device did not write keeps. */
+export const POISON = 0xffff_ffff;
+
+/** Sets the len of each of a used ring's `num` elements to POISON; a device overwrites the ones it uses. */
+export function poisonUsedLengths(used: Uint8Array, num: number): void {
+  const view = new DataView(used.buffer, used.byteOffset, used.byteLength);
+  for (let k = 0; k < num; k++) view.setUint32(USED.ring + USED.elem * k + USED.len, POISON, true);
+}
+
+export const RX = 0;
+export const TX = 1;
+
+export interface VhostTap {
+  tap: { name: string; fd: number };
+  vhost: VhostKernelTransport;
+  /** RX then TX; the RX buffers are posted, token k for rxBufs[k]. */
+  drivers: SplitQueueDriver<number>[];
+  rxBufs: DmaPiece[];
+  txBufs: DmaPiece[];
+  calls: number[];
+  kick(queue: number): void;
+  tapMac: string;
+  ourMac: string;
+  kernelIp: string;
+  ourIp: string;
+  close(): void;
+}
+
+/**
+ * vhost-net running on a new tap with the features given (which vhost must offer), rings of
+ * `num` and buffers of `bufSize`, the kernel at `<subnet>.1` and us at `<subnet>.2`.
+ */
+export function openVhostTap(linux: LinuxBackend, options: { features: bigint; num: number; bufSize: number; subnet: string; signal: (eventfd: number) => void }): VhostTap {
+  const { features, num, bufSize, subnet } = options;
+  const tap = openTap(linux, 'uapigen%d');
+  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+  writeFileSync(`/proc/sys/net/ipv6/conf/${tap.name}/disable_ipv6`, '1'); // no router solicitations in the way
+  const tapMac = readFileSync(`/sys/class/net/${tap.name}/address`, 'utf8').trim();
+  const ourMac = '02:00:00:00:00:02';
+  const kernelIp = `${subnet}.1`;
+  const ourIp = `${subnet}.2`;
+  ip('addr', 'add', `${kernelIp}/24`, 'dev', tap.name);
+  ip('link', 'set', tap.name, 'up');
+  ip('neigh', 'replace', ourIp, 'lladdr', ourMac, 'dev', tap.name, 'nud', 'permanent');
+
+  const vhost = new VhostKernelTransport(linux);
+  vhost.setOwner();
+  const offered = vhost.getFeatures();
+  expect('features', (offered & features) === features, `offered ${hex(offered)}, wanted ${hex(features)}`);
+  vhost.setFeatures(features);
+  const rings = 2;
+  const pool = new DmaPool(linux, vhost, rings * splitRingBytes(num) + 2 * num * bufSize, 1n << 32n);
+  const kicks: number[] = [];
+  const calls: number[] = [];
+  const drivers = [RX, TX].map((q) => {
+    const r = allocSplitRing(num, (size, align) => pool.alloc(size, align));
+    const driver = new SplitQueueDriver<number>(num, r, false); // zeroes the ring, before vhost is told of it
+    poisonUsedLengths(r.used.bytes, num); // every used entry vhost writes must land whole, as of QEMU's
+    vhost.setVringNum(q, num);
+    vhost.setVringBase(q, 0);
+    vhost.setVringAddr({ index: q, flags: VHOST_VRING.none, desc_user_addr: r.desc.vaddr, avail_user_addr: r.avail.vaddr, used_user_addr: r.used.vaddr, log_guest_addr: 0n });
+    kicks[q] = linux.eventfd();
+    calls[q] = linux.eventfd();
+    vhost.setVringKick(q, kicks[q]);
+    vhost.setVringCall(q, calls[q]);
+    vhost.setNetBackend(q, tap.fd);
+    return driver;
+  });
+  const kick = (q: number) => options.signal(kicks[q]);
+  const rxBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
+  const txBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
+  vhost.setState(VHOST_DEVICE_S_RUNNING);
+  for (let k = 0; k < num; k++) drivers[RX].add([], [{ iova: rxBufs[k].iova, length: bufSize }], k);
+  drivers[RX].publish();
+  kick(RX);
+  return {
+    tap,
+    vhost,
+    drivers,
+    rxBufs,
+    txBufs,
+    calls,
+    kick,
+    tapMac,
+    ourMac,
+    kernelIp,
+    ourIp,
+    close: () => {
+      vhost.setState(VHOST_DEVICE_S_STOPPED);
+      vhost.close();
+      linux.close(tap.fd);
+    },
+  };
+}
