@@ -19,6 +19,7 @@ import { DEVICE_NAME, GROUP_ID, RX_QUEUE, TX_QUEUE } from '../sim/parameters.js'
 import { BlockRamDisk } from '../virtio/block.js';
 import { SplitQueueDevice } from '../virtio/device-queue.js';
 import { SplitQueueDriver } from '../virtio/driver-queue.js';
+import { NetRxFrames, type ReceivedFrame } from '../virtio/net-rx.js';
 import { ALIGN, allocSplitRing, AVAIL, INDEX_MASK, ringIovas } from '../virtio/split-layout.js';
 import { decodeFeatures, featureBit } from '../vhost/features.js';
 import { VfioVhostDevice } from '../vhost/vfio-vhost-device.js';
@@ -126,7 +127,9 @@ console.log(`throughput ${(S.FRAMES / seconds / 1e6).toFixed(2)} Mframes/s, ${((
 // many as it takes, and the first one's header says how many (num_buffers).
 console.log(`\n# Mergeable RX buffers: ${S.GSO_FRAMES} frames of ${S.FRAME_MAX}-${S.GSO_FRAME_MAX} bytes over RX buffers of ${hdr + S.FRAME_MAX}\n`);
 const gso = pool.alloc(hdr + S.GSO_FRAME_MAX);
-const numBuffers = virtio_net_hdr_mrg_rxbuf.fields.num_buffers;
+// The driver's side: each used RX entry is fed to NetRxFrames, which answers a frame once the
+// last of the buffers its header counts has come.
+const frames = new NetRxFrames<number>(wanted, S.RING_SIZE);
 let gsoCorrupt = 0;
 let gsoBuffers = 0;
 for (let n = 0; n < S.GSO_FRAMES; n++) {
@@ -136,20 +139,20 @@ for (let n = 0; n < S.GSO_FRAMES; n++) {
   tx.publish();
   kick(TX_QUEUE, tx);
   tx.getUsed();
-  let count = 1;
-  let at = 0;
-  for (let k = 0; k < count; k++) {
+  let frame: ReceivedFrame<number> | undefined;
+  while (!frame) {
     const u = rx.getUsed();
     if (!u) break;
-    const buf = rxBufs[u.token!].bytes;
-    if (k === 0) count = numBuffers.codec.decode(new DataView(buf.buffer, buf.byteOffset), numBuffers.offset);
-    const part = buf.subarray(k === 0 ? hdr : 0, u.length);
+    frame = frames.take(u.token!, rxBufs[u.token!].bytes.subarray(0, u.length));
+  }
+  let at = 0;
+  for (const part of frame?.parts ?? []) {
     if (!holdsPattern(part, n, at)) gsoCorrupt++;
     at += part.length;
-    gsoBuffers++;
-    rx.add([], [{ iova: rxBufs[u.token!].iova, length: buf.length }], u.token);
   }
   if (at !== len) gsoCorrupt++;
+  for (const k of frame?.tokens ?? []) rx.add([], [{ iova: rxBufs[k].iova, length: rxBufs[k].bytes.length }], k);
+  gsoBuffers += frame?.tokens.length ?? 0;
   rx.publish();
   kick(RX_QUEUE, rx);
 }

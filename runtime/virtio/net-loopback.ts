@@ -10,13 +10,10 @@
 // buffers it has, until the driver posts enough; one longer than a whole ring of buffers holds
 // is delivered cut short over all of them, as a frame longer than its one buffer is without the
 // feature, and counted.
-import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
-import { VIRTIO_NET_F_MRG_RXBUF, virtio_net_hdr, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
+import { virtio_net_hdr, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { checkBudget } from './burst-count.js';
 import { Chain, SplitQueueDevice } from './device-queue.js';
-
-const has = (features: bigint, bit: number) => ((features >> BigInt(bit)) & 1n) === 1n;
-const NUM_BUFFERS = virtio_net_hdr_mrg_rxbuf.fields.num_buffers;
+import { netHeaderOf, NUM_BUFFERS } from './net-header.js';
 
 export interface NetStats {
   frames: number;
@@ -58,9 +55,9 @@ export class NetLoopback {
     readonly tx: SplitQueueDevice,
     features: bigint,
   ) {
-    const withNumBuffers = has(features, VIRTIO_F_VERSION_1) || has(features, VIRTIO_NET_F_MRG_RXBUF);
-    this.mergeable = has(features, VIRTIO_NET_F_MRG_RXBUF);
-    this.headerSize = withNumBuffers ? virtio_net_hdr_mrg_rxbuf.size : virtio_net_hdr.size;
+    const { size, withNumBuffers, mergeable } = netHeaderOf(features);
+    this.headerSize = size;
+    this.mergeable = mergeable;
     const h = { flags: 0, gso_type: 0, hdr_len: 0, gso_size: 0, csum_start: 0, csum_offset: 0 };
     // Without MRG_RXBUF num_buffers stays 1, as the spec asks of VERSION_1 alone.
     this.header = withNumBuffers ? virtio_net_hdr_mrg_rxbuf.toBytes({ hdr: h, num_buffers: this.headerBuffers }) : virtio_net_hdr.toBytes(h);

@@ -12,13 +12,13 @@ import { u64 } from '../../runtime/codegen-v1.js';
 import { LinuxBackend } from '../../runtime/linux/backend.js';
 import { featureBit } from '../../runtime/vhost/features.js';
 import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
+import { frameBytes, NetRxFrames } from '../../runtime/virtio/net-rx.js';
 import { DmaArena } from '../helpers/rings.js';
 import { expect, WAIT_MS } from './checks.js';
 import { ipv4, mac, parseUdpFrame } from './frames.js';
 import { openVhostTap, RX } from './vhost-tap.js';
 
 const HDR = virtio_net_hdr_mrg_rxbuf.size;
-const NUM_BUFFERS = virtio_net_hdr_mrg_rxbuf.fields.num_buffers;
 /** Smaller than most frames here, as Linux's RX buffers are smaller than a GSO frame. */
 const BUF_SIZE = 256;
 const NUM = 256;
@@ -30,7 +30,6 @@ const OUR_PORT = 4790;
  */
 const EDGES = [1, 2, 3, 4, 5].flatMap((k) => [-1, 0, 1].map((d) => k * BUF_SIZE - HDR - (ethhdr.size + iphdr.size + udphdr.size) + d));
 
-const numBuffersOf = (bytes: Uint8Array) => NUM_BUFFERS.codec.decode(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), NUM_BUFFERS.offset) as number;
 const payload = (n: number) => Uint8Array.from({ length: n < EDGES.length ? EDGES[n] : 1 + ((n * 131) % 1400) }, (_, i) => (n * 17 + i) & 0xff);
 
 /** A frame as a device delivered it: the used length of each buffer it took, and its bytes after the header. */
@@ -40,30 +39,16 @@ interface Delivered {
 }
 
 /**
- * Gathers frames from used RX entries: the first entry's header says how many entries the frame
- * takes. Each buffer is copied out and handed to `repost`, as a driver refills its ring.
+ * Gathers frames from used RX entries with NetRxFrames (the first entry's header says how many
+ * entries the frame takes); each frame is copied out and its buffers handed to `repost`.
  */
-function frameCollector(buffer: (token: number) => Uint8Array, repost: (token: number) => void) {
-  let pending: { left: number; lengths: number[]; parts: Uint8Array[] } | undefined;
+function frameCollector(features: bigint, buffer: (token: number) => Uint8Array, repost: (token: number) => void) {
+  const frames = new NetRxFrames<number>(features, NUM);
   return (token: number, length: number): Delivered | undefined => {
-    const bytes = buffer(token);
-    if (!pending) {
-      const count = numBuffersOf(bytes);
-      expect('num_buffers', count >= 1, `${count} in a frame's first buffer`);
-      pending = { left: count, lengths: [], parts: [] };
-      pending.parts.push(bytes.slice(HDR, length));
-    } else pending.parts.push(bytes.slice(0, length));
-    pending.lengths.push(length);
-    repost(token);
-    if (--pending.left > 0) return undefined;
-    const frame = new Uint8Array(pending.parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of pending.parts) {
-      frame.set(p, at);
-      at += p.length;
-    }
-    const done = { lengths: pending.lengths, frame };
-    pending = undefined;
+    const f = frames.take(token, buffer(token).subarray(0, length));
+    if (!f) return undefined;
+    const done = { lengths: f.parts.map((p, k) => p.length + (k === 0 ? HDR : 0)), frame: frameBytes(f) };
+    f.tokens.forEach(repost);
     return done;
   };
 }
@@ -78,6 +63,7 @@ export async function mergeableRx(linux: LinuxBackend, signal: (eventfd: number)
     for (let n = 0; n < DATAGRAMS; n++) socket.send(payload(n), OUR_PORT, v.ourIp);
     const delivered: Delivered[] = [];
     const collect = frameCollector(
+      features,
       (token) => v.rxBufs[token].bytes,
       (token) => rx.add([], [{ iova: v.rxBufs[token].iova, length: BUF_SIZE }], token),
     );
@@ -115,7 +101,7 @@ export async function mergeableRx(linux: LinuxBackend, signal: (eventfd: number)
     const repost = (token: number) => lq.driver.add([], [{ iova: bufs[token].iova, length: BUF_SIZE }], token);
     for (let k = 0; k < NUM; k++) repost(k);
     lq.driver.publish();
-    const ours = frameCollector((token) => bufs[token].bytes, repost);
+    const ours = frameCollector(features, (token) => bufs[token].bytes, repost);
     const txBuf = arena.alloc(HDR + Math.max(...delivered.map((d) => d.frame.length)), 64);
     const differ: string[] = [];
     delivered.forEach((d, n) => {

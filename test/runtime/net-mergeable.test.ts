@@ -1,12 +1,14 @@
 // Mergeable RX buffers (VIRTIO_NET_F_MRG_RXBUF): a frame longer than one RX buffer is spread
 // over as many as it takes. virtio 1.x 5.1.6.4: num_buffers counts them, every one but the last
-// is filled whole, and without the feature num_buffers is 1. The integrity test runs with the
-// device in this thread and in a worker thread, as the datapath tests do.
+// is filled whole, and without the feature num_buffers is 1. The device side is NetLoopback, the
+// driver side NetRxFrames. The integrity test runs with the device in this thread and in a
+// worker thread, as the datapath tests do.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
-import { VIRTIO_NET_F_MRG_RXBUF, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
+import { VIRTIO_NET_F_MRG_RXBUF, virtio_net_hdr, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
+import { NetRxError, NetRxFrames, frameBytes, type ReceivedFrame } from '../../runtime/virtio/net-rx.js';
 import { DmaArena, type ArenaSpan } from '../helpers/rings.js';
 import { HOSTS, netRig, stopLeftDevices } from '../helpers/device-hosts.js';
 
@@ -66,6 +68,7 @@ m(`MRG_RXBUF (${host.name}): 3,000 frames up to 64 KiB over RX buffers of random
   const txBufs = Array.from({ length: txSlots }, () => rig.arena.alloc(HDR + FRAME_MAX, 64));
   // Half MTU-sized frames, half GSO-sized ones.
   const lengths = Array.from({ length: 3000 }, (_, n) => (n % 2 ? 14 + Math.floor(random() * 1500) : 1514 + Math.floor(random() * (FRAME_MAX - 1514))));
+  const assembler = new NetRxFrames<number>(MERGEABLE, num);
   const posted: number[] = [];
   const post = (slot: number) => {
     rx.add([], [{ iova: rxBufs[slot].iova, length: rxBufs[slot].bytes.length }], slot);
@@ -98,19 +101,17 @@ m(`MRG_RXBUF (${host.name}): 3,000 frames up to 64 KiB over RX buffers of random
     for (let u = tx.getUsed(); u; u = tx.getUsed());
     for (const want of expected) {
       const n = received++;
-      const parts: Uint8Array[] = [];
-      let count = 0;
-      for (let k = 0; k < want; k++) {
+      let frame: ReceivedFrame<number> | undefined;
+      while (!frame) {
         const u = rx.getUsed()!;
-        const buf = rxBufs[u.token!].bytes;
-        if (k === 0) count = numBuffersOf(buf);
-        if (k < want - 1 && u.length !== buf.length) bad++;
-        parts.push(buf.subarray(k === 0 ? HDR : 0, u.length));
+        frame = assembler.take(u.token!, rxBufs[u.token!].bytes.subarray(0, u.length));
       }
-      if (count !== want) bad++;
+      if (frame.tokens.length !== want) bad++;
       if (want > 1) merged++;
+      // Every buffer but the last filled whole: the header and the part in the first, the part in the others.
+      for (let k = 0; k < frame.parts.length - 1; k++) if (frame.parts[k].length + (k === 0 ? HDR : 0) !== rxBufs[frame.tokens[k]].bytes.length) bad++;
       let i = 0;
-      for (const part of parts) for (const byte of part) if (byte !== patternByte(n, i++)) bad++;
+      for (const part of frame.parts) for (const byte of part) if (byte !== patternByte(n, i++)) bad++;
       if (i !== lengths[n]) bad++;
     }
     assert.is(rx.usedWaiting(), 0, 'no RX entry beyond the frames sent');
@@ -174,6 +175,56 @@ m('without MRG_RXBUF a frame takes one buffer: cut short, num_buffers 1 (VERSION
   assert.equal(usedRx(), [{ slot: 0, length: 1024 }]);
   assert.is(numBuffersOf(rxBufs[0].bytes), 1);
   assert.equal(net.stats, { frames: 1, bytes: 1024 - HDR, truncated: 1, merged: 0 });
+});
+
+/** A used RX buffer as a device might write it: a header with num_buffers `count`, then `body` bytes. */
+function usedBuffer(count: number, body: number): Uint8Array {
+  const bytes = new Uint8Array(HDR + body);
+  NUM_BUFFERS.codec.encode(count, new DataView(bytes.buffer), NUM_BUFFERS.offset);
+  bytes.fill(7, HDR);
+  return bytes;
+}
+
+m('NetRxFrames gathers a frame by num_buffers: the header apart, the parts in order, the tokens to post again', () => {
+  const rx = new NetRxFrames<string>(MERGEABLE, 8);
+  assert.is(rx.take('a', usedBuffer(3, 4)), undefined);
+  assert.ok(rx.partial);
+  assert.is(rx.take('b', new Uint8Array([1, 2])), undefined);
+  const frame = rx.take('c', new Uint8Array([3]))!;
+  assert.is(rx.partial, false);
+  assert.equal(frame.tokens, ['a', 'b', 'c']);
+  assert.is(frame.length, 7);
+  assert.equal([...frameBytes(frame)], [7, 7, 7, 7, 1, 2, 3]);
+  assert.is(frame.header.length, HDR);
+  assert.equal(rx.take('d', usedBuffer(1, 0))!.tokens, ['d'], 'the next frame starts afresh');
+});
+
+m("NetRxFrames refuses what a device must not answer: a first buffer shorter than the header, num_buffers 0 or past the ring", () => {
+  const refuses = (fault: string, f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      assert.instance(e, NetRxError);
+      assert.is((e as NetRxError).fault, fault);
+      return;
+    }
+    assert.unreachable(`no ${fault}`);
+  };
+  refuses('short-header', () => new NetRxFrames<number>(MERGEABLE, 8).take(0, new Uint8Array(HDR - 1)));
+  refuses('bad-num-buffers', () => new NetRxFrames<number>(MERGEABLE, 8).take(0, usedBuffer(0, 10)));
+  refuses('bad-num-buffers', () => new NetRxFrames<number>(MERGEABLE, 8).take(0, usedBuffer(9, 10)));
+  assert.ok(new NetRxFrames<number>(MERGEABLE, 8).take(0, usedBuffer(1, 10)), 'one is a whole frame');
+});
+
+m('NetRxFrames without MRG_RXBUF: each buffer a frame, whatever num_buffers holds (vhost-net once left it unset)', () => {
+  const rx = new NetRxFrames<number>(bit(VIRTIO_F_VERSION_1), 8);
+  assert.is(rx.mergeable, false);
+  const frame = rx.take(0, usedBuffer(5, 3))!;
+  assert.equal(frame.tokens, [0]);
+  assert.is(frame.length, 3);
+  const legacy = new NetRxFrames<number>(0n, 8);
+  assert.is(legacy.headerSize, virtio_net_hdr.size);
+  assert.is(legacy.take(0, new Uint8Array(virtio_net_hdr.size + 2))!.length, 2);
 });
 
 m.run();
