@@ -3,6 +3,7 @@
 // is filled whole, and without the feature num_buffers is 1. The device side is NetLoopback, the
 // driver side NetRxFrames. The integrity test runs with the device in this thread and in a
 // worker thread, as the datapath tests do.
+import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
@@ -177,6 +178,9 @@ m('without MRG_RXBUF a frame takes one buffer: cut short, num_buffers 1 (VERSION
   assert.equal(net.stats, { frames: 1, bytes: 1024 - HDR, truncated: 1, merged: 0 });
 });
 
+/** The bytes of a fuzzed entry whose first buffer holds a header. */
+const usedBufferAt = (e: { count: number; body: number }) => usedBuffer(e.count, Math.max(0, e.body));
+
 /** A used RX buffer as a device might write it: a header with num_buffers `count`, then `body` bytes. */
 function usedBuffer(count: number, body: number): Uint8Array {
   const bytes = new Uint8Array(HDR + body);
@@ -225,6 +229,38 @@ m('NetRxFrames without MRG_RXBUF: each buffer a frame, whatever num_buffers hold
   const legacy = new NetRxFrames<number>(0n, 8);
   assert.is(legacy.headerSize, virtio_net_hdr.size);
   assert.is(legacy.take(0, new Uint8Array(virtio_net_hdr.size + 2))!.length, 2);
+});
+
+m('NetRxFrames against any sequence of used entries: frames of consecutive entries, as many as the first one counts, or a NetRxError', () => {
+  const entry = fc.record({ count: fc.integer({ min: 0, max: 0xffff }), body: fc.integer({ min: -HDR, max: 40 }) });
+  fc.assert(
+    fc.property(fc.boolean(), fc.integer({ min: 1, max: 16 }), fc.array(entry, { maxLength: 60 }), (mergeable, ringSize, entries) => {
+      const features = mergeable ? MERGEABLE : bit(VIRTIO_F_VERSION_1);
+      let rx = new NetRxFrames<number>(features, ringSize);
+      let first = 0;
+      entries.forEach(({ count, body }, k) => {
+        const bytes = body < 0 ? new Uint8Array(HDR + body) : usedBuffer(count, body);
+        let frame: ReceivedFrame<number> | undefined;
+        try {
+          frame = rx.take(k, bytes);
+        } catch (e) {
+          if (!(e instanceof NetRxError)) throw e;
+          // As a driver resets its device: the next entry starts a frame.
+          rx = new NetRxFrames<number>(features, ringSize);
+          first = k + 1;
+          return;
+        }
+        if (!frame) return;
+        const want = mergeable ? numBuffersOf(usedBufferAt(entries[first])) : 1;
+        assert.equal(frame.tokens, Array.from({ length: k - first + 1 }, (_, i) => first + i), 'consecutive entries');
+        assert.is(frame.tokens.length, want);
+        assert.ok(want >= 1 && want <= ringSize);
+        assert.is(frame.length, frame.parts.reduce((n, p) => n + p.length, 0));
+        first = k + 1;
+      });
+    }),
+    { numRuns: 2000, seed: 3 },
+  );
 });
 
 m.run();
