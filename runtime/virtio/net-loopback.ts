@@ -10,6 +10,9 @@
 // buffers it has, until the driver posts enough; one longer than a whole ring of buffers holds
 // is delivered cut short over all of them, as a frame longer than its one buffer is without the
 // feature, and counted.
+//
+// A TX chain shorter than the header holds no frame: it is counted (stats.malformed) and
+// returned used without taking an RX buffer, not sent as an empty frame.
 import { virtio_net_hdr, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { checkBudget } from './burst-count.js';
 import { Chain, SplitQueueDevice } from './device-queue.js';
@@ -22,13 +25,19 @@ export interface NetStats {
   truncated: number;
   /** Frames spread over more than one RX buffer (VIRTIO_NET_F_MRG_RXBUF). */
   merged: number;
+  /**
+   * TX chains shorter than the virtio-net header: no frame to send. Each is counted and returned
+   * used, taking no RX buffer, as BlockRamDisk answers a request it cannot read; QEMU (NEEDS_RESET)
+   * and vhost-net (the ring's error eventfd) stop the queue over one instead.
+   */
+  malformed: number;
 }
 
 export class NetLoopback {
   readonly headerSize: number;
   /** Whether a frame may take more than one RX buffer (VIRTIO_NET_F_MRG_RXBUF negotiated). */
   readonly mergeable: boolean;
-  readonly stats: NetStats = { frames: 0, bytes: 0, truncated: 0, merged: 0 };
+  readonly stats: NetStats = { frames: 0, bytes: 0, truncated: 0, merged: 0, malformed: 0 };
   /** A TX frame that waits for RX buffers, and those it holds already (`gatheredBytes` writable). */
   private waiting: Chain | undefined;
   private readonly gathered: (Chain | undefined)[];
@@ -78,7 +87,14 @@ export class NetLoopback {
     while (moved < budget) {
       const tx = this.waiting ?? this.tx.pop();
       if (!tx) break;
-      const frameLength = Math.max(0, tx.readableLength - this.headerSize);
+      if (tx.readableLength < this.headerSize) {
+        this.stats.malformed++;
+        this.txHeads[txPending] = tx.head;
+        this.txWritten[txPending++] = 0;
+        moved++;
+        continue;
+      }
+      const frameLength = tx.readableLength - this.headerSize;
       if (!this.gather(this.headerSize + frameLength)) {
         this.waiting = tx;
         break;

@@ -29,6 +29,25 @@ p('net loopback: the header is the one the features imply', () => {
   assert.is(new NetLoopback(rx.device, tx.device, 0n).headerSize, virtio_net_hdr.size);
 });
 
+p('net loopback: a TX chain shorter than its header is returned used and counted, not sent as an empty frame', () => {
+  const arena = new DmaArena(1 << 20);
+  const rx = arena.queue<number>(8);
+  const tx = arena.queue<number>(8);
+  const net = new NetLoopback(rx.device, tx.device, 1n << BigInt(VIRTIO_F_VERSION_1));
+  const inbox = arena.alloc(2048, 64);
+  rx.driver.add([], [{ iova: inbox.iova, length: 2048 }], 0);
+  rx.driver.publish();
+  const short = arena.alloc(virtio_net_hdr_mrg_rxbuf.size - 1, 64);
+  const whole = arena.alloc(virtio_net_hdr_mrg_rxbuf.size + 60, 64);
+  tx.driver.add([{ iova: short.iova, length: short.bytes.length }], [], 1);
+  tx.driver.add([{ iova: whole.iova, length: whole.bytes.length }], [], 2);
+  tx.driver.publish();
+  assert.is(net.run(8), 2);
+  assert.equal([tx.driver.getUsed()?.token, tx.driver.getUsed()?.token], [1, 2], 'both TX chains used');
+  assert.equal(rx.driver.getUsed(), { head: 0, length: virtio_net_hdr_mrg_rxbuf.size + 60, token: 0 }, 'the RX buffer took the whole frame, not the short one');
+  assert.equal(net.stats, { frames: 1, bytes: 60, truncated: 0, merged: 0, malformed: 1 });
+});
+
 p("a device model's run takes a whole budget: a fraction would move one more, NaN nothing", () => {
   const arena = new DmaArena(1 << 20);
   const net = new NetLoopback(arena.queue<number>(8).device, arena.queue<number>(8).device, 0n);
@@ -87,7 +106,7 @@ p(`net loopback (${host.name}): 100,000 frames of random sizes arrive byte-ident
   const end = await rig.finish();
   assert.is(received, 100_000);
   assert.is(mismatches, 0);
-  assert.equal(end.stats, { frames: 100_000, bytes: sentBytes, truncated: 0, merged: 0 });
+  assert.equal(end.stats, { frames: 100_000, bytes: sentBytes, truncated: 0, merged: 0, malformed: 0 });
   assert.equal(end.broken, [undefined, undefined]);
 });
 

@@ -123,7 +123,7 @@ m(`MRG_RXBUF (${host.name}): 3,000 frames up to 64 KiB over RX buffers of random
   assert.is(received, lengths.length);
   assert.is(bad, 0);
   assert.ok(merged > lengths.length / 2, `frames merged: ${merged}`);
-  assert.equal(end.stats, { frames: lengths.length, bytes: lengths.reduce((a, b) => a + b, 0), truncated: 0, merged });
+  assert.equal(end.stats, { frames: lengths.length, bytes: lengths.reduce((a, b) => a + b, 0), truncated: 0, merged, malformed: 0 });
   assert.equal(end.broken, [undefined, undefined]);
 });
 
@@ -144,7 +144,7 @@ m('a frame waits, holding the buffers it has, until the driver posts enough; non
   assert.is(numBuffersOf(rxBufs[0].bytes), 3);
   const got = [rxBufs[0].bytes.subarray(HDR), rxBufs[1].bytes, rxBufs[2].bytes.subarray(0, 2512 - 2048)].flatMap((b) => [...b]);
   assert.ok(got.every((byte, i) => byte === patternByte(0, i)) && got.length === 2500);
-  assert.equal(net.stats, { frames: 1, bytes: 2500, truncated: 0, merged: 1 });
+  assert.equal(net.stats, { frames: 1, bytes: 2500, truncated: 0, merged: 1, malformed: 0 });
 });
 
 for (const host of HOSTS.filter((h) => h.pollMicros !== undefined))
@@ -173,7 +173,7 @@ m(`MRG_RXBUF (${host.name}): a frame waiting for RX buffers goes out whole once 
   assert.equal(got?.tokens, [0, 1, 2]);
   assert.ok(frameBytes(got!).every((b, i) => b === patternByte(0, i)) && got!.length === 2500);
   const end = await rig.finish();
-  assert.equal(end.stats, { frames: 1, bytes: 2500, truncated: 0, merged: 1 });
+  assert.equal(end.stats, { frames: 1, bytes: 2500, truncated: 0, merged: 1, malformed: 0 });
 });
 
 m('a frame longer than a whole ring of buffers is delivered cut short over all of them, and counted', () => {
@@ -185,7 +185,7 @@ m('a frame longer than a whole ring of buffers is delivered cut short over all o
   assert.is(net.run(1), 1, 'no wait for a fifth buffer the ring cannot hold');
   assert.equal(usedRx(), [0, 1, 2, 3].map((slot) => ({ slot, length: 256 })));
   assert.is(numBuffersOf(rxBufs[0].bytes), 4);
-  assert.equal(net.stats, { frames: 1, bytes: 4 * 256 - HDR, truncated: 1, merged: 1 });
+  assert.equal(net.stats, { frames: 1, bytes: 4 * 256 - HDR, truncated: 1, merged: 1, malformed: 0 });
   // The next frame takes one buffer again, and says so.
   post(0);
   rx.driver.publish();
@@ -204,7 +204,7 @@ m('without MRG_RXBUF a frame takes one buffer: cut short, num_buffers 1 (VERSION
   assert.is(net.run(8), 1);
   assert.equal(usedRx(), [{ slot: 0, length: 1024 }]);
   assert.is(numBuffersOf(rxBufs[0].bytes), 1);
-  assert.equal(net.stats, { frames: 1, bytes: 1024 - HDR, truncated: 1, merged: 0 });
+  assert.equal(net.stats, { frames: 1, bytes: 1024 - HDR, truncated: 1, merged: 0, malformed: 0 });
 });
 
 /** The bytes of a fuzzed entry whose first buffer holds a header. */
