@@ -38,7 +38,10 @@ export class NetLoopback {
   /** Whether a frame may take more than one RX buffer (VIRTIO_NET_F_MRG_RXBUF negotiated). */
   readonly mergeable: boolean;
   readonly stats: NetStats = { frames: 0, bytes: 0, truncated: 0, merged: 0, malformed: 0 };
-  /** A TX frame that waits for RX buffers, and those it holds already (`gatheredBytes` writable). */
+  /**
+   * A TX frame that waits for RX buffers, and those it holds already: the first `gatheredCount`
+   * of `gathered` (slots past it are stale), `gatheredBytes` writable.
+   */
   private waiting: Chain | undefined;
   private readonly gathered: (Chain | undefined)[];
   private gatheredCount = 0;
@@ -94,15 +97,14 @@ export class NetLoopback {
         moved++;
         continue;
       }
-      const frameLength = tx.readableLength - this.headerSize;
-      if (!this.gather(this.headerSize + frameLength)) {
+      if (!this.gather(tx.readableLength)) {
         this.waiting = tx;
         break;
       }
       this.waiting = undefined;
       this.txHeads[txPending] = tx.head;
       this.txWritten[txPending++] = 0;
-      rxPending = this.deliver(tx, frameLength, rxPending);
+      rxPending = this.deliver(tx, tx.readableLength - this.headerSize, rxPending);
       moved++;
     }
     this.flush(txPending, rxPending);
@@ -110,7 +112,7 @@ export class NetLoopback {
   }
 
   /**
-   * Pops RX chains until they can hold `need` bytes: one chain, or under MRG_RXBUF as many as
+   * Pops RX chains until they can hold `need` bytes (the header and the frame): one chain, or under MRG_RXBUF as many as
    * it takes, up to a whole ring. False when RX runs dry first; the chains stay gathered.
    */
   private gather(need: number): boolean {
@@ -136,7 +138,6 @@ export class NetLoopback {
     // TX and RX buffers lie in the same DMA memory: the frame moves with copyWithin, no views.
     for (let i = 0; i < count; i++) {
       const rx = this.gathered[i]!;
-      this.gathered[i] = undefined;
       let wrote = 0;
       if (header < headerLength) {
         wrote = rx.writeBytes(this.header, 0, header, headerLength - header);

@@ -2,9 +2,9 @@
 // VIRTIO_NET_F_MRG_RXBUF a frame spans as many buffers as the num_buffers of its first header
 // says (virtio 1.x 5.1.6.4); without it each buffer is one frame, whatever num_buffers holds
 // (Linux's vhost-net left it unset under VERSION_1 until a fix of 2025, and Linux's driver
-// reads it only when buffers are mergeable). The device is not trusted: a first buffer shorter than the
-// header, or a count of 0 or more than the ring holds, is a NetRxError, where a driver that
-// believed it would wait for buffers that cannot come or take the next frame's as this one's.
+// reads it only when buffers are mergeable). The device is not trusted: a first buffer shorter
+// than the header, or a count of 0 or more than the ring holds, is a NetRxError, where a driver
+// that believed it would wait for buffers that cannot come or take the next frame's as this one's.
 import { netHeaderOf, NUM_BUFFERS } from './net-header.js';
 
 export class NetRxError extends Error {

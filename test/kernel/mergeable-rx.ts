@@ -48,7 +48,7 @@ export function frameCollector(features: bigint, num: number, buffer: (token: nu
   return (token: number, length: number): Delivered | undefined => {
     const f = frames.take(token, buffer(token).subarray(0, length));
     if (!f) return undefined;
-    const done = { lengths: f.parts.map((p, k) => p.length + (k === 0 ? HDR : 0)), frame: frameBytes(f) };
+    const done = { lengths: f.parts.map((p, k) => p.length + (k === 0 ? frames.headerSize : 0)), frame: frameBytes(f) };
     f.tokens.forEach(repost);
     return done;
   };
