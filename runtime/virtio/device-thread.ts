@@ -7,7 +7,16 @@ import { SplitQueueDevice, type DmaView } from './device-queue.js';
 import { errSlot, irqSlot, KICK_SLOT, signal, STOP_SLOT } from './thread-control.js';
 import { pollFor } from './poll.js';
 
-export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () => number, pollMicros: number): void {
+/**
+ * How the thread sleeps: until the kick count moves past `seen`, bounded so a lost kick costs a
+ * wait, never a hang. A parameter so a test can stand in for it and check, at the moment the
+ * thread would sleep, that no chain waits unseen (test/runtime/device-thread.test.ts).
+ */
+export type Sleep = (control: Int32Array, seen: number) => void;
+
+const sleepUntilKick: Sleep = (control, seen) => void Atomics.wait(control, KICK_SLOT, seen, WORKER_WAIT_MS);
+
+export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () => number, pollMicros: number, sleep: Sleep = sleepUntilKick): void {
   const irqs = queues.map((_, i) => irqSlot(i));
   const errs = queues.map((_, i) => errSlot(i));
   const reported = queues.map(() => false);
@@ -55,7 +64,7 @@ export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () 
     // buffer) is no reason to stay awake.
     const seen = Atomics.load(control, KICK_SLOT);
     kicks(true);
-    if (!drain() && !stopped()) Atomics.wait(control, KICK_SLOT, seen, WORKER_WAIT_MS);
+    if (!drain() && !stopped()) sleep(control, seen);
     kicks(false);
   }
 }
