@@ -12,7 +12,9 @@
 // feature, and counted.
 //
 // A TX chain shorter than the header holds no frame: it is counted (stats.malformed) and
-// returned used without taking an RX buffer, not sent as an empty frame.
+// returned used without taking an RX buffer, not sent as an empty frame. vdpa_sim_net's receive
+// filter does the same with a frame too short for the header and a destination address; it
+// also drops unicast frames not sent to its MAC, which a loopback for the datapath does not.
 import { virtio_net_hdr, virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { checkBudget } from './burst-count.js';
 import { Chain, SplitQueueDevice } from './device-queue.js';
@@ -27,8 +29,9 @@ export interface NetStats {
   merged: number;
   /**
    * TX chains shorter than the virtio-net header: no frame to send. Each is counted and returned
-   * used, taking no RX buffer, as BlockRamDisk answers a request it cannot read; QEMU (NEEDS_RESET)
-   * and vhost-net (the ring's error eventfd) stop the queue over one instead.
+   * used, taking no RX buffer, as BlockRamDisk answers a request it cannot read and vdpa_sim_net
+   * drops a frame too short to filter; QEMU (NEEDS_RESET) and vhost-net (the ring's error eventfd)
+   * stop the queue over one instead.
    */
   malformed: number;
 }
