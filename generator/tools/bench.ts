@@ -12,6 +12,7 @@ import { AbiName, ABI_NAMES, ABIS } from '../model/abi.js';
 import { buildModel, StageTiming } from '../pipeline.js';
 import { FileCache } from '../preprocess/preprocessor.js';
 import { generateAll } from '../generate.js';
+import { chosenParts, scriptArgs } from './script-args.js';
 
 const FAMILY = ['vfio.h', 'vfio_ccw.h', 'vfio_zdev.h', 'vhost.h', 'vhost_types.h', 'vduse.h', 'virtio_ring.h', 'virtio_config.h',
   'virtio_ids.h', 'virtio_net.h', 'virtio_blk.h', 'virtio_pci.h', 'virtio_types.h', 'kvm.h', 'input.h'].map((h) => `linux/${h}`);
@@ -131,6 +132,7 @@ function benchDiff(): void {
 
 const BENCHMARKS: Record<string, () => void | Promise<void>> = { family: benchFamily, generate: benchGenerate, diff: benchDiff, sweep: benchSweepRead };
 
-const only = process.argv.slice(2);
+const names = Object.keys(BENCHMARKS);
+const chosen = scriptArgs({ name: 'bench', usage: `node dist/generator/tools/bench.js [${names.join('|')}]...` }, (args) => chosenParts(names, args));
 console.log(`uapigen bench on node ${process.version}, ${process.arch}`);
-for (const [name, run] of Object.entries(BENCHMARKS)) if (only.length === 0 || only.includes(name)) await run();
+for (const name of chosen) await BENCHMARKS[name]();

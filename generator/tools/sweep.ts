@@ -5,10 +5,11 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { DiagnosticError, formatDiagnostic } from '../diagnostics.js';
-import { ABI_NAMES, ABIS, AbiName, parseAbi } from '../model/abi.js';
+import { ABI_NAMES, ABIS, AbiName } from '../model/abi.js';
 import { buildModel } from '../pipeline.js';
 import { FileCache } from '../preprocess/preprocessor.js';
 import { verifyModel } from '../verify/verify.js';
+import { chosenParts, scriptArgs } from './script-args.js';
 import { sweepBindings } from './sweep-bindings.js';
 
 const DIR = '/usr/include/linux';
@@ -37,8 +38,7 @@ async function pool<T, R>(items: T[], width: number, f: (t: T) => Promise<R>): P
 }
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2).map((a) => parseAbi(a)).filter((a): a is AbiName => a !== undefined);
-  const abis = only.length ? only : [...ABI_NAMES];
+  const abis = scriptArgs({ name: 'sweep', usage: `npm run sweep [${ABI_NAMES.join('|')}]...` }, (args) => chosenParts(ABI_NAMES, args));
   const headers = readdirSync(DIR)
     .filter((f) => f.endsWith('.h'))
     .sort()

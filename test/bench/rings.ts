@@ -27,6 +27,7 @@ import { countGcs } from './gc-count.js';
 import { buildRingC, type RingCMode } from './ring-c.js';
 import { blockTable } from './block.js';
 import { ringThreadsRate } from './ring-threads.js';
+import { chosenParts, scriptArgs } from '../../generator/tools/script-args.js';
 
 const QUEUE = 256;
 const TOTAL = 2_000_000;
@@ -306,14 +307,9 @@ async function workerThread(): Promise<void> {
 }
 
 // `rings.js [thread|worker|block]`: one part alone; all by default.
-const PARTS = ['thread', 'worker', 'block'];
-const asked = process.argv.slice(2);
-const unknown = asked.filter((p) => !PARTS.includes(p));
-if (unknown.length > 0) {
-  console.error(`rings.js: unknown part ${unknown.join(', ')}; the parts are ${PARTS.join(', ')}`);
-  process.exit(2);
-}
-const wants = (part: string) => asked.length === 0 || asked.includes(part);
+const PARTS = ['thread', 'worker', 'block'] as const;
+const parts = scriptArgs({ name: 'rings.js', usage: `node --expose-gc dist/test/bench/rings.js [${PARTS.join('|')}]...` }, (args) => chosenParts(PARTS, args));
+const wants = (part: (typeof PARTS)[number]) => parts.includes(part);
 if (wants('thread')) sameThread();
 if (wants('worker')) {
   await ringThreads();

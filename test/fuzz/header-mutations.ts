@@ -3,10 +3,10 @@
 // may throw anything else or run over 2 s. Cases run in a worker watched by this thread, so
 // a hang is caught and counted, not waited for. Prints the counts; exits 1 on any failure.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { FileCache } from '../../generator/preprocess/preprocessor.js';
+import { casesAndSeed, scriptArgs } from '../../generator/tools/script-args.js';
 import { mutate, rng } from './mutate.js';
 import { Outcome, runCase } from './run-case.js';
 
@@ -109,9 +109,9 @@ export function report(s: FuzzSummary, seed: number): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10000' }, seed: { type: 'string', default: '1' } } });
-  const n = Number(values.cases);
-  const seed = Number(values.seed);
+  const { cases: n, seed } = scriptArgs({ name: 'header-mutations.js', usage: 'node dist/test/fuzz/header-mutations.js [--cases N] [--seed S]' }, (args) =>
+    casesAndSeed({ cases: 10_000, seed: 1 }, args),
+  );
   const s = await fuzz(n, seed, (d) => process.stderr.write(`  ${d} cases\r`));
   process.stderr.write('\r' + ' '.repeat(20) + '\r');
   console.log(report(s, seed));

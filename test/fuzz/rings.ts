@@ -6,8 +6,8 @@
 // Run as a command, it then runs the device models' fuzz (device-models.ts) and the driver
 // side's (driver.ts). `npm run fuzz` runs 1,000,000 ring states and a tenth as many of each of
 // the others; `npm test` a short run of each.
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { casesAndSeed, scriptArgs } from '../../generator/tools/script-args.js';
 import { RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { deviceReport, fuzzDeviceRequests, fuzzDevices } from './device-models.js';
 import { driverReport, fuzzDriver } from './driver.js';
@@ -76,18 +76,18 @@ export function ringReport(r: RingFuzzSummary): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' } } });
-  const r = fuzzRings(Number(values.cases), Number(values.seed));
+  const { cases, seed } = scriptArgs({ name: 'rings.js', usage: 'node dist/test/fuzz/rings.js [--cases N] [--seed S]' }, (args) => casesAndSeed({ cases: 1_000_000, seed: 1 }, args));
+  const r = fuzzRings(cases, seed);
   console.log(ringReport(r));
   for (const f of r.failures.slice(0, 5)) console.log(`  ${f}`);
   // The device models run far more per case (copies, requests): a tenth as many cases.
-  const d = fuzzDevices(Math.ceil(Number(values.cases) / 10), Number(values.seed));
+  const d = fuzzDevices(Math.ceil(cases / 10), seed);
   console.log(deviceReport(d, 'random ring states'));
   for (const f of d.failures.slice(0, 5)) console.log(`  ${f}`);
-  const q = fuzzDeviceRequests(Math.ceil(Number(values.cases) / 10), Number(values.seed));
+  const q = fuzzDeviceRequests(Math.ceil(cases / 10), seed);
   console.log(deviceReport(q, 'well-formed rings of random requests and frames'));
   for (const f of q.failures.slice(0, 5)) console.log(`  ${f}`);
-  const v = fuzzDriver(Math.ceil(Number(values.cases) / 10), Number(values.seed));
+  const v = fuzzDriver(Math.ceil(cases / 10), seed);
   console.log(driverReport(v));
   for (const f of v.failures.slice(0, 5)) console.log(`  ${f}`);
   process.exitCode = r.failures.length || d.failures.length || q.failures.length || v.failures.length ? 1 : 0;
