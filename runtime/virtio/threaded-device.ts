@@ -6,6 +6,10 @@ import type { DeviceWorkerData } from './device-worker.js';
 import { THREADED_DEVICE_QUEUES, WORKER_POLL_US } from '../policy.js';
 import { pollWhile } from './poll.js';
 import { errSlot, irqSlot, KICK_SLOT, newControl, signal, STOP_SLOT } from './thread-control.js';
+import type { SplitQueueDriver } from './driver-queue.js';
+
+/** What waitUsed asks of a driver: any SplitQueueDriver, whatever its tokens. */
+export type InterruptingDriver = Pick<SplitQueueDriver<unknown>, 'setInterrupts' | 'usedWaiting'>;
 
 type StartOptions = Omit<DeviceWorkerData, 'control' | 'kind' | 'features' | 'capacitySectors' | 'id' | 'pollMicros'> & Partial<Pick<DeviceWorkerData, 'features' | 'capacitySectors' | 'id' | 'pollMicros'>>;
 
@@ -108,6 +112,32 @@ export class ThreadedDevice {
     if (pollWhile(this.control, at, seen, this.pollMicros)) return true;
     const r = Atomics.waitAsync(this.control, at, seen, timeoutMs);
     return (r.async ? await r.value : r.value) !== 'timed-out';
+  }
+
+  /**
+   * Waits until `driver`, queue `queue`'s, has `count` used entries waiting to collect ('used'),
+   * the thread stops the queue ('broken'), or `timeoutMs` passes ('timed-out'). It asks for an
+   * interrupt at the count-th entry (with event idx; without it, at each) and leaves interrupts
+   * on. Each round reads the interrupt count before it asks: an entry used before the device
+   * could see the ask brought no interrupt, and the ask's answer shows it; one used after moves
+   * the count, and the wait returns at once. A wake-up short of `count` reads the count afresh,
+   * so an interrupt already taken does not end every later wait at once.
+   */
+  async waitUsed(queue: number, driver: InterruptingDriver, count: number, timeoutMs: number): Promise<'used' | 'broken' | 'timed-out'> {
+    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw new RangeError(`waitUsed: timeout ${timeoutMs} ms is not a finite number, 0 or more`);
+    // More than the ring holds is refused by setInterrupts, which knows the ring's size.
+    if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`waitUsed: a count of ${count}; a whole number of used entries, 1 or more`);
+    const until = performance.now() + timeoutMs;
+    for (;;) {
+      const seen = this.interrupts(queue);
+      if (driver.setInterrupts(true, count)) return 'used';
+      if (this.ringBroken(queue)) return 'broken';
+      const left = until - performance.now();
+      if (left <= 0 || !(await this.waitInterrupt(queue, seen, left))) {
+        if (driver.usedWaiting() >= count) return 'used';
+        return this.ringBroken(queue) ? 'broken' : 'timed-out';
+      }
+    }
   }
 
   /**

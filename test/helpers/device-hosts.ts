@@ -37,7 +37,6 @@ export async function stopLeftDevices(): Promise<void> {
 
 /** How long a worker-thread rig waits for the device to answer before it calls the device stalled. */
 const STALL_MS = 5000;
-const WAIT_SLICE_MS = 50;
 
 export interface Rig<S> {
   arena: DmaArena;
@@ -106,16 +105,11 @@ async function inWorker<S>(arena: DmaArena, num: number, kind: keyof typeof THRE
       for (const d of drivers) kick = d.shouldKick() || kick;
       if (kick) device.kick();
       const driver = drivers[queue];
-      for (let waited = 0; driver.usedWaiting() < count; ) {
-        if (device.ringBroken(queue)) throw new Error(`the device thread stopped queue ${queue} over a ring it refuses`);
-        // The test collects the entries after answer(): the interrupt is asked for at the last one
-        // it waits for, and asking answers whether they came meanwhile, with no interrupt.
-        const seen = device.interrupts(queue);
-        if (driver.setInterrupts(true, count)) break;
-        if (!(await device.waitInterrupt(queue, seen, WAIT_SLICE_MS)) && (waited += WAIT_SLICE_MS) >= STALL_MS) {
-          throw new Error(`the device thread answered ${driver.usedWaiting()} of ${count} on queue ${queue} in ${STALL_MS} ms`);
-        }
-      }
+      if (count === 0) return;
+      // The test collects the entries after answer(): the interrupt is asked for at the last one it waits for.
+      const outcome = await device.waitUsed(queue, driver, count, STALL_MS);
+      if (outcome === 'broken') throw new Error(`the device thread stopped queue ${queue} over a ring it refuses`);
+      if (outcome === 'timed-out') throw new Error(`the device thread answered ${driver.usedWaiting()} of ${count} on queue ${queue} in ${STALL_MS} ms`);
     },
     finish: () => {
       running.delete(device);

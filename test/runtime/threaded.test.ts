@@ -109,6 +109,61 @@ t('a device thread polling its rings has kicks off: the driver publishes without
   }
 });
 
+t('waitUsed: used once the count has come (flag and event idx), timed-out when none comes, broken when the thread stops the queue', async () => {
+  for (const eventIdx of [false, true]) {
+    const arena = new DmaArena(1 << 16);
+    const ring = arena.rings(8);
+    const driver = new SplitQueueDriver<number>(8, ring, eventIdx);
+    const header = arena.alloc(virtio_blk_outhdr.size);
+    header.bytes.set(virtio_blk_outhdr.toBytes({ type: VIRTIO_BLK_T_FLUSH, ioprio: 0, sector: 0n }));
+    const status = arena.alloc(1);
+    // No polling: the thread sleeps at once, so every answer comes through kicks and interrupts.
+    const device = await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx, capacitySectors: 8n, rings: [ringIovas(ring)], budget: 8, pollMicros: 0 });
+    const mode = eventIdx ? 'event idx' : 'NO_NOTIFY';
+    let end: Awaited<ReturnType<typeof device.stop>>;
+    try {
+      assert.is(await device.waitUsed(0, driver, 1, 20), 'timed-out', `${mode}: nothing published`);
+      const flush = (k: number) => {
+        driver.add([{ iova: header.iova, length: header.bytes.length }], [{ iova: status.iova, length: 1 }], k);
+        driver.publish();
+        if (driver.shouldKick()) device.kick();
+      };
+      // One request: a wait for it is answered, a wait for two is not.
+      flush(0);
+      assert.is(await device.waitUsed(0, driver, 1, 10_000), 'used', mode);
+      assert.is(await device.waitUsed(0, driver, 2, 20), 'timed-out', `${mode}: one of two`);
+      assert.is(driver.usedWaiting(), 1, mode);
+      // Two more: a wait for all three.
+      flush(1);
+      flush(2);
+      assert.is(await device.waitUsed(0, driver, 3, 10_000), 'used', mode);
+      assert.is(driver.usedWaiting(), 3, mode);
+      assert.is(driver.popUsedBurst(new Uint16Array(8), new Uint32Array(8)), 3);
+      // The interrupts those brought are spent: a wait now reads the count afresh and times out.
+      assert.is(await device.waitUsed(0, driver, 1, 20), 'timed-out', `${mode}: after the interrupts were taken`);
+      await device.waitUsed(0, driver, 1, NaN).then(
+        () => assert.unreachable('a timeout of NaN was taken'),
+        (e: unknown) => assert.match(String(e), /waitUsed: timeout NaN ms is not a finite number/),
+      );
+      for (const [count, message] of [[0, /waitUsed: a count of 0/], [1.5, /waitUsed: a count of 1.5/], [9, /an interrupt after 9 used entries on a ring of 8/]] as const) {
+        await device.waitUsed(0, driver, count, 20).then(
+          () => assert.unreachable(`a count of ${count} was taken`),
+          (e: unknown) => assert.match(String(e), message),
+        );
+      }
+      // A driver bug, written by hand: head 8 offered on a ring of 8, in the slot after the three.
+      const avail = new DataView(ring.avail.bytes.buffer, ring.avail.bytes.byteOffset);
+      avail.setUint16(AVAIL.ring + 3 * Uint16Array.BYTES_PER_ELEMENT, 8, true);
+      Atomics.store(new Uint16Array(ring.avail.bytes.buffer, ring.avail.bytes.byteOffset + AVAIL.idx, 1), 0, 4);
+      device.kick();
+      assert.is(await device.waitUsed(0, driver, 1, 10_000), 'broken', mode);
+    } finally {
+      end = await device.stop();
+    }
+    assert.match(end.broken[0] ?? '', /head 8 on a ring of 8/);
+  }
+});
+
 t('a ring the device thread refuses sets its error word and wakes a driver waiting on the queue', async () => {
   const arena = new DmaArena(1 << 16);
   const ring = arena.rings(8);
