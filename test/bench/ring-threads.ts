@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { DmaArena, ringIovas } from '../helpers/rings.js';
 import { BUFFER } from './ring-cases.js';
+import { countGcs } from './gc-count.js';
 import type { RingWorkerData } from './ring-worker.js';
 import { WORKER_POLL_US, WORKER_WAIT_MS } from '../../runtime/policy.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
@@ -16,13 +17,23 @@ import { irqSlot, KICK_SLOT, newControl, signal, STOP_SLOT } from '../../runtime
 /** Waits with no progress past this long mean the device thread stalled. */
 const STALL_MS = 5000;
 
-/** `total` one-descriptor chains through a ring of `num` whose device is a worker thread, `batch` a kick, after a tenth as many untimed: descriptors per second. */
-export async function ringThreadsRate(num: number, batch: number, total: number, pollMicros = WORKER_POLL_US): Promise<number> {
+export interface ThreadsFigure {
+  /** Descriptors per second. */
+  rate: number;
+  /** Garbage collections over the timed stretch in the driver's thread and in the device's. */
+  driverGcs: number;
+  deviceGcs: number;
+}
+
+/** `total` one-descriptor chains through a ring of `num` whose device is a worker thread, `batch` a kick, after a tenth as many untimed. */
+export async function ringThreadsRate(num: number, batch: number, total: number, pollMicros = WORKER_POLL_US): Promise<ThreadsFigure> {
   const arena = new DmaArena(1 << 20);
   const spans = arena.rings(num);
   const driver = new SplitQueueDriver<number>(num, spans, true);
   const control = newControl();
-  const workerData: RingWorkerData = { memory: arena.mem.buffer as SharedArrayBuffer, control, num, ring: ringIovas(spans), pollMicros };
+  // Until the driver says when timing began, no collection of the device's counts.
+  const timedFrom = new Float64Array(new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT)).fill(Infinity);
+  const workerData: RingWorkerData = { memory: arena.mem.buffer as SharedArrayBuffer, control, num, ring: ringIovas(spans), pollMicros, timedFrom };
   const worker = new Worker(new URL('./ring-worker.js', import.meta.url), { workerData });
   try {
     const [ready] = (await once(worker, 'message')) as [{ broken?: string }];
@@ -35,8 +46,14 @@ export async function ringThreadsRate(num: number, batch: number, total: number,
     const warmUp = Math.ceil(total / 10 / batch) * batch;
     let done = 0;
     let t0 = 0;
+    let gcs: ReturnType<typeof countGcs> | undefined;
     while (done < total + warmUp) {
-      if (done === warmUp) t0 = performance.now();
+      if (done === warmUp) {
+        t0 = performance.now();
+        gcs = countGcs();
+        // Read by the device thread after the stop below, which Atomics orders after this store.
+        timedFrom[0] = performance.timeOrigin + t0;
+      }
       if (driver.addBurst(refs, false) !== batch) throw new Error('the ring had no room for a batch');
       driver.publish();
       if (driver.shouldKick()) signal(control, KICK_SLOT);
@@ -55,12 +72,13 @@ export async function ringThreadsRate(num: number, batch: number, total: number,
       done += batch;
     }
     const rate = total / ((performance.now() - t0) / 1000);
+    const driverGcs = (await gcs?.stop()) ?? NaN;
     Atomics.store(control, STOP_SLOT, 1);
     signal(control, KICK_SLOT);
-    const [end] = (await once(worker, 'message')) as [{ short: number; broken?: string }];
+    const [end] = (await once(worker, 'message')) as [{ short: number; broken?: string; gcs: number }];
     if (end.broken) throw new Error(`the device broke the ring: ${end.broken}`);
     if (end.short !== 0) throw new Error(`the device read ${end.short} bytes short of ${BUFFER} a descriptor`);
-    return rate;
+    return { rate, driverGcs, deviceGcs: end.gcs };
   } finally {
     await worker.terminate();
   }

@@ -3,9 +3,12 @@
 // offset), served by the runtime's own device-thread loop (poll the ring with kicks off, then
 // sleep until a kick; an interrupt when the driver asks). Its work is the bare ring, as ring.c's
 // device thread does: pop what is available, check each chain was read whole, push it all back
-// used. No device model: the figure is the ring's.
+// used. No device model: the figure is the ring's. It counts the collections in its own thread
+// over the driver's timed stretch: the driver's thread cannot see them.
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BUFFER } from './ring-cases.js';
+import { GC_REPORT_DELAY_MS } from './gc-count.js';
 import { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { serve, sharedMemoryDma } from '../../runtime/virtio/device-thread.js';
 
@@ -15,6 +18,8 @@ export interface RingWorkerData {
   num: number;
   ring: { desc: bigint; avail: bigint; used: bigint };
   pollMicros: number;
+  /** When the driver's timed stretch began, as performance.timeOrigin + now() (ms): the driver writes it. */
+  timedFrom: Float64Array;
 }
 
 const data = workerData as RingWorkerData;
@@ -30,6 +35,18 @@ const work = () => {
   queue.pushBurst(heads, written, n);
   return n;
 };
+// Collections as absolute times: each thread's performance.now() counts from its own origin.
+const collections: number[] = [];
+const observer = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) collections.push(performance.timeOrigin + e.startTime);
+});
+observer.observe({ entryTypes: ['gc'] });
 parentPort!.postMessage({ ready: true, broken: queue.broken?.message });
 serve(data.control, [queue], work, data.pollMicros);
-parentPort!.postMessage({ stopped: true, short, broken: queue.broken?.message });
+const stoppedAt = performance.timeOrigin + performance.now();
+// serve() held this thread: the observer is told of the collections once its event loop runs.
+setTimeout(() => {
+  observer.disconnect();
+  const gcs = collections.filter((t) => t >= data.timedFrom[0] && t <= stoppedAt).length;
+  parentPort!.postMessage({ stopped: true, short, broken: queue.broken?.message, gcs });
+}, GC_REPORT_DELAY_MS);

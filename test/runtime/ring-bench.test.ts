@@ -42,8 +42,10 @@ b('the two-thread ring runs at batch 1, 32 and 256, polling and sleeping at once
   // ringThreadsRate throws when the device thread stalls, breaks the ring or reads a buffer short.
   for (const pollMicros of [WORKER_POLL_US, 0])
     for (const batch of [1, 32, 256]) {
-      const rate = await ringThreadsRate(QUEUE, batch, 2048, pollMicros);
+      const { rate, driverGcs, deviceGcs } = await ringThreadsRate(QUEUE, batch, 2048, pollMicros);
       assert.ok(rate > 0 && Number.isFinite(rate), `batch ${batch}, polling ${pollMicros} µs: rate ${rate}`);
+      // Counts, not zero: whether a short run collects depends on what ran before it.
+      assert.ok(Number.isInteger(driverGcs) && Number.isInteger(deviceGcs), `batch ${batch}: ${driverGcs}/${deviceGcs} GCs`);
     }
 });
 
