@@ -1,0 +1,112 @@
+// ThreadedDevice.waitUsed, the driver's half of the interrupt handshake, run against a device
+// scripted in this thread: the device answers at each point of the wait where an entry could
+// slip past the driver (before it reads the interrupt count, between that and asking for an
+// interrupt, right after asking, and while it sleeps), interrupting whenever the ring asks it
+// to. Each time the driver would sleep, the entries it waits for may not all be there already
+// unless an interrupt came after the count it sleeps on (its wait then returns at once). A
+// driver that slept past them would wait out its timeout: a stall the worker tests pass anyway.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
+import { irqSlot, newControl, signal } from '../../runtime/virtio/thread-control.js';
+import { DmaArena } from '../helpers/rings.js';
+
+const t = suite('waitUsed: sleeping without missing a used entry');
+
+const NUM = 16;
+const ROUNDS = 3000;
+const POINTS = ['before the count is read', 'before asking', 'after asking', 'asleep'] as const;
+type Point = (typeof POINTS)[number];
+
+function xorshift(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+async function run(eventIdx: boolean, seed: number, chance: number): Promise<{ faults: string[]; answered: Record<Point, number> }> {
+  const random = xorshift(seed);
+  const arena = new DmaArena(1 << 20);
+  const buffer = arena.alloc(16);
+  const { driver, device } = arena.queue<number>(NUM, eventIdx);
+  const control = newControl();
+  const irq = irqSlot(0);
+  const heads = new Uint16Array(NUM);
+  const lengths = new Uint32Array(NUM);
+  const faults: string[] = [];
+  const answered = Object.fromEntries(POINTS.map((p) => [p, 0])) as Record<Point, number>;
+  let round = 0;
+  let count = 1;
+
+  /** The device, at `point`: by chance, answers some of the chains waiting, and interrupts if the ring asks. */
+  const maybeAnswer = (point: Point, all = false): void => {
+    if (!all && random() >= chance) return;
+    const n = device.popBurst(heads, all ? NUM : 1 + Math.floor(random() * 2));
+    if (n === 0) return;
+    device.pushBurst(heads, new Uint32Array(n), n);
+    answered[point] += n;
+    if (device.needInterrupt()) signal(control, irq);
+  };
+
+  // What waitUsed asks of its device: the interrupt count, the error word, and the wait.
+  const stand = {
+    interrupts: () => {
+      maybeAnswer('before the count is read');
+      return Atomics.load(control, irq);
+    },
+    ringBroken: () => false,
+    waitInterrupt: async (_queue: number, seen: number): Promise<boolean> => {
+      const interrupted = Atomics.load(control, irq) !== seen;
+      if (!interrupted && driver.usedWaiting() >= count) faults.push(`round ${round}: asleep with ${driver.usedWaiting()} of ${count} entries there and no interrupt since the count it sleeps on`);
+      if (interrupted) return true;
+      // Asleep: the device answers all it has; the driver wakes only if it interrupts.
+      maybeAnswer('asleep', true);
+      if (Atomics.load(control, irq) !== seen) return true;
+      if (driver.usedWaiting() >= count) faults.push(`round ${round}: ${count} entries used while the driver slept, with no interrupt`);
+      return false;
+    },
+  };
+  const setInterrupts = driver.setInterrupts.bind(driver);
+  driver.setInterrupts = (enabled: boolean, after?: number) => {
+    maybeAnswer('before asking');
+    const waiting = setInterrupts(enabled, after);
+    maybeAnswer('after asking');
+    return waiting;
+  };
+
+  const waitUsed = ThreadedDevice.prototype.waitUsed;
+  for (round = 0; round < ROUNDS && faults.length === 0; round++) {
+    count = 1 + Math.floor(random() * 4);
+    for (let k = 0; k < count; k++) driver.add([{ iova: buffer.iova, length: buffer.bytes.length }], [], k);
+    driver.publish();
+    // The driver takes interrupts only while it waits, as Linux's virtqueue_disable_cb between batches.
+    const outcome = await waitUsed.call(stand as unknown as ThreadedDevice, 0, driver, count, 1000);
+    // A driver that timed out with its entries there slept past them.
+    if (outcome !== 'used') faults.push(`round ${round}: ${outcome}, with ${driver.usedWaiting()} of ${count} entries there`);
+    maybeAnswer('asleep', true);
+    driver.popUsedBurst(heads, lengths);
+    setInterrupts(false);
+  }
+  return { faults, answered };
+}
+
+for (const eventIdx of [false, true]) {
+  const mode = eventIdx ? 'event idx' : 'NO_INTERRUPT';
+  t(`${mode}: entries used at any point of the wait are seen before the driver sleeps, or interrupt it awake`, async () => {
+    for (const [seed, chance] of [
+      [1, 0.3],
+      [2, 0.1],
+      [3, 0.6],
+    ] as const) {
+      const { faults, answered } = await run(eventIdx, seed, chance);
+      assert.equal(faults.slice(0, 3), [], `seed ${seed}: ${faults.length} fault(s)`);
+      for (const point of POINTS) assert.ok(answered[point] > 0, `seed ${seed}: the device never answered ${point}`);
+    }
+  });
+}
+
+t.run();
