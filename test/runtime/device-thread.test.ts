@@ -11,6 +11,7 @@ import type { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { serve } from '../../runtime/virtio/device-thread.js';
 import type { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { KICK_SLOT, newControl, signal, STOP_SLOT } from '../../runtime/virtio/thread-control.js';
+import { seeded } from '../fuzz/random-rings.js';
 import { DmaArena } from '../helpers/rings.js';
 
 const t = suite('device thread: sleeping without missing a chain');
@@ -35,18 +36,8 @@ interface Outcome {
   chainsServed: number;
 }
 
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
 function run(eventIdx: boolean, seed: number, chance: number): Outcome {
-  const random = xorshift(seed);
+  const random = seeded(seed).next;
   const arena = new DmaArena(1 << 20);
   const buffer = arena.alloc(16);
   const pairs = Array.from({ length: QUEUES }, () => arena.queue<number>(NUM, eventIdx));

@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
 import { irqSlot, newControl, signal } from '../../runtime/virtio/thread-control.js';
+import { seeded } from '../fuzz/random-rings.js';
 import { DmaArena } from '../helpers/rings.js';
 
 const t = suite('waitUsed: sleeping without missing a used entry');
@@ -18,18 +19,8 @@ const ROUNDS = 3000;
 const POINTS = ['before the count is read', 'before asking', 'after asking', 'asleep'] as const;
 type Point = (typeof POINTS)[number];
 
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
 async function run(eventIdx: boolean, seed: number, chance: number): Promise<{ faults: string[]; answered: Record<Point, number> }> {
-  const random = xorshift(seed);
+  const random = seeded(seed).next;
   const arena = new DmaArena(1 << 20);
   const buffer = arena.alloc(16);
   const { driver, device } = arena.queue<number>(NUM, eventIdx);
