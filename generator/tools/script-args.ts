@@ -9,7 +9,7 @@ export interface ScriptUsage {
   usage: string;
 }
 
-/** Why the arguments were refused; a script turns it into a message and exit 2 (exitOnRefusal). */
+/** Why the arguments were refused; scriptArgs turns it into a message and exit 2. */
 export class ScriptArgsError extends Error {}
 
 function askedForHelp(args: readonly string[]): boolean {

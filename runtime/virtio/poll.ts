@@ -30,7 +30,7 @@ export function pollFor(look: () => boolean, micros: number): boolean {
  * The word pollWhile watches, and the value it waits to see change. Module state, not a closure
  * per call: a poll runs to its end before anything else in this thread can start another.
  */
-let watchedWords: Int32Array = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+let watchedWords: Int32Array = new Int32Array(1);
 let watchedIndex = 0;
 let watchedValue = 0;
 const wordMoved = () => Atomics.load(watchedWords, watchedIndex) !== watchedValue;

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { DmaArena, ringIovas } from '../helpers/rings.js';
 import { BUFFER } from './ring-cases.js';
-import { countGcs } from './gc-count.js';
+import { absoluteNow, countGcs } from './gc-count.js';
 import type { RingWorkerData } from './ring-worker.js';
 import { WORKER_POLL_US, WORKER_WAIT_MS } from '../../runtime/policy.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
@@ -52,7 +52,7 @@ export async function ringThreadsRate(num: number, batch: number, total: number,
         t0 = performance.now();
         gcs = countGcs();
         // Read by the device thread after the stop below, which Atomics orders after this store.
-        timedFrom[0] = performance.timeOrigin + t0;
+        timedFrom[0] = absoluteNow();
       }
       if (driver.addBurst(refs, false) !== batch) throw new Error('the ring had no room for a batch');
       driver.publish();

@@ -5,10 +5,9 @@
 // device thread does: pop what is available, check each chain was read whole, push it all back
 // used. No device model: the figure is the ring's. It counts the collections in its own thread
 // over the driver's timed stretch: the driver's thread cannot see them.
-import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BUFFER } from './ring-cases.js';
-import { GC_REPORT_DELAY_MS } from './gc-count.js';
+import { absoluteNow, recordGcs } from './gc-count.js';
 import { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { serve, sharedMemoryDma } from '../../runtime/virtio/device-thread.js';
 
@@ -18,7 +17,7 @@ export interface RingWorkerData {
   num: number;
   ring: { desc: bigint; avail: bigint; used: bigint };
   pollMicros: number;
-  /** When the driver's timed stretch began, as performance.timeOrigin + now() (ms): the driver writes it. */
+  /** When the driver's timed stretch began, as absoluteNow() (ms): the driver writes it. */
   timedFrom: Float64Array;
 }
 
@@ -35,18 +34,8 @@ const work = () => {
   queue.pushBurst(heads, written, n);
   return n;
 };
-// Collections as absolute times: each thread's performance.now() counts from its own origin.
-const collections: number[] = [];
-const observer = new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) collections.push(performance.timeOrigin + e.startTime);
-});
-observer.observe({ entryTypes: ['gc'] });
+const collections = recordGcs();
 parentPort!.postMessage({ ready: true, broken: queue.broken?.message });
 serve(data.control, [queue], work, data.pollMicros);
-const stoppedAt = performance.timeOrigin + performance.now();
-// serve() held this thread: the observer is told of the collections once its event loop runs.
-setTimeout(() => {
-  observer.disconnect();
-  const gcs = collections.filter((t) => t >= data.timedFrom[0] && t <= stoppedAt).length;
-  parentPort!.postMessage({ stopped: true, short, broken: queue.broken?.message, gcs });
-}, GC_REPORT_DELAY_MS);
+const gcs = await collections.between(data.timedFrom[0], absoluteNow());
+parentPort!.postMessage({ stopped: true, short, broken: queue.broken?.message, gcs });
