@@ -37,4 +37,4 @@ export { netHeaderOf } from './virtio/net-header.js';
 export type { NetHeader } from './virtio/net-header.js';
 export { BlockRamDisk } from './virtio/block.js';
 export type { BlockStats } from './virtio/block.js';
-export { ThreadedDevice } from './virtio/threaded-device.js';
+export { ThreadedDevice, type InterruptingDriver, type WaitOutcome } from './virtio/threaded-device.js';

@@ -11,6 +11,20 @@ import type { SplitQueueDriver } from './driver-queue.js';
 /** What waitUsed asks of a driver: any SplitQueueDriver, whatever its tokens. */
 export type InterruptingDriver = Pick<SplitQueueDriver<unknown>, 'setInterrupts' | 'usedWaiting'>;
 
+/** How a wait for used entries ended. */
+export type WaitOutcome = 'used' | 'broken' | 'timed-out';
+
+/** Atomics waits for ever on a NaN or infinite timeout: a device thread that died would hang the caller. */
+function checkTimeout(what: string, timeoutMs: number): void {
+  if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw new RangeError(`${what}: timeout ${timeoutMs} ms is not a finite number, 0 or more`);
+}
+
+function checkWaitUsed(what: string, count: number, timeoutMs: number): void {
+  checkTimeout(what, timeoutMs);
+  // More than the ring holds is refused by setInterrupts, which knows the ring's size.
+  if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`${what}: a count of ${count}; a whole number of used entries, 1 or more`);
+}
+
 type StartOptions = Omit<DeviceWorkerData, 'control' | 'kind' | 'features' | 'capacitySectors' | 'id' | 'pollMicros'> & Partial<Pick<DeviceWorkerData, 'features' | 'capacitySectors' | 'id' | 'pollMicros'>>;
 
 /**
@@ -106,12 +120,29 @@ export class ThreadedDevice {
    * moved. It polls first (blocking this thread for up to pollMicros), then sleeps without blocking.
    */
   async waitInterrupt(queue: number, seen: number, timeoutMs: number): Promise<boolean> {
-    // Atomics waits for ever on a NaN or infinite timeout: a device thread that died would hang the caller.
-    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw new RangeError(`waitInterrupt: timeout ${timeoutMs} ms is not a finite number, 0 or more`);
-    const at = irqSlot(queue);
-    if (pollWhile(this.control, at, seen, this.pollMicros)) return true;
-    const r = Atomics.waitAsync(this.control, at, seen, timeoutMs);
+    checkTimeout('waitInterrupt', timeoutMs);
+    if (this.pollInterrupt(queue, seen)) return true;
+    const r = Atomics.waitAsync(this.control, irqSlot(queue), seen, timeoutMs);
     return (r.async ? await r.value : r.value) !== 'timed-out';
+  }
+
+  /**
+   * waitInterrupt for a thread that may block (a driver in a worker of its own): it sleeps in
+   * Atomics.wait, and makes no promise, so a wait allocates nothing.
+   */
+  waitInterruptBlocking(queue: number, seen: number, timeoutMs: number): boolean {
+    checkTimeout('waitInterruptBlocking', timeoutMs);
+    return this.pollInterrupt(queue, seen) || this.sleepInterrupt(queue, seen, timeoutMs);
+  }
+
+  /** Whether queue's interrupt count moves past `seen` within a poll (this thread busy for up to pollMicros). */
+  private pollInterrupt(queue: number, seen: number): boolean {
+    return pollWhile(this.control, irqSlot(queue), seen, this.pollMicros);
+  }
+
+  /** Whether it moves past `seen` within `timeoutMs`, this thread blocked meanwhile. */
+  private sleepInterrupt(queue: number, seen: number, timeoutMs: number): boolean {
+    return Atomics.wait(this.control, irqSlot(queue), seen, timeoutMs) !== 'timed-out';
   }
 
   /**
@@ -123,21 +154,51 @@ export class ThreadedDevice {
    * the count, and the wait returns at once. A wake-up short of `count` reads the count afresh,
    * so an interrupt already taken does not end every later wait at once.
    */
-  async waitUsed(queue: number, driver: InterruptingDriver, count: number, timeoutMs: number): Promise<'used' | 'broken' | 'timed-out'> {
-    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw new RangeError(`waitUsed: timeout ${timeoutMs} ms is not a finite number, 0 or more`);
-    // More than the ring holds is refused by setInterrupts, which knows the ring's size.
-    if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`waitUsed: a count of ${count}; a whole number of used entries, 1 or more`);
+  async waitUsed(queue: number, driver: InterruptingDriver, count: number, timeoutMs: number): Promise<WaitOutcome> {
+    checkWaitUsed('waitUsed', count, timeoutMs);
     const until = performance.now() + timeoutMs;
     for (;;) {
-      const seen = this.interrupts(queue);
-      if (driver.setInterrupts(true, count)) return 'used';
-      if (this.ringBroken(queue)) return 'broken';
+      const asked = this.askForInterrupt(queue, driver, count);
+      if (typeof asked !== 'number') return asked;
       const left = until - performance.now();
-      if (left <= 0 || !(await this.waitInterrupt(queue, seen, left))) {
-        if (driver.usedWaiting() >= count) return 'used';
-        return this.ringBroken(queue) ? 'broken' : 'timed-out';
-      }
+      if (left <= 0 || !(await this.waitInterrupt(queue, asked, left))) return this.afterTimeout(queue, driver, count);
     }
+  }
+
+  /**
+   * waitUsed for a thread that may block, through waitInterruptBlocking. A wait that ends in
+   * its poll reads no clock (each read is a new heap number): the time counts from the first
+   * sleep, so the wait lasts up to a poll longer than `timeoutMs`. At batch 1, where every
+   * descriptor is a wait, it allocates nothing.
+   */
+  waitUsedBlocking(queue: number, driver: InterruptingDriver, count: number, timeoutMs: number): WaitOutcome {
+    checkWaitUsed('waitUsedBlocking', count, timeoutMs);
+    let until = -1;
+    for (;;) {
+      const asked = this.askForInterrupt(queue, driver, count);
+      if (typeof asked !== 'number') return asked;
+      if (this.pollInterrupt(queue, asked)) continue;
+      const now = performance.now();
+      if (until < 0) until = now + timeoutMs;
+      if (now >= until || !this.sleepInterrupt(queue, asked, until - now)) return this.afterTimeout(queue, driver, count);
+    }
+  }
+
+  /**
+   * A round of both waits: reads the interrupt count, then asks for an interrupt at the
+   * count-th used entry. The outcome, when the wait is over already; else the count to sleep on.
+   */
+  private askForInterrupt(queue: number, driver: InterruptingDriver, count: number): WaitOutcome | number {
+    const seen = this.interrupts(queue);
+    if (driver.setInterrupts(true, count)) return 'used';
+    if (this.ringBroken(queue)) return 'broken';
+    return seen;
+  }
+
+  /** The outcome of a wait whose time ran out: the entries may have come, with no interrupt yet seen. */
+  private afterTimeout(queue: number, driver: InterruptingDriver, count: number): WaitOutcome {
+    if (driver.usedWaiting() >= count) return 'used';
+    return this.ringBroken(queue) ? 'broken' : 'timed-out';
   }
 
   /**

@@ -1,8 +1,8 @@
-// ThreadedDevice.waitUsed, the driver's half of the interrupt handshake, run against a device
-// scripted in this thread: the device answers at each point of the wait where an entry could
-// slip past the driver (before it reads the interrupt count, between that and asking for an
-// interrupt, right after asking, and while it sleeps), interrupting whenever the ring asks it
-// to. Each time the driver would sleep, the entries it waits for may not all be there already
+// ThreadedDevice.waitUsed and waitUsedBlocking, the driver's half of the interrupt handshake,
+// run against a device scripted in this thread: the device answers at each point of the wait
+// where an entry could slip past the driver (before it reads the interrupt count, between that
+// and asking for an interrupt, right after asking, while it polls and while it sleeps),
+// interrupting whenever the ring asks it to. Each time the driver would sleep, the entries it waits for may not all be there already
 // unless an interrupt came after the count it sleeps on (its wait then returns at once). A
 // driver that slept past them would wait out its timeout: a stall the worker tests pass anyway.
 import { suite } from 'uvu';
@@ -16,10 +16,10 @@ const t = suite('waitUsed: sleeping without missing a used entry');
 
 const NUM = 16;
 const ROUNDS = 3000;
-const POINTS = ['before the count is read', 'before asking', 'after asking', 'asleep'] as const;
+const POINTS = ['before the count is read', 'before asking', 'after asking', 'polling', 'asleep'] as const;
 type Point = (typeof POINTS)[number];
 
-async function run(eventIdx: boolean, seed: number, chance: number): Promise<{ faults: string[]; answered: Record<Point, number> }> {
+async function run(eventIdx: boolean, blocking: boolean, seed: number, chance: number): Promise<{ faults: string[]; answered: Record<Point, number> }> {
   const random = seeded(seed).next;
   const arena = new DmaArena(1 << 20);
   const buffer = arena.alloc(16);
@@ -43,24 +43,33 @@ async function run(eventIdx: boolean, seed: number, chance: number): Promise<{ f
     if (device.needInterrupt()) signal(control, irq);
   };
 
-  // What waitUsed asks of its device: the interrupt count, the error word, and the wait.
-  const stand = {
+  /** The driver polls the interrupt count: the device may answer meanwhile. */
+  const poll = (seen: number): boolean => {
+    maybeAnswer('polling');
+    return Atomics.load(control, irq) !== seen;
+  };
+  /** The driver sleeps on the count (unless it moved already); the device answers all it has, and the driver wakes only if it interrupts. */
+  const sleep = (seen: number): boolean => {
+    const interrupted = Atomics.load(control, irq) !== seen;
+    if (!interrupted && driver.usedWaiting() >= count) faults.push(`round ${round}: asleep with ${driver.usedWaiting()} of ${count} entries there and no interrupt since the count it sleeps on`);
+    if (interrupted) return true;
+    maybeAnswer('asleep', true);
+    if (Atomics.load(control, irq) !== seen) return true;
+    if (driver.usedWaiting() >= count) faults.push(`round ${round}: ${count} entries used while the driver slept, with no interrupt`);
+    return false;
+  };
+  // What the waits ask of their device: the interrupt count, the error word, the poll and the
+  // sleep; the rest of the ThreadedDevice is its own.
+  const stand: ThreadedDevice = Object.assign(Object.create(ThreadedDevice.prototype) as object, {
     interrupts: () => {
       maybeAnswer('before the count is read');
       return Atomics.load(control, irq);
     },
     ringBroken: () => false,
-    waitInterrupt: async (_queue: number, seen: number): Promise<boolean> => {
-      const interrupted = Atomics.load(control, irq) !== seen;
-      if (!interrupted && driver.usedWaiting() >= count) faults.push(`round ${round}: asleep with ${driver.usedWaiting()} of ${count} entries there and no interrupt since the count it sleeps on`);
-      if (interrupted) return true;
-      // Asleep: the device answers all it has; the driver wakes only if it interrupts.
-      maybeAnswer('asleep', true);
-      if (Atomics.load(control, irq) !== seen) return true;
-      if (driver.usedWaiting() >= count) faults.push(`round ${round}: ${count} entries used while the driver slept, with no interrupt`);
-      return false;
-    },
-  };
+    waitInterrupt: async (_queue: number, seen: number) => poll(seen) || sleep(seen),
+    pollInterrupt: (_queue: number, seen: number) => poll(seen),
+    sleepInterrupt: (_queue: number, seen: number) => sleep(seen),
+  }) as unknown as ThreadedDevice;
   const setInterrupts = driver.setInterrupts.bind(driver);
   driver.setInterrupts = (enabled: boolean, after?: number) => {
     maybeAnswer('before asking');
@@ -69,15 +78,15 @@ async function run(eventIdx: boolean, seed: number, chance: number): Promise<{ f
     return waiting;
   };
 
-  const waitUsed = ThreadedDevice.prototype.waitUsed;
   for (round = 0; round < ROUNDS && faults.length === 0; round++) {
     count = 1 + Math.floor(random() * 4);
     for (let k = 0; k < count; k++) driver.add([{ iova: buffer.iova, length: buffer.bytes.length }], [], k);
     driver.publish();
     // The driver takes interrupts only while it waits, as Linux's virtqueue_disable_cb between batches.
-    const outcome = await waitUsed.call(stand as unknown as ThreadedDevice, 0, driver, count, 1000);
+    const outcome = blocking ? stand.waitUsedBlocking(0, driver, count, 1000) : await stand.waitUsed(0, driver, count, 1000);
     // A driver that timed out with its entries there slept past them.
     if (outcome !== 'used') faults.push(`round ${round}: ${outcome}, with ${driver.usedWaiting()} of ${count} entries there`);
+    else if (driver.usedWaiting() < count) faults.push(`round ${round}: used, with only ${driver.usedWaiting()} of ${count} entries there`);
     maybeAnswer('asleep', true);
     driver.popUsedBurst(heads, lengths);
     setInterrupts(false);
@@ -85,15 +94,16 @@ async function run(eventIdx: boolean, seed: number, chance: number): Promise<{ f
   return { faults, answered };
 }
 
+for (const blocking of [false, true])
 for (const eventIdx of [false, true]) {
-  const mode = eventIdx ? 'event idx' : 'NO_INTERRUPT';
+  const mode = `${blocking ? 'waitUsedBlocking' : 'waitUsed'}, ${eventIdx ? 'event idx' : 'NO_INTERRUPT'}`;
   t(`${mode}: entries used at any point of the wait are seen before the driver sleeps, or interrupt it awake`, async () => {
     for (const [seed, chance] of [
       [1, 0.3],
       [2, 0.1],
       [3, 0.6],
     ] as const) {
-      const { faults, answered } = await run(eventIdx, seed, chance);
+      const { faults, answered } = await run(eventIdx, blocking, seed, chance);
       assert.equal(faults.slice(0, 3), [], `seed ${seed}: ${faults.length} fault(s)`);
       for (const point of POINTS) assert.ok(answered[point] > 0, `seed ${seed}: the device never answered ${point}`);
     }
