@@ -78,20 +78,33 @@ t('stop() and waitInterrupt answer, never wait for ever: a thread that ended alr
   );
 });
 
+/**
+ * A block RAM disk in a worker on a ring of 8, and the buffers of a FLUSH request: the rig of
+ * the tests below. `add()` makes one request ready to publish.
+ */
+async function flushRig(eventIdx: boolean, pollMicros?: number) {
+  const arena = new DmaArena(1 << 16);
+  const ring = arena.rings(8);
+  const driver = new SplitQueueDriver<number>(8, ring, eventIdx);
+  const header = arena.alloc(virtio_blk_outhdr.size);
+  header.bytes.set(virtio_blk_outhdr.toBytes({ type: VIRTIO_BLK_T_FLUSH, ioprio: 0, sector: 0n }));
+  const status = arena.alloc(1);
+  const readable = [{ iova: header.iova, length: header.bytes.length }];
+  const writable = [{ iova: status.iova, length: 1 }];
+  const device = await ThreadedDevice.start('block', {
+    memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx, capacitySectors: 8n, rings: [ringIovas(ring)], budget: 8, ...(pollMicros === undefined ? {} : { pollMicros }),
+  });
+  return { ring, driver, device, add: (token?: number) => driver.add(readable, writable, token) };
+}
+
 t('a device thread polling its rings has kicks off: the driver publishes without a doorbell and is answered', async () => {
   for (const eventIdx of [false, true]) {
-    const arena = new DmaArena(1 << 16);
-    const ring = arena.rings(8);
-    const driver = new SplitQueueDriver(8, ring, eventIdx);
-    const header = arena.alloc(virtio_blk_outhdr.size);
-    header.bytes.set(virtio_blk_outhdr.toBytes({ type: VIRTIO_BLK_T_FLUSH, ioprio: 0, sector: 0n }));
-    const status = arena.alloc(1);
     // Polling for longer than the test runs: the thread never sleeps, so kicks stay off throughout.
-    const device = await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx, capacitySectors: 8n, rings: [ringIovas(ring)], budget: 8, pollMicros: 60_000_000 });
+    const { driver, device, add } = await flushRig(eventIdx, 60_000_000);
     try {
       const flush = async (kick: boolean) => {
         const seen = device.interrupts(0);
-        driver.add([{ iova: header.iova, length: header.bytes.length }], [{ iova: status.iova, length: 1 }]);
+        add();
         driver.publish();
         const asked = driver.shouldKick();
         if (kick) device.kick();
@@ -112,20 +125,14 @@ t('a device thread polling its rings has kicks off: the driver publishes without
 
 t('waitUsed: used once the count has come (flag and event idx), timed-out when none comes, broken when the thread stops the queue', async () => {
   for (const eventIdx of [false, true]) {
-    const arena = new DmaArena(1 << 16);
-    const ring = arena.rings(8);
-    const driver = new SplitQueueDriver<number>(8, ring, eventIdx);
-    const header = arena.alloc(virtio_blk_outhdr.size);
-    header.bytes.set(virtio_blk_outhdr.toBytes({ type: VIRTIO_BLK_T_FLUSH, ioprio: 0, sector: 0n }));
-    const status = arena.alloc(1);
     // No polling: the thread sleeps at once, so every answer comes through kicks and interrupts.
-    const device = await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx, capacitySectors: 8n, rings: [ringIovas(ring)], budget: 8, pollMicros: 0 });
+    const { ring, driver, device, add } = await flushRig(eventIdx, 0);
     const mode = eventIdx ? 'event idx' : 'NO_NOTIFY';
     let end: Awaited<ReturnType<typeof device.stop>>;
     try {
       assert.is(await device.waitUsed(0, driver, 1, 20), 'timed-out', `${mode}: nothing published`);
       const flush = (k: number) => {
-        driver.add([{ iova: header.iova, length: header.bytes.length }], [{ iova: status.iova, length: 1 }], k);
+        add(k);
         driver.publish();
         if (driver.shouldKick()) device.kick();
       };
@@ -169,24 +176,16 @@ t('waitUsed: used once the count has come (flag and event idx), timed-out when n
 // requests with waitUsed, where the blocking wait made none (2026-12-03). Counted, not timed.
 const BLOCKING_REQUESTS = 30_000;
 
-t(`waitUsedBlocking: the same answers as waitUsed, and ${BLOCKING_REQUESTS.toLocaleString('en')} requests one at a time without a collection`, async () => {
-  const arena = new DmaArena(1 << 16);
-  const ring = arena.rings(8);
-  const driver = new SplitQueueDriver<number>(8, ring, true);
-  const header = arena.alloc(virtio_blk_outhdr.size);
-  header.bytes.set(virtio_blk_outhdr.toBytes({ type: VIRTIO_BLK_T_FLUSH, ioprio: 0, sector: 0n }));
-  const status = arena.alloc(1);
-  const device = await ThreadedDevice.start('block', { memory: arena.mem.buffer as SharedArrayBuffer, num: 8, eventIdx: true, capacitySectors: 8n, rings: [ringIovas(ring)], budget: 8 });
+t(`waitUsedBlocking: timed-out when none comes, its arguments checked, and ${BLOCKING_REQUESTS.toLocaleString('en')} requests one at a time without a collection`, async () => {
+  const { driver, device, add } = await flushRig(true);
   try {
     assert.is(device.waitUsedBlocking(0, driver, 1, 20), 'timed-out', 'nothing published');
     assert.throws(() => device.waitUsedBlocking(0, driver, 1, Infinity), /waitUsedBlocking: timeout Infinity ms is not a finite number/);
     assert.throws(() => device.waitUsedBlocking(0, driver, 0, 20), /waitUsedBlocking: a count of 0/);
-    const readable = [{ iova: header.iova, length: header.bytes.length }];
-    const writable = [{ iova: status.iova, length: 1 }];
     const requests = (n: number): number => {
       let answered = 0;
       for (let k = 0; k < n; k++) {
-        driver.add(readable, writable);
+        add();
         driver.publish();
         if (driver.shouldKick()) device.kick();
         if (device.waitUsedBlocking(0, driver, 1, 10_000) === 'used' && driver.popUsed() >= 0) answered++;
