@@ -2,9 +2,10 @@
 // run against a device scripted in this thread: the device answers at each point of the wait
 // where an entry could slip past the driver (before it reads the interrupt count, between that
 // and asking for an interrupt, right after asking, while it polls and while it sleeps),
-// interrupting whenever the ring asks it to. Each time the driver would sleep, the entries it waits for may not all be there already
-// unless an interrupt came after the count it sleeps on (its wait then returns at once). A
-// driver that slept past them would wait out its timeout: a stall the worker tests pass anyway.
+// interrupting whenever the ring asks it to. Each time the driver would sleep, the entries it
+// waits for may not all be there already unless an interrupt came after the count it sleeps on
+// (its wait then returns at once). A driver that slept past them would wait out its timeout: a
+// stall the worker tests pass anyway.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ThreadedDevice } from '../../runtime/virtio/threaded-device.js';
@@ -94,20 +95,21 @@ async function run(eventIdx: boolean, blocking: boolean, seed: number, chance: n
   return { faults, answered };
 }
 
-for (const blocking of [false, true])
-for (const eventIdx of [false, true]) {
-  const mode = `${blocking ? 'waitUsedBlocking' : 'waitUsed'}, ${eventIdx ? 'event idx' : 'NO_INTERRUPT'}`;
-  t(`${mode}: entries used at any point of the wait are seen before the driver sleeps, or interrupt it awake`, async () => {
-    for (const [seed, chance] of [
-      [1, 0.3],
-      [2, 0.1],
-      [3, 0.6],
-    ] as const) {
-      const { faults, answered } = await run(eventIdx, blocking, seed, chance);
-      assert.equal(faults.slice(0, 3), [], `seed ${seed}: ${faults.length} fault(s)`);
-      for (const point of POINTS) assert.ok(answered[point] > 0, `seed ${seed}: the device never answered ${point}`);
-    }
-  });
+for (const blocking of [false, true]) {
+  for (const eventIdx of [false, true]) {
+    const mode = `${blocking ? 'waitUsedBlocking' : 'waitUsed'}, ${eventIdx ? 'event idx' : 'NO_INTERRUPT'}`;
+    t(`${mode}: entries used at any point of the wait are seen before the driver sleeps, or interrupt it awake`, async () => {
+      for (const [seed, chance] of [
+        [1, 0.3],
+        [2, 0.1],
+        [3, 0.6],
+      ] as const) {
+        const { faults, answered } = await run(eventIdx, blocking, seed, chance);
+        assert.equal(faults.slice(0, 3), [], `seed ${seed}: ${faults.length} fault(s)`);
+        for (const point of POINTS) assert.ok(answered[point] > 0, `seed ${seed}: the device never answered ${point}`);
+      }
+    });
+  }
 }
 
 t.run();
