@@ -91,7 +91,11 @@ export class SplitQueueDevice {
   broken: RingError | undefined;
   private lastAvail = 0;
   private usedIdx = 0;
-  private signalledAt = 0;
+  /**
+   * Entries pushed since needInterrupt last answered: the count, not the index it started from,
+   * which 65,536 entries later is the same (the rule's 16-bit window wraps).
+   */
+  private pushedSinceInterruptCheck = 0;
   private inFlight = 0;
   /**
    * What setNotifications last asked, as avail_event's distance past lastAvail under event idx:
@@ -137,7 +141,6 @@ export class SplitQueueDevice {
     this.held = new Uint8Array(isPowerOfTwo(num) ? num : 0);
     this.lastAvail = base & INDEX_MASK;
     this.usedIdx = base & INDEX_MASK;
-    this.signalledAt = this.usedIdx;
     if (!isPowerOfTwo(num) || num > VIRTQUEUE_MAX_SIZE) {
       this.failWith('ring-not-ready', `ring size ${num} is not a power of two up to ${VIRTQUEUE_MAX_SIZE}`);
       return;
@@ -357,6 +360,7 @@ export class SplitQueueDevice {
     }
     this.usedIdx = usedIdx;
     this.inFlight = inFlight;
+    this.pushedSinceInterruptCheck += k;
     if (k > 0) this.words.store(used + USED_IDX, usedIdx);
     return k;
   }
@@ -388,14 +392,18 @@ export class SplitQueueDevice {
     return (this.words.load(this.avail + AVAIL_IDX) - this.lastAvail) & INDEX_MASK;
   }
 
-  /** Whether the driver wants an interrupt for what was pushed since the last one (event idx or flags). */
+  /**
+   * Whether the driver wants an interrupt for what was pushed since this was last asked (event
+   * idx or flags). Under event idx, past 65,535 entries the rule's 16-bit window has wrapped and
+   * cannot tell, so the answer is yes, as vhost signals once its last signalled index is stale.
+   */
   needInterrupt(): boolean {
     if (this.broken) return false;
-    const old = this.signalledAt;
-    this.signalledAt = this.usedIdx;
-    if (old === this.usedIdx) return false;
-    if (this.eventIdx) return needEvent(this.words.load(this.avail + this.events.usedEvent), this.usedIdx, old);
-    return (this.words.load(this.avail + AVAIL_FLAGS) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
+    const pushed = this.pushedSinceInterruptCheck;
+    this.pushedSinceInterruptCheck = 0;
+    if (pushed === 0) return false;
+    if (!this.eventIdx) return (this.words.load(this.avail + AVAIL_FLAGS) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
+    return pushed > INDEX_MASK || needEvent(this.words.load(this.avail + this.events.usedEvent), this.usedIdx, (this.usedIdx - pushed) & INDEX_MASK);
   }
 
   /** The driver's next avail index as the device has consumed it (GET_VRING_BASE). */

@@ -95,7 +95,11 @@ export class SplitQueueDriver<T = unknown> {
   /** index mod num, as a mask: num is a power of two, and a division costs more than the rest of an add. */
   private readonly slotMask: number;
   private availIdx = 0;
-  private kickedAt = 0;
+  /**
+   * Chains added since shouldKick last answered. The kick rule compares 16-bit distances, so it
+   * needs the count, not the index it started from: 65,536 chains later that index is the same.
+   */
+  private addedSinceKickCheck = 0;
   private lastUsed = 0;
   /**
    * What setInterrupts last asked, as used_event's distance past lastUsed under event idx: 0
@@ -263,6 +267,7 @@ export class SplitQueueDriver<T = unknown> {
     this.freeHead = head;
     this.numFree -= k;
     this.availIdx = availIdx;
+    this.addedSinceKickCheck += k;
     return k;
   }
 
@@ -273,6 +278,7 @@ export class SplitQueueDriver<T = unknown> {
     this.tokens[head] = token;
     this.avail.setUint16(AVAIL_RING + AVAIL_ENTRY * (this.availIdx & this.slotMask), head, true);
     this.availIdx = (this.availIdx + 1) & INDEX_MASK;
+    this.addedSinceKickCheck++;
   }
 
   /** The chain written into an indirect table, and one ring descriptor pointing at it. */
@@ -294,13 +300,17 @@ export class SplitQueueDriver<T = unknown> {
     this.availWords.store(AVAIL_IDX, this.availIdx);
   }
 
-  /** Whether the device wants a kick for what was published since the last kick. */
+  /**
+   * Whether the device wants a kick for what was added since this was last asked. Under event
+   * idx, past 65,535 chains the rule's 16-bit window has wrapped and cannot tell, so the answer
+   * is yes, as Linux's driver kicks when 65,535 chains are added unkicked.
+   */
   shouldKick(): boolean {
-    const old = this.kickedAt;
-    this.kickedAt = this.availIdx;
-    if (old === this.availIdx) return false;
-    if (this.eventIdx) return needEvent(this.usedWords.load(this.events.availEvent), this.availIdx, old);
-    return (this.usedWords.load(USED_FLAGS) & VRING_USED_F_NO_NOTIFY) === 0;
+    const added = this.addedSinceKickCheck;
+    this.addedSinceKickCheck = 0;
+    if (added === 0) return false;
+    if (!this.eventIdx) return (this.usedWords.load(USED_FLAGS) & VRING_USED_F_NO_NOTIFY) === 0;
+    return added > INDEX_MASK || needEvent(this.usedWords.load(this.events.availEvent), this.availIdx, (this.availIdx - added) & INDEX_MASK);
   }
 
   /**

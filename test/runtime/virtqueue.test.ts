@@ -229,6 +229,39 @@ v('kicks turned off by the device stay off; turned on, it learns of the chains i
   }
 });
 
+v('a kick or interrupt asked about only 65,536 chains after the last answer is still given', () => {
+  // Under event idx the rule compares 16-bit distances: 65,536 chains after the last answer the
+  // index is back where it was, and a side judging by it would answer no, leaving the other
+  // asleep over a chain it asked to hear of. Under the flags the count does not matter, and a
+  // flag set still says no.
+  for (const [eventIdx, on] of [[true, true], [false, true], [false, false]]) {
+    const { driver, device, dataStart } = setup(16, eventIdx);
+    const add = () => driver.add([{ iova: BigInt(dataStart), length: 1 }], []);
+    const serveOne = () => device.push(device.pop()!.head, 0);
+    device.setNotifications(on);
+    driver.setInterrupts(on);
+    add();
+    driver.publish();
+    assert.is(driver.shouldKick(), on);
+    serveOne();
+    assert.is(device.needInterrupt(), on);
+    driver.popUsed();
+    // 65,535 chains neither side asks about; the device takes each, the driver collects each.
+    for (let k = 0; k < 65_535; k++) {
+      add();
+      driver.publish();
+      serveOne();
+      driver.popUsed();
+    }
+    const mode = `event idx ${eventIdx}, ${on ? 'on' : 'off'}`;
+    add();
+    driver.publish();
+    assert.is(driver.shouldKick(), on, `${mode}: the 65,536th chain since the last kick`);
+    serveOne();
+    assert.is(device.needInterrupt(), on, `${mode}: the 65,536th used entry since the last interrupt`);
+  }
+});
+
 // ---- Hostile rings ---------------------------------------------------------------------------
 
 type Ring = ReturnType<typeof setup>;
