@@ -3,14 +3,17 @@
 // broken with a RingError; nothing may throw, and pop() is called at most num + 2 times, so a
 // hang would show as a queue that keeps answering (counted as a failure). Every other case goes
 // through the burst forms instead (popBurst, pushBurst), which are bounded by their arrays.
-// Run as a command, it then runs the device models' fuzz (device-models.ts) and the driver
-// side's (driver.ts). `npm run fuzz` runs 1,000,000 ring states and a tenth as many of each of
-// the others; `npm test` a short run of each.
+// Run as a command, it then runs the device models' fuzz (device-models.ts), the driver
+// side's (driver.ts) and the notification decisions' (notifications.ts). `npm run fuzz` runs
+// 1,000,000 ring states, a tenth as many of each of the next two and a fiftieth as many
+// interleavings (one in fifty of those runs a stretch of tens of thousands of chains);
+// `npm test` a short run of each.
 import { fileURLToPath } from 'node:url';
 import { casesAndSeed, scriptArgs } from '../../generator/tools/script-args.js';
 import { RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { deviceReport, fuzzDeviceRequests, fuzzDevices } from './device-models.js';
 import { driverReport, fuzzDriver } from './driver.js';
+import { fuzzNotifications, notificationReport } from './notifications.js';
 import { identity, MEM, randomRing, seeded } from './random-rings.js';
 
 export interface RingFuzzSummary {
@@ -90,5 +93,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const v = fuzzDriver(Math.ceil(cases / 10), seed);
   console.log(driverReport(v));
   for (const f of v.failures.slice(0, 5)) console.log(`  ${f}`);
-  process.exitCode = r.failures.length || d.failures.length || q.failures.length || v.failures.length ? 1 : 0;
+  const n = fuzzNotifications(Math.ceil(cases / 50), seed);
+  console.log(notificationReport(n));
+  for (const f of n.failures.slice(0, 5)) console.log(`  ${f}`);
+  process.exitCode = r.failures.length || d.failures.length || q.failures.length || v.failures.length || n.failures.length ? 1 : 0;
 }

@@ -39,4 +39,11 @@ rings('the driver side against 4,000 hostile used rings: only chains in flight t
   assert.ok(v.collected > 1000 && v.refused > 1000, driverReport(v));
 });
 
+rings('2,000 random interleavings of kick and interrupt decisions, 40 with a stretch of tens of thousands of chains unasked: every one owed given, none the rule does not ask for', async () => {
+  const { fuzzNotifications, notificationReport } = await import('../fuzz/notifications.js');
+  const n = fuzzNotifications(2_000, 1);
+  assert.equal(n.failures, [], notificationReport(n));
+  assert.ok(n.longStretches >= 30 && n.kicks.yes > 1000 && n.interrupts.yes > 1000 && n.kicks.asked - n.kicks.yes > 1000, notificationReport(n));
+});
+
 rings.run();
