@@ -149,6 +149,13 @@ export class SimContainer {
         }
         throw new DmaFault(`DMA to iova 0x${iova.toString(16)}+${length} is not mapped`);
       },
+      // Mappings may meet (DMA_MAP refuses only overlaps): a buffer across the meeting is DMA to each in turn.
+      mapped: (iova, write) => {
+        for (const m of this.mappings) {
+          if (iova >= m.iovaN && iova < m.iovaN + m.sizeN) return write && !m.writable ? 0 : m.iovaN + m.sizeN - iova;
+        }
+        return 0;
+      },
     };
   }
 }

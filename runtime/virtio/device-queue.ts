@@ -73,6 +73,13 @@ const FAULT_MESSAGES = {
 export interface DmaView {
   memory: Uint8Array;
   translate(iova: number, length: number, write: boolean): number;
+  /**
+   * Bytes from `iova` on that one mapping covers with that access (0 when none): given by an
+   * IOMMU whose mappings may meet, one ending where the next begins, so a buffer across the
+   * meeting is taken a mapping at a time, as vhost and QEMU take it. Without it a buffer must
+   * lie in one mapping.
+   */
+  mapped?(iova: number, write: boolean): number;
 }
 
 export { Chain };
@@ -261,9 +268,7 @@ export class SplitQueueDevice {
           break chains;
         }
         const len = mem.getUint32(at + DESC_LEN, true);
-        const offset = this.map(at, len, write, i);
-        if (offset === undefined) break chains;
-        chain.add(offset, len, write);
+        if (!this.addBuffer(chain, at, len, write, i)) break chains;
         if (chain.readableLength + chain.writableLength >= CHAIN_LIMIT) {
           this.fail('chain-too-big', head);
           break chains;
@@ -290,26 +295,86 @@ export class SplitQueueDevice {
     if (nested) return this.failWith('indirect-nested', `indirect descriptor inside an indirect table (head ${head})`);
     if (flags & VRING_DESC_F_NEXT) return this.failWith('indirect-with-next', `INDIRECT together with NEXT (head ${head})`);
     if (len === 0 || len % DESC_SIZE !== 0 || len / DESC_SIZE > VIRTQUEUE_MAX_SIZE) return this.failWith('indirect-bad-length', `indirect table of ${len} bytes`);
-    return this.map(at, len, false, INDIRECT_TABLE);
+    return this.mapTable(at, len);
+  }
+
+  /** The address of the descriptor at `at`; below 4 GiB the low word alone, a small integer the engine does not box. */
+  private address(at: number): number {
+    const hi = this.mem.getUint32(at + DESC_ADDR_HIGH, true);
+    const lo = this.mem.getUint32(at + DESC_ADDR, true);
+    return hi === 0 ? lo : hi * WORD + lo;
   }
 
   /**
-   * The offset in DMA memory of the buffer the descriptor at `at` names, or undefined (and the
-   * queue broken) when it is bad. `index` names the descriptor in a message (INDIRECT_TABLE for
-   * an indirect table itself). Messages are built only on failure: a string made per
-   * descriptor would be garbage per descriptor.
+   * The offset in DMA memory of the table the indirect descriptor at `at` names, or undefined
+   * (and the queue broken) when it is not all in one mapping: a table across mappings is
+   * refused, as QEMU refuses one it cannot map whole. Messages are built only on failure.
    */
-  private map(at: number, len: number, write: boolean, index: number): number | undefined {
-    // Below 4 GiB the address is the low word alone: a small integer the engine does not box.
-    const hi = this.mem.getUint32(at + DESC_ADDR_HIGH, true);
-    const lo = this.mem.getUint32(at + DESC_ADDR, true);
-    const addr = hi === 0 ? lo : hi * WORD + lo;
-    if (!Number.isSafeInteger(addr + len)) return this.unsafeAddress(at + DESC_ADDR, len, label(index));
+  private mapTable(at: number, len: number): number | undefined {
+    const addr = this.address(at);
+    if (!Number.isSafeInteger(addr + len)) return this.unsafeAddress(at + DESC_ADDR, len, label(INDIRECT_TABLE));
     try {
-      return this.dma.translate(addr, len, write);
+      return this.dma.translate(addr, len, false);
     } catch (e) {
-      return this.failWith('unmapped', `${label(index)}: ${(e as Error).message}`);
+      return this.failWith('unmapped', `${label(INDIRECT_TABLE)}: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * Adds the buffer the descriptor at `at` names to `chain`; false (and the queue broken) when it
+   * is bad. `index` names the descriptor in a message. A string made per descriptor would be
+   * garbage per descriptor, so messages are built only on failure.
+   */
+  private addBuffer(chain: Chain, at: number, len: number, write: boolean, index: number): boolean {
+    const addr = this.address(at);
+    if (!Number.isSafeInteger(addr + len)) {
+      this.unsafeAddress(at + DESC_ADDR, len, label(index));
+      return false;
+    }
+    let offset: number;
+    try {
+      offset = this.dma.translate(addr, len, write);
+    } catch (e) {
+      return this.addPieces(chain, addr, len, write, index, e as Error);
+    }
+    chain.add(offset, len, write);
+    return true;
+  }
+
+  /**
+   * The cold path of a buffer no one mapping covers. Where the IOMMU's mappings meet, the buffer
+   * goes into the chain a mapping at a time, each piece a buffer of its own, as vhost and QEMU
+   * split one into iovecs. A gap, a mapping without the access, or a chain in more pieces than a
+   * ring may have descriptors (vhost and QEMU bound theirs too) breaks the queue.
+   */
+  private addPieces(chain: Chain, addr: number, len: number, write: boolean, index: number, refused: Error): boolean {
+    const dma = this.dma;
+    if (dma.mapped === undefined || len === 0) {
+      this.failWith('unmapped', `${label(index)}: ${refused.message}`);
+      return false;
+    }
+    for (let iova = addr, left = len; left > 0; ) {
+      const n = Math.min(left, dma.mapped(iova, write));
+      if (!(n > 0)) {
+        this.failWith('unmapped', `${label(index)}: 0x${addr.toString(16)}+${len}, whose bytes from 0x${iova.toString(16)} on no mapping covers${write ? ' for writing' : ''}`);
+        return false;
+      }
+      if (chain.count >= VIRTQUEUE_MAX_SIZE) {
+        this.failWith('chain-too-big', `chain from head ${chain.head} is in more than ${VIRTQUEUE_MAX_SIZE} pieces of mapped memory`);
+        return false;
+      }
+      let offset: number;
+      try {
+        offset = dma.translate(iova, n, write);
+      } catch (e) {
+        this.failWith('unmapped', `${label(index)}: ${(e as Error).message}`);
+        return false;
+      }
+      chain.add(offset, n, write);
+      iova += n;
+      left -= n;
+    }
+    return true;
   }
 
   /** The cold path for an address beyond 2^53: exact arithmetic tells a wrap from plain unmapped. */

@@ -29,7 +29,8 @@ import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
 import { DmaPool } from '../../runtime/dma-pool.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { allocSplitRing, ringIovas } from '../../runtime/virtio/split-layout.js';
+import { allocSplitRing, ringIovas, splitSizes } from '../../runtime/virtio/split-layout.js';
+import { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { u64 } from '../../runtime/codegen-v1.js';
 
@@ -378,6 +379,38 @@ t('container and group rules: IOMMU before use, DMA mappings checked', () => {
   assert.throws(() => container.translate(0x10000n, 4, false), (e: unknown) => e instanceof DmaFault, 'unmapped again');
   assert.equal(c.iommuInfo().caps.map((x) => x.name), ['VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE']);
   assert.is(errnoOf(() => kernel.read(kernel.eventfd(), new Uint8Array(8))), EAGAIN, 'an empty eventfd would block');
+});
+
+t('the simulated IOMMU says where a mapping ends, so a buffer across two that meet is DMA to each', () => {
+  const kernel = new SimKernel();
+  const c = new Container(kernel);
+  new Group(kernel, GROUP_ID).setContainer(c);
+  c.setIommu();
+  const [a, b] = [kernel.allocDma(PAGE_SIZE), kernel.allocDma(PAGE_SIZE)];
+  c.mapDma(a.vaddr, 0x10000n, BigInt(PAGE_SIZE));
+  c.mapDma(b.vaddr, 0x11000n, BigInt(PAGE_SIZE), false);
+  const dma = kernel.containerOf(c.fd, 'test').dma;
+  assert.is(dma.mapped!(0x10ff0, true), 16, 'to the end of the first');
+  assert.is(dma.mapped!(0x11000, false), PAGE_SIZE, 'all of the second');
+  assert.is(dma.mapped!(0x11000, true), 0, 'the second is read-only');
+  assert.is(dma.mapped!(0x12000, false), 0, 'past both');
+  // A readable buffer across the two, popped by the device side of a ring mapped elsewhere.
+  a.bytes[PAGE_SIZE - 1] = 0xaa;
+  b.bytes[0] = 0xbb;
+  const rings = kernel.allocDma(PAGE_SIZE);
+  c.mapDma(rings.vaddr, 0x20000n, BigInt(PAGE_SIZE));
+  const sizes = splitSizes(8);
+  const piece = (at: number, size: number) => ({ iova: 0x20000n + BigInt(at), bytes: rings.bytes.subarray(at, at + size) });
+  const spans = { desc: piece(0, sizes.desc), avail: piece(1024, sizes.avail), used: piece(2048, sizes.used) };
+  const driver = new SplitQueueDriver(8, spans, false);
+  const device = new SplitQueueDevice(8, ringIovas(spans), dma, false);
+  driver.add([{ iova: 0x10fff, length: 2 }], []);
+  driver.publish();
+  const chain = device.pop();
+  assert.ok(chain, String(device.broken?.message));
+  const got = new Uint8Array(2);
+  chain.readInto(0, got);
+  assert.equal([...got], [0xaa, 0xbb]);
 });
 
 t('waitReadable on a simulated eventfd: false on timeout, true when the device signals it', async () => {

@@ -6,6 +6,7 @@ import { VRING_DESC_F_NEXT } from '../../generated/virtio_ring.js';
 import { DmaView, RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { DriverRingError, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { DESC, needEvent, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
+import { VIRTQUEUE_MAX_SIZE } from '../../runtime/policy.js';
 import { EDGE_RINGS, GOOD_RINGS, goodRing, HOSTILE_RINGS, offer, type RingBytes, writeDesc } from '../helpers/hostile-rings.js';
 
 const v = suite('split virtqueue');
@@ -325,6 +326,102 @@ hostile('too-many-in-flight', (r) => {
   for (let k = 0; k < 8; k++) r.device.pop();
   offer(b, [0, 1, 2, 3, 4, 5, 6, 7], 9);
 });
+/**
+ * An IOMMU of mappings that meet, each somewhere else in memory: the rings where they are
+ * (IOVA = offset, below MEM), then at 0x200000 three pages, the last read-only, then a gap.
+ */
+function meetingMappings(r: Ring, withMapped = true): DmaView {
+  const maps = [
+    { iova: 0, offset: 0, size: MEM, writable: true },
+    { iova: 0x200000, offset: 0x20000, size: 0x1000, writable: true },
+    { iova: 0x201000, offset: 0x40000, size: 0x1000, writable: true },
+    { iova: 0x202000, offset: 0x60000, size: 0x1000, writable: false },
+  ];
+  const covering = (iova: number) => maps.find((m) => iova >= m.iova && iova < m.iova + m.size);
+  return {
+    memory: r.mem,
+    translate: (iova, length, write) => {
+      const m = covering(iova);
+      if (!m || iova + length > m.iova + m.size || (write && !m.writable)) throw new Error(`iova 0x${iova.toString(16)}+${length} unmapped`);
+      return m.offset + (iova - m.iova);
+    },
+    ...(withMapped && {
+      mapped: (iova: number, write: boolean) => {
+        const m = covering(iova);
+        return !m || (write && !m.writable) ? 0 : m.iova + m.size - iova;
+      },
+    }),
+  };
+}
+
+v('a buffer across mappings that meet is taken a mapping at a time, as vhost and QEMU take it', () => {
+  const r = setup(8);
+  const device = new SplitQueueDevice(8, { desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), used: BigInt(r.at.used) }, meetingMappings(r), false);
+  // 32 readable bytes, half at the end of the first page and half at the start of the second;
+  // 8 writable bytes the same way.
+  const sent = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+  r.mem.set(sent.subarray(0, 16), 0x20ff0);
+  r.mem.set(sent.subarray(16), 0x40000);
+  r.driver.add([{ iova: 0x200ff0, length: 32 }], [{ iova: 0x200ffc, length: 8 }]);
+  r.driver.publish();
+  const chain = device.pop()!;
+  assert.ok(chain, String(device.broken?.message));
+  assert.equal([chain.count, chain.readableLength, chain.writableLength], [4, 32, 8]);
+  const got = new Uint8Array(32);
+  assert.is(chain.readInto(0, got), 32);
+  assert.equal([...got], [...sent]);
+  assert.is(chain.writeBytes(Uint8Array.of(9, 8, 7, 6, 5, 4, 3, 2), 0), 8);
+  assert.equal([...r.mem.subarray(0x20ffc, 0x21000), ...r.mem.subarray(0x40000, 0x40004)], [9, 8, 7, 6, 5, 4, 3, 2]);
+  device.push(chain.head, 8);
+  assert.is(r.driver.getUsed()?.length, 8);
+});
+
+for (const [name, readable, writable, message, withMapped] of [
+  ['an IOMMU that cannot say where its mappings end', [{ iova: 0x200ff0, length: 32 }], [], /0x200ff0\+32 unmapped/, false],
+  ['a buffer running from a mapping into a gap', [{ iova: 0x202ff0, length: 32 }], [], /bytes from 0x203000 on no mapping covers$/, true],
+  ['a writable buffer running into a read-only mapping', [], [{ iova: 0x201ff0, length: 32 }], /bytes from 0x202000 on no mapping covers for writing/, true],
+] as const) {
+  v(`hostile ring: ${name} breaks the queue (unmapped)`, () => {
+    const r = setup(8);
+    const device = new SplitQueueDevice(8, { desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), used: BigInt(r.at.used) }, meetingMappings(r, withMapped), false);
+    r.driver.add([...readable], [...writable]);
+    r.driver.publish();
+    assert.is(device.pop(), undefined);
+    assert.is(device.broken?.fault, 'unmapped');
+    assert.match(device.broken!.message, message);
+  });
+}
+
+v('hostile ring: an indirect table across mappings that meet is refused, as QEMU refuses one it cannot map whole', () => {
+  const r = setup(8);
+  const device = new SplitQueueDevice(8, { desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), used: BigInt(r.at.used) }, meetingMappings(r), false);
+  const table = { iova: 0x200ff0, bytes: r.mem.subarray(0x20ff0, 0x21000 + 16) };
+  r.driver.add([{ iova: r.dataStart, length: 4 }, { iova: r.dataStart + 8, length: 4 }], [], undefined, table);
+  r.driver.publish();
+  assert.is(device.pop(), undefined);
+  assert.is(device.broken?.fault, 'unmapped');
+  assert.match(device.broken!.message, /indirect table/);
+});
+
+v('hostile ring: a buffer in more pieces than a ring has descriptors breaks the queue (chain-too-big)', () => {
+  const r = setup(8);
+  // Byte-sized mappings, one after another: 40,000 bytes would be 40,000 pieces.
+  const bytewise: DmaView = {
+    memory: r.mem,
+    translate: (iova, length) => {
+      if (iova >= MEM && length > 1) throw new Error('unmapped');
+      return iova < MEM ? iova : r.dataStart;
+    },
+    mapped: () => 1,
+  };
+  const device = new SplitQueueDevice(8, { desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), used: BigInt(r.at.used) }, bytewise, false);
+  r.driver.add([{ iova: MEM, length: 40_000 }], []);
+  r.driver.publish();
+  assert.is(device.pop(), undefined);
+  assert.is(device.broken?.fault, 'chain-too-big');
+  assert.match(device.broken!.message, new RegExp(`more than ${VIRTQUEUE_MAX_SIZE} pieces`));
+});
+
 v('hostile ring: sizes and addresses the device refuses before use', () => {
   const r = setup(8);
   assert.is(new SplitQueueDevice(6, { desc: 0n, avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
