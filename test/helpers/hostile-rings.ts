@@ -22,6 +22,12 @@ export interface RingBytes {
   data: bigint;
   /** An IOVA that no mapping covers. */
   unmapped: bigint;
+  /**
+   * Where two mappings of a page each meet: before it, the second page of `data` mapped again;
+   * from it, the first. A buffer across it is the end of the second page, then the start of the
+   * first: a device that took the IOVAs' meeting for memory's would read past the second page.
+   */
+  meeting: bigint;
 }
 
 /**
@@ -91,6 +97,16 @@ export const GOOD_RINGS: readonly RingCase[] = [
       writeDesc(r, r.desc, 0, r.data, FRAME_BYTES, VRING_DESC_F_NEXT, 1);
       writeDesc(r, r.desc, 1, table(r), DESC.size, VRING_DESC_F_INDIRECT);
       writeDesc(r, table(r), 0, r.data + BigInt(FRAME_BYTES), FRAME_BYTES, 0);
+      offer(r, [0]);
+    },
+  },
+  {
+    // vhost and QEMU split a buffer across mappings into iovecs; SplitQueueDevice takes it in pieces.
+    name: 'a frame across two IOMMU mappings that meet',
+    fault: undefined,
+    readable: FRAME_BYTES,
+    build: (r) => {
+      writeDesc(r, r.desc, 0, r.meeting - BigInt(FRAME_BYTES / 2), FRAME_BYTES, 0);
       offer(r, [0]);
     },
   },

@@ -544,7 +544,7 @@ await check('hostile rings: each class kicked to QEMU\'s virtio-net over VFIO, a
   const TXQ = 1;
   const rxNum = 64;
   const pool = new DmaPool(linux, container, (5 + 3) * PAGE + rxNum * PAGE, 1n << 33n);
-  const a = ringArea(pool);
+  const a = ringArea(pool, container);
   const wanted = featureBit(VIRTIO_F_VERSION_1) | featureBit(VIRTIO_F_ACCESS_PLATFORM) | featureBit(VIRTIO_RING_F_INDIRECT_DESC);
   // The receiver takes what the good rings send: a frame the hub cannot deliver would hold the sender's TX queue.
   receiver.negotiate(wanted);
@@ -611,9 +611,10 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
       return [];
     }
   };
-  // The pool is mapped by each case's own vhost device (its memory table); this mapper maps nothing.
-  const pool = new DmaPool(linux, { mapDma: () => undefined }, 5 * PAGE, 1n << 34n);
-  const a = ringArea(pool);
+  // The pool is mapped by each case's own vhost device (its memory table, a.mappings); this mapper maps nothing.
+  const mapsNothing = { mapDma: () => undefined };
+  const pool = new DmaPool(linux, mapsNothing, 5 * PAGE, 1n << 34n);
+  const a = ringArea(pool, mapsNothing);
   const TX = 1;
   try {
     return await compareHostile("the kernel's vhost-net", a, async (c) => {
@@ -624,7 +625,7 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
       try {
         vhost.setOwner();
         vhost.setFeatures(vhost.getFeatures() & (featureBit(VIRTIO_F_VERSION_1) | featureBit(VHOST_NET_F_VIRTIO_NET_HDR) | featureBit(VIRTIO_RING_F_INDIRECT_DESC)));
-        vhost.setMemTable([{ guestPhysAddr: a.area.iova, size: BigInt(a.area.bytes.length), userspaceAddr: a.area.vaddr }]);
+        vhost.setMemTable(a.mappings.map((m) => ({ guestPhysAddr: m.iova, size: BigInt(m.size), userspaceAddr: a.area.vaddr + BigInt(m.offset) })));
         const w = writeCase(a, c);
         kernelLog('-C');
         vhost.setVringNum(TX, HOSTILE_NUM);

@@ -222,7 +222,7 @@ t('the ERR IRQ: each hostile ring class the device meets stops its queue and sig
   assert.ok(dev.reportsRingErrors);
   assert.equal([dev.errIrq?.count, dev.errIrq?.flagNames], [QUEUES, ['EVENTFD']]);
   const pool = new DmaPool(kernel, dev.container, 8 * PAGE_SIZE, 1n << 32n);
-  const a = ringArea(pool);
+  const a = ringArea(pool, dev.container);
   const rx = allocSplitRing(HOSTILE_NUM, (size, align) => pool.alloc(size, align));
   const calls = [kernel.eventfd(), kernel.eventfd()];
   const errs = [kernel.eventfd(), kernel.eventfd()];
@@ -262,7 +262,7 @@ t('a device without the ERR IRQ: count 0, attaching is refused by name, and a ri
   assert.throws(() => dev.attachErrorEventfds([e, e]), /does not report ring errors \(its ERR IRQ has count 0\)/);
   assert.is(errnoOf(() => dev.device.setIrqEventfds(VFIO_VHOST_ERR_IRQ_INDEX, 0, [e])), EINVAL, 'SET_IRQS itself refuses the index with no IRQs');
   const pool = new DmaPool(kernel, dev.container, 8 * PAGE_SIZE, 1n << 32n);
-  const a = ringArea(pool);
+  const a = ringArea(pool, dev.container);
   const rx = allocSplitRing(HOSTILE_NUM, (size, align) => pool.alloc(size, align));
   const hostile = HOSTILE_RINGS[0];
   const w = writeCase(a, hostile);

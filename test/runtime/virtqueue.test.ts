@@ -11,19 +11,33 @@ import { EDGE_RINGS, GOOD_RINGS, goodRing, HOSTILE_RINGS, offer, type RingBytes,
 
 const v = suite('split virtqueue');
 const MEM = 1 << 20;
+const PAGE = 4096;
+/** Where the first two data pages are mapped again, swapped: the second, then the first (RingBytes.meeting between). */
+const AGAIN = MEM + 16 * PAGE;
 
-/** One block of "DMA memory" where IOVA = offset, with rings at the start. */
+/**
+ * One block of "DMA memory" where IOVA = offset, with rings at the start; and past it the two
+ * data pages mapped again, each a mapping of its own, which `mapped` tells apart.
+ */
 function setup(num: number, eventIdx = false) {
   const mem = new Uint8Array(new SharedArrayBuffer(MEM));
   const sizes = splitSizes(num);
   const at = { desc: 0, avail: sizes.desc, used: Math.ceil((sizes.desc + sizes.avail) / 4) * 4 };
-  const dataStart = Math.ceil((at.used + sizes.used) / 4096) * 4096;
+  const dataStart = Math.ceil((at.used + sizes.used) / PAGE) * PAGE;
+  const again = (iova: number) => iova >= AGAIN && iova < AGAIN + 2 * PAGE;
   const translate: DmaView = {
     memory: mem,
     translate: (iova, length) => {
+      if (again(iova)) {
+        const second = iova >= AGAIN + PAGE;
+        const start = second ? AGAIN + PAGE : AGAIN;
+        if (iova + length > start + PAGE) throw new Error(`iova 0x${iova.toString(16)}+${length} runs past its mapping`);
+        return (second ? dataStart : dataStart + PAGE) + iova - start;
+      }
       if (iova < 0 || iova + length > MEM) throw new Error(`iova 0x${iova.toString(16)}+${length} unmapped`);
       return iova;
     },
+    mapped: (iova) => (again(iova) ? PAGE - ((iova - AGAIN) % PAGE) : iova >= 0 && iova < MEM ? MEM - iova : 0),
   };
   const span = (off: number, len: number) => ({ iova: BigInt(off), bytes: mem.subarray(off, off + len) });
   const driver = new SplitQueueDriver<string>(num, { desc: span(at.desc, sizes.desc), avail: span(at.avail, sizes.avail), used: span(at.used, sizes.used) }, eventIdx);
@@ -267,7 +281,7 @@ v('a kick or interrupt asked about only 65,536 chains after the last answer is s
 
 type Ring = ReturnType<typeof setup>;
 /** The unit tests' ring as the shared cases see it: IOVA = offset. */
-const ringBytes = (r: Ring): RingBytes => ({ dv: r.dv, at: Number, num: r.device.num, desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), data: BigInt(r.dataStart), unmapped: BigInt(MEM) + 4096n });
+const ringBytes = (r: Ring): RingBytes => ({ dv: r.dv, at: Number, num: r.device.num, desc: BigInt(r.at.desc), avail: BigInt(r.at.avail), data: BigInt(r.dataStart), unmapped: BigInt(MEM) + 4096n, meeting: BigInt(AGAIN + PAGE) });
 function hostile(fault: RingFault, build: (r: Ring) => void, num = 8, iommu?: (r: Ring) => DmaView, name: string = fault) {
   v(`hostile ring: ${name}`, () => {
     const r = setup(num);
