@@ -1,7 +1,7 @@
 // What the ring fuzzers share: a seeded random source, a random split-ring state in memory, an
 // identity IOMMU, and a driver on rings at a given place (for the well-formed cases).
 import { VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE } from '../../generated/virtio_ring.js';
-import { DmaView } from '../../runtime/virtio/device-queue.js';
+import { Chain, DmaView } from '../../runtime/virtio/device-queue.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { ALIGN, AVAIL, DESC, splitSizes } from '../../runtime/virtio/split-layout.js';
 
@@ -94,3 +94,53 @@ export function driverOn(mem: Uint8Array, at: number, num: number): SplitQueueDr
 
 export const ringOf = (d: SplitQueueDriver<number>) => ({ desc: d.rings.desc.iova as bigint, avail: d.rings.avail.iova as bigint, used: d.rings.used.iova as bigint });
 
+
+/** What a fragmented IOMMU maps at each byte. */
+const GAP = 0;
+const READ_ONLY = 1;
+const READ_WRITE = 2;
+
+/** An IOMMU over `mem` in many mappings, and the check that a chain's pieces respect them. */
+export interface FragmentedIommu {
+  dma: DmaView;
+  /** Why a piece of `chain` lies outside one mapping with its access, or undefined when none does. */
+  strayPiece(chain: Chain): string | undefined;
+}
+
+/**
+ * IOVA = offset, as identity(), but from `from` on in mappings of random sizes (1 byte to a
+ * page) that meet: some read-only, some gaps. A DmaView that says where each ends, so buffers
+ * across them go into chains in pieces.
+ */
+export function fragmented(r: Random, mem: Uint8Array, from: number): FragmentedIommu {
+  const kind = new Uint8Array(mem.length);
+  const end = new Uint32Array(mem.length);
+  kind.fill(READ_WRITE, 0, from);
+  end.fill(from, 0, from);
+  for (let at = from; at < mem.length; ) {
+    const stop = Math.min(mem.length, at + 1 + r.pick(4096));
+    const p = r.next();
+    kind.fill(p < 0.15 ? GAP : p < 0.3 ? READ_ONLY : READ_WRITE, at, stop);
+    end.fill(stop, at, stop);
+    at = stop;
+  }
+  const reach = (iova: number, write: boolean) => (iova < 0 || iova >= mem.length || kind[iova] === GAP || (write && kind[iova] === READ_ONLY) ? 0 : end[iova] - iova);
+  return {
+    dma: {
+      memory: mem,
+      translate: (iova, length, write) => {
+        const n = reach(iova, write);
+        if (n === 0 || length > n) throw new Error(`iova 0x${iova.toString(16)}+${length} is not in one mapping${write ? ' for writing' : ''}`);
+        return iova;
+      },
+      mapped: reach,
+    },
+    strayPiece: (chain) => {
+      for (let k = 0; k < chain.count; k++) {
+        const write = k >= chain.writableFrom;
+        if (chain.lengths[k] > 0 && chain.lengths[k] > reach(chain.offsets[k], write)) return `piece ${k} (${chain.offsets[k]}+${chain.lengths[k]}${write ? ', writable' : ''}) is not in one mapping with its access`;
+      }
+      return undefined;
+    },
+  };
+}

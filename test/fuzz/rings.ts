@@ -1,5 +1,6 @@
 // Random split-ring states through the device side: desc tables, avail rings and indirect
-// tables full of biased random values. Every case must end with chains popped or the queue
+// tables full of biased random values, one case in four through an IOMMU of many mappings
+// that meet (a chain's pieces must each lie in one, with its access). Every case must end with chains popped or the queue
 // broken with a RingError; nothing may throw, and pop() is called at most num + 2 times, so a
 // hang would show as a queue that keeps answering (counted as a failure). Every other case goes
 // through the burst forms instead (popBurst, pushBurst), which are bounded by their arrays.
@@ -10,15 +11,19 @@
 // `npm test` a short run of each.
 import { fileURLToPath } from 'node:url';
 import { casesAndSeed, scriptArgs } from '../../generator/tools/script-args.js';
-import { RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
+import { Chain, RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { deviceReport, fuzzDeviceRequests, fuzzDevices } from './device-models.js';
 import { driverReport, fuzzDriver } from './driver.js';
 import { fuzzNotifications, notificationReport } from './notifications.js';
-import { identity, MEM, randomRing, seeded } from './random-rings.js';
+import { fragmented, identity, MEM, randomRing, seeded } from './random-rings.js';
+import { splitSizes } from '../../runtime/virtio/split-layout.js';
 
 export interface RingFuzzSummary {
   cases: number;
   chains: number;
+  /** Cases through an IOMMU of many mappings that meet (fragmented()), and their chains with a buffer split where two meet. */
+  fragmented: number;
+  split: number;
   clean: number;
   broken: Partial<Record<RingFault, number>>;
   failures: string[];
@@ -29,15 +34,31 @@ export function fuzzRings(cases: number, seed: number): RingFuzzSummary {
   const r = seeded(seed);
   const mem = new Uint8Array(MEM);
   const dma = identity(mem);
-  const summary: RingFuzzSummary = { cases, chains: 0, clean: 0, broken: {}, failures: [] };
+  const summary: RingFuzzSummary = { cases, chains: 0, fragmented: 0, split: 0, clean: 0, broken: {}, failures: [] };
   const heads = new Uint16Array(1 << 8);
   const written = new Uint32Array(heads.length);
   const held = new Uint8Array(heads.length);
   for (let c = 0; c < cases; c++) {
     const ring = randomRing(r, mem);
     const num = ring.num;
+    // One case in four through an IOMMU of many mappings past the rings: buffers across where
+    // two meet go into chains in pieces, and each piece must lie in one mapping with its access.
+    const iommu = c % 4 === 3 ? fragmented(r, mem, Number(ring.addrs.used) + splitSizes(num).used) : undefined;
+    if (iommu) summary.fragmented++;
+    /** Checks a chain about to be pushed: its pieces (through a fragmented IOMMU). */
+    const look = (chain: Chain) => {
+      if (!iommu) return;
+      const stray = iommu.strayPiece(chain);
+      if (stray) summary.failures.push(`case ${c} (seed ${seed}): head ${chain.head}: ${stray}`);
+      for (let k = 1; k < chain.count; k++) {
+        if (chain.offsets[k - 1] + chain.lengths[k - 1] === chain.offsets[k] && chain.lengths[k - 1] > 0) {
+          summary.split++;
+          break;
+        }
+      }
+    };
     try {
-      const q = new SplitQueueDevice(num, ring.addrs, dma, r.next() < 0.5, ring.start);
+      const q = new SplitQueueDevice(num, ring.addrs, iommu?.dma ?? dma, r.next() < 0.5, ring.start);
       if (c % 2 === 0) {
         // Every other case pops all it can in one burst and pushes them in one: the same chains
         // and faults as one at a time (the counts did not change when bursts came), but for a
@@ -48,7 +69,10 @@ export function fuzzRings(cases: number, seed: number): RingFuzzSummary {
         for (let k = 0; k < n; k++) {
           if (held[heads[k]]++ === 1) summary.failures.push(`case ${c}: head ${heads[k]} popped twice in one burst`);
         }
-        for (let k = 0; k < n; k++) written[k] = q.chainOf(heads[k]).writableLength;
+        for (let k = 0; k < n; k++) {
+          look(q.chainOf(heads[k]));
+          written[k] = q.chainOf(heads[k]).writableLength;
+        }
         q.pushBurst(heads, written, n);
         summary.chains += n;
         if (q.popBurst(heads) > 0 && !q.broken) summary.failures.push(`case ${c}: a second burst found chains the first left`);
@@ -56,6 +80,7 @@ export function fuzzRings(cases: number, seed: number): RingFuzzSummary {
         let pops = 0;
         for (let chain = q.pop(); chain; chain = q.pop()) {
           summary.chains++;
+          look(chain);
           q.push(chain.head, chain.writableLength);
           if (++pops > num + 1) {
             summary.failures.push(`case ${c}: pop answered ${pops} chains on a ring of ${num}`);
@@ -75,7 +100,7 @@ export function fuzzRings(cases: number, seed: number): RingFuzzSummary {
 
 export function ringReport(r: RingFuzzSummary): string {
   const faults = Object.entries(r.broken).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', ');
-  return `ring fuzz: ${r.cases} random ring states through the device side: ${r.chains} chains popped; ${r.clean} ended clean, ${r.cases - r.clean} broken (${faults}); ${r.failures.length} uncaught exceptions or unbounded pops`;
+  return `ring fuzz: ${r.cases} random ring states through the device side (${r.fragmented} through an IOMMU of many mappings that meet, ${r.split} chains there with a buffer split where two meet): ${r.chains} chains popped; ${r.clean} ended clean, ${r.cases - r.clean} broken (${faults}); ${r.failures.length} uncaught exceptions or unbounded pops`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -15,11 +15,12 @@ fz.run();
 
 const rings = suite('fuzz rings (short)');
 
-rings('20,000 random ring states: chains or a broken queue, never an exception or an unbounded pop', async () => {
+rings('20,000 random ring states: chains or a broken queue, never an exception or an unbounded pop; through many mappings, every piece in one', async () => {
   const { fuzzRings, ringReport } = await import('../fuzz/rings.js');
   const r = fuzzRings(20_000, 11);
   assert.equal(r.failures, [], ringReport(r));
   assert.ok(r.chains > 1000 && r.clean > 100 && r.cases - r.clean > 1000, ringReport(r));
+  assert.ok(r.fragmented === 5_000 && r.split > 10, ringReport(r));
 });
 
 rings('device models under fuzz: 4,000 random ring states and 4,000 well-formed rings of random requests and frames, every chain back or a queue broken, every answer one a driver accepts', async () => {
