@@ -157,17 +157,31 @@ export class SplitQueueDevice {
       return;
     }
     const sizes = splitSizes(num);
-    try {
-      this.desc = dma.translate(Number(addrs.desc), sizes.desc, false);
-      this.avail = dma.translate(Number(addrs.avail), sizes.avail, false);
-      this.used = dma.translate(Number(addrs.used), sizes.used, true);
-    } catch (e) {
-      this.failWith('ring-not-ready', `the rings are not mapped: ${(e as Error).message}`);
-      return;
-    }
+    const desc = this.mapRing('desc', addrs.desc, sizes.desc, false);
+    const avail = desc === undefined ? undefined : this.mapRing('avail', addrs.avail, sizes.avail, false);
+    const used = avail === undefined ? undefined : this.mapRing('used', addrs.used, sizes.used, true);
+    if (desc === undefined || avail === undefined || used === undefined) return;
+    this.desc = desc;
+    this.avail = avail;
+    this.used = used;
     // The shared words are read as 16-bit words: an IOMMU that moved an aligned ring to an odd
     // byte of the memory would have them read from the wrong place.
     if (this.avail % ALIGN.avail || this.used % ALIGN.used) this.failWith('ring-not-ready', `the rings translate to offsets ${this.avail} and ${this.used}, not aligned in DMA memory`);
+  }
+
+  /**
+   * The offset of one part of the ring, or undefined (the queue not ready) when it is not all in
+   * one mapping. The rings are read in place, not in pieces: a ring across two mappings that meet
+   * is refused, as QEMU refuses a ring it cannot map whole, and the message says so.
+   */
+  private mapRing(part: 'desc' | 'avail' | 'used', iova: bigint, size: number, write: boolean): number | undefined {
+    try {
+      return this.dma.translate(Number(iova), size, write);
+    } catch (e) {
+      const covered = this.dma.mapped?.(Number(iova), write) ?? 0;
+      const across = covered > 0 && covered < size ? `; one mapping covers ${covered} of its ${size} bytes, and a ring must lie in one` : '';
+      return this.failWith('ring-not-ready', `the ${part} ring at 0x${iova.toString(16)} is not mapped: ${(e as Error).message}${across}`);
+    }
   }
 
   /**

@@ -440,7 +440,13 @@ v('hostile ring: sizes and addresses the device refuses before use', () => {
   const r = setup(8);
   assert.is(new SplitQueueDevice(6, { desc: 0n, avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
   assert.is(new SplitQueueDevice(8, { desc: 8n, avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
-  assert.is(new SplitQueueDevice(8, { desc: BigInt(MEM), avail: 4096n, used: 8192n }, r.translate, false).broken?.fault, 'ring-not-ready');
+  const unmapped = new SplitQueueDevice(8, { desc: BigInt(MEM), avail: 4096n, used: 8192n }, r.translate, false).broken;
+  assert.is(unmapped?.fault, 'ring-not-ready');
+  assert.match(unmapped!.message, /the desc ring at 0x100000 is not mapped/);
+  // Across two mappings that meet: buffers may be (in pieces), a ring may not, as QEMU maps a ring whole.
+  const across = new SplitQueueDevice(8, { desc: BigInt(AGAIN + PAGE - 64), avail: 4096n, used: 8192n }, r.translate, false).broken;
+  assert.is(across?.fault, 'ring-not-ready');
+  assert.match(across!.message, /one mapping covers 64 of its 128 bytes, and a ring must lie in one/);
   // Aligned IOVAs that an IOMMU moves to an odd byte: the shared 16-bit words would be misread.
   const odd: DmaView = { memory: r.mem, translate: (iova) => iova + 1 };
   const moved = new SplitQueueDevice(8, { desc: 0n, avail: 4096n, used: 8192n }, odd, false);
