@@ -23,7 +23,10 @@ function checkRange(what: string, bytes: Uint8Array, start: number, length: numb
 
 export class Chain {
   head = 0;
-  /** Buffers in the chain; the first `writableFrom` are readable. */
+  /**
+   * Buffers in the chain, each contiguous in memory (a buffer across two IOMMU mappings is two
+   * here); the first `writableFrom` are readable.
+   */
   count = 0;
   writableFrom = 0;
   readableLength = 0;
