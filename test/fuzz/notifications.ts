@@ -66,6 +66,36 @@ function pair(r: Random, mem: Uint8Array) {
   };
 }
 
+/** The words of one question's failures. */
+interface Question {
+  answer: string;
+  unit: string;
+  asker: string;
+}
+const KICK: Question = { answer: 'kick', unit: 'chains added', asker: 'device' };
+const INTERRUPT: Question = { answer: 'interrupt', unit: 'used entries', asker: 'driver' };
+
+const tally = (t: { asked: number; yes: number }, said: boolean) => {
+  t.asked++;
+  if (said) t.yes++;
+};
+
+/**
+ * What is wrong with an answer, judged by the rule in counts, or undefined: `atAnswer` and `now`
+ * count what had come at the last answer and has come now, `wish` the one the asker asked
+ * about, `flagClear` the flag's word when there is no event idx.
+ */
+function misjudged(q: Question, said: boolean, eventIdx: boolean, atAnswer: number, now: number, wish: number, flagClear: boolean): string | undefined {
+  const since = now - atAnswer;
+  const owed = eventIdx ? atAnswer <= wish && wish < now : since > 0 && flagClear;
+  // Under event idx, 16 bits tell exactly unless the one asked about, a whole round back, is among those since.
+  const exact = !eventIdx || atAnswer > wish - ROUND;
+  const asked = eventIdx ? `it asked about number ${wish}, counted from 0` : `its flag ${flagClear ? 'asks' : 'does not ask'}`;
+  if (owed && !said) return `no ${q.answer} after ${since} ${q.unit}, where the ${q.asker} asked for one (${asked}; the last answer was at ${atAnswer})`;
+  if (exact && said !== owed) return `a ${q.answer} after ${since} ${q.unit}, where the ${q.asker} did not ask for one (${asked}; the last answer was at ${atAnswer})`;
+  return undefined;
+}
+
 export function fuzzNotifications(cases: number, seed: number): NotificationFuzzSummary {
   const r = seeded(seed);
   const mem = new Uint8Array(MEM);
@@ -108,28 +138,19 @@ export function fuzzNotifications(cases: number, seed: number): NotificationFuzz
       collected += driver.popUsedBurst(heads, lengths, undefined, Math.min(max, heads.length));
     };
     const askKick = () => {
-      const since = added - addedAtAnswer;
       const wish = lift(q.availEvent(), popped);
-      const owed = q.eventIdx ? addedAtAnswer <= wish && wish < added : since > 0 && (q.usedFlags() & VRING_USED_F_NO_NOTIFY) === 0;
-      // Under event idx, 16 bits tell exactly unless the chain asked about, a whole round back, is among those since.
-      const exact = !q.eventIdx || addedAtAnswer > wish - ROUND;
       const said = driver.shouldKick();
-      summary.kicks.asked++;
-      if (said) summary.kicks.yes++;
-      if (owed && !said) fail(`no kick after ${since} chains, where the device asked about chain ${wish} (counted from 0; the last answer was at ${addedAtAnswer})`);
-      else if (exact && said !== owed) fail(`a kick after ${since} chains the device did not ask about (it asked about chain ${wish}; the last answer was at ${addedAtAnswer})`);
+      const wrong = misjudged(KICK, said, q.eventIdx, addedAtAnswer, added, wish, (q.usedFlags() & VRING_USED_F_NO_NOTIFY) === 0);
+      tally(summary.kicks, said);
+      if (wrong) fail(wrong);
       addedAtAnswer = added;
     };
     const askInterrupt = () => {
-      const since = pushed - pushedAtAnswer;
       const wish = lift(q.usedEvent(), collected);
-      const owed = q.eventIdx ? pushedAtAnswer <= wish && wish < pushed : since > 0 && (q.availFlags() & VRING_AVAIL_F_NO_INTERRUPT) === 0;
-      const exact = !q.eventIdx || pushedAtAnswer > wish - ROUND;
       const said = device.needInterrupt();
-      summary.interrupts.asked++;
-      if (said) summary.interrupts.yes++;
-      if (owed && !said) fail(`no interrupt after ${since} used entries, where the driver asked about entry ${wish} (the last answer was at ${pushedAtAnswer})`);
-      else if (exact && said !== owed) fail(`an interrupt after ${since} used entries the driver did not ask about (it asked about entry ${wish}; the last answer was at ${pushedAtAnswer})`);
+      const wrong = misjudged(INTERRUPT, said, q.eventIdx, pushedAtAnswer, pushed, wish, (q.availFlags() & VRING_AVAIL_F_NO_INTERRUPT) === 0);
+      tally(summary.interrupts, said);
+      if (wrong) fail(wrong);
       pushedAtAnswer = pushed;
     };
     /** Chains round the ring one at a time, neither side asking: the long cases' stretch. */
