@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
 import { VHOST_VRING } from '../../generated/vhost.js';
+import { VIRTIO_RING_F_EVENT_IDX } from '../../generated/virtio_ring.js';
+import { featureBit } from '../../runtime/vhost/features.js';
 import { DmaPool, type DmaPiece } from '../../runtime/dma-pool.js';
 import { LinuxBackend } from '../../runtime/linux/backend.js';
 import { openTap } from '../../runtime/linux/tap.js';
@@ -43,8 +45,9 @@ export interface VhostTap {
 }
 
 /**
- * vhost-net running on a new tap with the features given (which vhost must offer), rings of
- * `num` and buffers of `bufSize`, the kernel at `<subnet>.1` and us at `<subnet>.2`.
+ * vhost-net running on a new tap with the features given (which vhost must offer; the drivers
+ * follow VIRTIO_RING_F_EVENT_IDX among them), rings of `num` and buffers of `bufSize`, the
+ * kernel at `<subnet>.1` and us at `<subnet>.2`.
  */
 export function openVhostTap(linux: LinuxBackend, options: { features: bigint; num: number; bufSize: number; subnet: string; signal: (eventfd: number) => void }): VhostTap {
   const { features, num, bufSize, subnet } = options;
@@ -70,7 +73,7 @@ export function openVhostTap(linux: LinuxBackend, options: { features: bigint; n
   const calls: number[] = [];
   const drivers = [RX, TX].map((q) => {
     const r = allocSplitRing(num, (size, align) => pool.alloc(size, align));
-    const driver = new SplitQueueDriver<number>(num, r, false); // zeroes the ring, before vhost is told of it
+    const driver = new SplitQueueDriver<number>(num, r, (features & featureBit(VIRTIO_RING_F_EVENT_IDX)) !== 0n); // zeroes the ring, before vhost is told of it
     poisonUsedLengths(r.used.bytes, num); // every used entry vhost writes must land whole, as of QEMU's
     vhost.setVringNum(q, num);
     vhost.setVringBase(q, 0);
