@@ -587,6 +587,93 @@ await check('user-space virtio-net over VFIO: two virtio-net-pci functions on on
   return `${nets.join(' -> ')}: features VERSION_1 ACCESS_PLATFORM, and MRG_RXBUF on the receiver; ${frames} frames of 60-1459 bytes from ${hexMac(srcMac)} to ${hexMac(dstMac)} through QEMU's hub, all identical, every TX chain used; received in ${buffers} RX buffers of ${rxBufSize} bytes (${spread} frames spread, all but the last buffer full), the same buffers and used lengths NetLoopback gives the same frames; the receiver woken by ${interrupts} MSI-X interrupts on an eventfd`;
 });
 
+await check("event idx with QEMU's virtio-net over VFIO: a kick only where shouldKick says, a TX interrupt through MSI-X asked for at the n-th used entry, and no frame left waiting", async () => {
+  const { container, sender, receiver } = virtioNets();
+  const RXQ = 0;
+  const TXQ = 1;
+  const num = 64;
+  const hdr = virtio_net_hdr_mrg_rxbuf.size;
+  const pool = new DmaPool(linux, container, 2 * splitRingBytes(num) + 2 * num * PAGE, 1n << 36n);
+  const wanted = featureBit(VIRTIO_F_VERSION_1) | featureBit(VIRTIO_F_ACCESS_PLATFORM) | featureBit(VIRTIO_RING_F_EVENT_IDX);
+  const negotiated = [sender, receiver].map((d) => {
+    d.device.enablePciBusMaster();
+    return d.negotiate(wanted);
+  });
+  expect('features', negotiated.every((f) => f === wanted), negotiated.map((f) => hex(f)).join(', '));
+  const [txRings, rxRings] = [0, 1].map(() => allocSplitRing(num, (size, align) => pool.alloc(size, align)));
+  const tx = new SplitQueueDriver<number>(num, txRings, true);
+  const rx = new SplitQueueDriver<number>(num, rxRings, true);
+  // The sender's TX queue interrupts through MSI-X vector 0; the receiver is polled.
+  const txIrq = linux.eventfd();
+  sender.device.setIrqEventfds(VFIO_PCI_MSIX_IRQ_INDEX, 0, [txIrq]);
+  sender.setConfigVector(VIRTIO_MSI_NO_VECTOR);
+  sender.setupQueue(TXQ, num, txRings, 0);
+  receiver.setupQueue(RXQ, num, rxRings);
+  sender.driverOk();
+  receiver.driverOk();
+  const macAt = virtio_net_config.offsetOf('mac');
+  const [srcMac, dstMac] = [sender, receiver].map((d) => d.readDeviceConfig(macAt, ETH_ALEN));
+  const frame = new Uint8Array(ethhdr.size + 46);
+  ethhdr.encode({ h_dest: dstMac, h_source: srcMac, h_proto: ETH_P_802_EX1 }, new DataView(frame.buffer), 0);
+  const txBufs = Array.from({ length: num }, () => pool.alloc(PAGE));
+  const rxBufs = Array.from({ length: num }, () => pool.alloc(PAGE));
+  for (const b of txBufs) b.bytes.set(frame, hdr);
+  const post = (k: number) => rx.add([], [{ iova: rxBufs[k].iova, length: PAGE }], k);
+  for (let k = 0; k < num; k++) post(k);
+  rx.publish();
+  receiver.kick(RXQ);
+  let received = 0;
+  /** The receiver's used buffers posted again, kicked where shouldKick says: the hub holds the sender's TX queue while the receiver has none. */
+  const repost = () => {
+    for (let u = rx.getUsed(); u; u = rx.getUsed(), received++) post(u.token!);
+    rx.publish();
+    if (rx.shouldKick()) receiver.kick(RXQ);
+  };
+  const rounds = 200;
+  let sent = 0;
+  let publishes = 0;
+  let kicks = 0;
+  let pending = 0;
+  let slept = 0;
+  let early = 0;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const n = 1 + ((round * 13) % num);
+      const chunk = 1 + (round % 8);
+      for (let first = 0; first < n; first += chunk) {
+        for (let k = first; k < Math.min(n, first + chunk); k++) tx.add([{ iova: txBufs[k].iova, length: hdr + frame.length }], [], k);
+        tx.publish();
+        publishes++;
+        if (tx.shouldKick()) {
+          sender.kick(TXQ);
+          kicks++;
+        }
+      }
+      takeEventfd(linux, txIrq);
+      if (!tx.setInterrupts(true, n)) {
+        pending++;
+        if (tx.usedWaiting() < n) slept++;
+        for (const deadline = Date.now() + WAIT_MS; tx.usedWaiting() < n; ) {
+          const woken = await linux.waitReadable(txIrq, Math.max(0, deadline - Date.now()));
+          expect(`round ${round}`, woken, `no interrupt in ${WAIT_MS} ms (${tx.usedWaiting()} of the ${n} chains used by then; NEEDS_RESET ${sender.needsReset})`);
+          takeEventfd(linux, txIrq);
+          if (tx.usedWaiting() < n) early++;
+        }
+      }
+      for (let k = 0; k < n; k++) expect(`round ${round}`, tx.popUsed() >= 0, `used entry ${k} of ${n} missing`);
+      sent += n;
+      repost();
+    }
+    for (const until = Date.now() + WAIT_MS; received < sent && Date.now() < until; await sleep(5)) repost();
+    expect('received', received === sent, `${received} of ${sent} frames reached the receiver`);
+  } finally {
+    sender.device.disableIrqs(VFIO_PCI_MSIX_IRQ_INDEX);
+    linux.close(txIrq);
+    [sender, receiver].forEach((d) => d.reset());
+  }
+  return `${rounds} rounds of 1-${num} frames in ${publishes} publishes: ${kicks} kicks (${publishes - kicks} publishes QEMU, at work, had not asked to hear of); ${pending} rounds with chains still to come when the interrupt was asked for: ${slept} slept until it came, ${pending - slept} found them all before sleeping; ${early} wakes before all were used; all ${sent} frames reached the receiver`;
+});
+
 /** The virtio-blk function's serial (harness.sh), which GET_ID answers: our RAM disk is given the same. */
 const SERIAL = 'uapigen-disk';
 /** Written where a status byte goes before a request is served: no status has this value. */
