@@ -36,13 +36,13 @@ import { decodeFeatures, featureBit } from '../../runtime/vhost/features.js';
 import { VhostKernelTransport } from '../../runtime/vhost/kernel-transport.js';
 import type { VhostTransport } from '../../runtime/vhost/transport.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
-import { takeEventfd } from '../../runtime/eventfd.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
 import { allocSplitRing, splitRingBytes } from '../../runtime/virtio/split-layout.js';
 import { check, expect, finish, hex, sleep, WAIT_MS } from './checks.js';
 import { EDU } from './edu.js';
 import { compareHostile, VERDICT_MS, verdictOf } from './ring-verdicts.js';
+import { describeRounds, eventIdxRounds } from './event-idx-rounds.js';
 import { HOSTILE_NUM, PAGE, ringArea, writeCase } from '../helpers/ring-area.js';
 import { buildUdpFrame, ipv4, mac, parseUdpFrame } from './frames.js';
 import { openVhostTap, poisonUsedLengths, RX, TX } from './vhost-tap.js';
@@ -384,52 +384,15 @@ await check("event idx with the kernel's vhost-net: a kick only where shouldKick
   const num = 64;
   const features = featureBit(VIRTIO_F_VERSION_1) | featureBit(VHOST_NET_F_VIRTIO_NET_HDR) | featureBit(VIRTIO_RING_F_EVENT_IDX);
   const v = openVhostTap(linux, { features, num, bufSize: hdr + 128, subnet: '10.0.3', signal });
-  const tx = v.drivers[TX];
-  const call = v.calls[TX];
   // To an address nobody has: the kernel drops each frame, and vhost uses each chain.
   const frame = buildUdpFrame({ dstMac: mac('02:00:00:00:00:09'), srcMac: mac(v.ourMac), src: ipv4(v.ourIp), dst: ipv4(v.kernelIp), sport: 4789, dport: 9, payload: Uint8Array.of(1, 2, 3) });
   for (const b of v.txBufs) b.bytes.set(frame, hdr);
-  const rounds = 300;
-  let publishes = 0;
-  let kicks = 0;
-  /** Rounds whose chains were not all used when the interrupt was asked for; those that then slept, woken by it; wakes too soon. */
-  let pending = 0;
-  let slept = 0;
-  let early = 0;
   try {
-    for (let round = 0; round < rounds; round++) {
-      // n frames, published a few at a time with no wait between: vhost, at work on the first,
-      // may not have asked to hear of the next when they come.
-      const n = 1 + ((round * 13) % num);
-      const chunk = 1 + (round % 8);
-      for (let first = 0; first < n; first += chunk) {
-        for (let k = first; k < Math.min(n, first + chunk); k++) tx.add([{ iova: v.txBufs[k].iova, length: hdr + frame.length }], [], k);
-        tx.publish();
-        publishes++;
-        if (tx.shouldKick()) {
-          v.kick(TX);
-          kicks++;
-        }
-      }
-      // A driver about to sleep: empty the call eventfd, ask for an interrupt at the n-th entry
-      // (which answers whether they are all there), and sleep only when they are not.
-      takeEventfd(linux, call);
-      if (!tx.setInterrupts(true, n)) {
-        pending++;
-        if (tx.usedWaiting() < n) slept++;
-        for (const deadline = Date.now() + WAIT_MS; tx.usedWaiting() < n; ) {
-          const woken = await linux.waitReadable(call, Math.max(0, deadline - Date.now()));
-          expect(`round ${round}`, woken, `no interrupt in ${WAIT_MS} ms (${tx.usedWaiting()} of the ${n} chains used by then)`);
-          takeEventfd(linux, call);
-          if (tx.usedWaiting() < n) early++;
-        }
-      }
-      for (let k = 0; k < n; k++) expect(`round ${round}`, tx.popUsed() >= 0, `used entry ${k} of ${n} missing`);
-    }
+    const r = await eventIdxRounds(linux, { tx: v.drivers[TX], bufs: v.txBufs, length: hdr + frame.length, kick: () => v.kick(TX), irq: v.calls[TX], rounds: 300 });
+    return describeRounds(r, 'vhost');
   } finally {
     v.close();
   }
-  return `${rounds} rounds of 1-${num} frames in ${publishes} publishes: ${kicks} kicks (${publishes - kicks} publishes vhost, at work, had not asked to hear of); ${pending} rounds with chains still to come when the interrupt was asked for: ${slept} slept until it came, ${pending - slept} found them all before sleeping; ${early} wakes before all were used`;
 });
 
 await check('vhost-net with mergeable RX buffers: datagrams the kernel sends arrive over smaller buffers, num_buffers counting them, and NetLoopback spreads the same frames the same way', () => mergeableRx(linux, signal));
@@ -629,49 +592,16 @@ await check("event idx with QEMU's virtio-net over VFIO: a kick only where shoul
     rx.publish();
     if (rx.shouldKick()) receiver.kick(RXQ);
   };
-  const rounds = 200;
-  let sent = 0;
-  let publishes = 0;
-  let kicks = 0;
-  let pending = 0;
-  let slept = 0;
-  let early = 0;
   try {
-    for (let round = 0; round < rounds; round++) {
-      const n = 1 + ((round * 13) % num);
-      const chunk = 1 + (round % 8);
-      for (let first = 0; first < n; first += chunk) {
-        for (let k = first; k < Math.min(n, first + chunk); k++) tx.add([{ iova: txBufs[k].iova, length: hdr + frame.length }], [], k);
-        tx.publish();
-        publishes++;
-        if (tx.shouldKick()) {
-          sender.kick(TXQ);
-          kicks++;
-        }
-      }
-      takeEventfd(linux, txIrq);
-      if (!tx.setInterrupts(true, n)) {
-        pending++;
-        if (tx.usedWaiting() < n) slept++;
-        for (const deadline = Date.now() + WAIT_MS; tx.usedWaiting() < n; ) {
-          const woken = await linux.waitReadable(txIrq, Math.max(0, deadline - Date.now()));
-          expect(`round ${round}`, woken, `no interrupt in ${WAIT_MS} ms (${tx.usedWaiting()} of the ${n} chains used by then; NEEDS_RESET ${sender.needsReset})`);
-          takeEventfd(linux, txIrq);
-          if (tx.usedWaiting() < n) early++;
-        }
-      }
-      for (let k = 0; k < n; k++) expect(`round ${round}`, tx.popUsed() >= 0, `used entry ${k} of ${n} missing`);
-      sent += n;
-      repost();
-    }
-    for (const until = Date.now() + WAIT_MS; received < sent && Date.now() < until; await sleep(5)) repost();
-    expect('received', received === sent, `${received} of ${sent} frames reached the receiver`);
+    const r = await eventIdxRounds(linux, { tx, bufs: txBufs, length: hdr + frame.length, kick: () => sender.kick(TXQ), irq: txIrq, rounds: 200, afterRound: repost, state: () => `NEEDS_RESET ${sender.needsReset}` });
+    for (const until = Date.now() + WAIT_MS; received < r.frames && Date.now() < until; await sleep(5)) repost();
+    expect('received', received === r.frames, `${received} of ${r.frames} frames reached the receiver`);
+    return `${describeRounds(r, 'QEMU')}; all ${r.frames} frames reached the receiver`;
   } finally {
     sender.device.disableIrqs(VFIO_PCI_MSIX_IRQ_INDEX);
     linux.close(txIrq);
     [sender, receiver].forEach((d) => d.reset());
   }
-  return `${rounds} rounds of 1-${num} frames in ${publishes} publishes: ${kicks} kicks (${publishes - kicks} publishes QEMU, at work, had not asked to hear of); ${pending} rounds with chains still to come when the interrupt was asked for: ${slept} slept until it came, ${pending - slept} found them all before sleeping; ${early} wakes before all were used; all ${sent} frames reached the receiver`;
 });
 
 /** The virtio-blk function's serial (harness.sh), which GET_ID answers: our RAM disk is given the same. */
