@@ -4,10 +4,9 @@
 import { u16 } from '../../runtime/codegen-v1.js';
 import type { DmaMapper, DmaPiece, DmaPool } from '../../runtime/dma-pool.js';
 import type { DmaView } from '../../runtime/virtio/device-queue.js';
+import { mappedView } from './mappings.js';
 import { AVAIL, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
 import { goodRing, type RingBytes, type RingCase } from './hostile-rings.js';
-
-const hex = (v: number | bigint) => `0x${v.toString(16)}`;
 
 export const PAGE = 4096;
 /** A small ring: every case fits it, and a good ring of 8 is as good as one of 256. */
@@ -66,19 +65,7 @@ export function ringArea(pool: DmaPool, mapper: DmaMapper): RingArea {
     unmapped: 1n << 40n,
     meeting: mappings[2].iova,
   };
-  const covering = (iova: number) => mappings.find((m) => iova >= Number(m.iova) && iova < Number(m.iova) + m.size);
-  const ours: DmaView = {
-    memory: area.bytes,
-    translate: (iova, length) => {
-      const m = covering(iova);
-      if (m === undefined || iova + length > Number(m.iova) + m.size) throw new Error(`IOVA ${hex(iova)}+${length} is not mapped`);
-      return m.offset + iova - Number(m.iova);
-    },
-    mapped: (iova) => {
-      const m = covering(iova);
-      return m === undefined ? 0 : Number(m.iova) + m.size - iova;
-    },
-  };
+  const ours = mappedView(area.bytes, mappings.map((m) => ({ ...m, iova: Number(m.iova) })));
   return { area, rings, target, mappings, ours };
 }
 

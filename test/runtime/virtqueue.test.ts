@@ -7,6 +7,7 @@ import { DmaView, RingFault, SplitQueueDevice } from '../../runtime/virtio/devic
 import { DriverRingError, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { DESC, needEvent, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
 import { VIRTQUEUE_MAX_SIZE } from '../../runtime/policy.js';
+import { mappedView } from '../helpers/mappings.js';
 import { EDGE_RINGS, GOOD_RINGS, goodRing, HOSTILE_RINGS, offer, type RingBytes, writeDesc } from '../helpers/hostile-rings.js';
 
 const v = suite('split virtqueue');
@@ -24,21 +25,11 @@ function setup(num: number, eventIdx = false) {
   const sizes = splitSizes(num);
   const at = { desc: 0, avail: sizes.desc, used: Math.ceil((sizes.desc + sizes.avail) / 4) * 4 };
   const dataStart = Math.ceil((at.used + sizes.used) / PAGE) * PAGE;
-  const again = (iova: number) => iova >= AGAIN && iova < AGAIN + 2 * PAGE;
-  const translate: DmaView = {
-    memory: mem,
-    translate: (iova, length) => {
-      if (again(iova)) {
-        const second = iova >= AGAIN + PAGE;
-        const start = second ? AGAIN + PAGE : AGAIN;
-        if (iova + length > start + PAGE) throw new Error(`iova 0x${iova.toString(16)}+${length} runs past its mapping`);
-        return (second ? dataStart : dataStart + PAGE) + iova - start;
-      }
-      if (iova < 0 || iova + length > MEM) throw new Error(`iova 0x${iova.toString(16)}+${length} unmapped`);
-      return iova;
-    },
-    mapped: (iova) => (again(iova) ? PAGE - ((iova - AGAIN) % PAGE) : iova >= 0 && iova < MEM ? MEM - iova : 0),
-  };
+  const translate = mappedView(mem, [
+    { iova: 0, offset: 0, size: MEM },
+    { iova: AGAIN, offset: dataStart + PAGE, size: PAGE },
+    { iova: AGAIN + PAGE, offset: dataStart, size: PAGE },
+  ]);
   const span = (off: number, len: number) => ({ iova: BigInt(off), bytes: mem.subarray(off, off + len) });
   const driver = new SplitQueueDriver<string>(num, { desc: span(at.desc, sizes.desc), avail: span(at.avail, sizes.avail), used: span(at.used, sizes.used) }, eventIdx);
   const device = new SplitQueueDevice(num, { desc: BigInt(at.desc), avail: BigInt(at.avail), used: BigInt(at.used) }, translate, eventIdx);
@@ -344,29 +335,17 @@ hostile('too-many-in-flight', (r) => {
  * An IOMMU of mappings that meet, each somewhere else in memory: the rings where they are
  * (IOVA = offset, below MEM), then at 0x200000 three pages, the last read-only, then a gap.
  */
-function meetingMappings(r: Ring, withMapped = true): DmaView {
-  const maps = [
-    { iova: 0, offset: 0, size: MEM, writable: true },
-    { iova: 0x200000, offset: 0x20000, size: 0x1000, writable: true },
-    { iova: 0x201000, offset: 0x40000, size: 0x1000, writable: true },
-    { iova: 0x202000, offset: 0x60000, size: 0x1000, writable: false },
-  ];
-  const covering = (iova: number) => maps.find((m) => iova >= m.iova && iova < m.iova + m.size);
-  return {
-    memory: r.mem,
-    translate: (iova, length, write) => {
-      const m = covering(iova);
-      if (!m || iova + length > m.iova + m.size || (write && !m.writable)) throw new Error(`iova 0x${iova.toString(16)}+${length} unmapped`);
-      return m.offset + (iova - m.iova);
-    },
-    ...(withMapped && {
-      mapped: (iova: number, write: boolean) => {
-        const m = covering(iova);
-        return !m || (write && !m.writable) ? 0 : m.iova + m.size - iova;
-      },
-    }),
-  };
-}
+const meetingMappings = (r: Ring, withMapped = true): DmaView =>
+  mappedView(
+    r.mem,
+    [
+      { iova: 0, offset: 0, size: MEM },
+      { iova: 0x200000, offset: 0x20000, size: 0x1000 },
+      { iova: 0x201000, offset: 0x40000, size: 0x1000 },
+      { iova: 0x202000, offset: 0x60000, size: 0x1000, writable: false },
+    ],
+    withMapped,
+  );
 
 v('a buffer across mappings that meet is taken a mapping at a time, as vhost and QEMU take it', () => {
   const r = setup(8);
