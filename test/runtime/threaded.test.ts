@@ -195,9 +195,17 @@ t(`waitUsedBlocking: timed-out when none comes, its arguments checked, and ${BLO
     };
     // The first requests compile the loop; the count is of what follows.
     assert.is(requests(2000), 2000);
-    const { result, gcs } = await withGcCount(() => requests(BLOCKING_REQUESTS));
-    assert.is(result, BLOCKING_REQUESTS);
-    assert.ok(gcs <= 1, `${gcs} collections over ${BLOCKING_REQUESTS} blocking waits`);
+    // The host alone can raise a window's count: a wait that polls past its first round reads
+    // the clock, and every clock read is a heap number on this engine, so a slow spell makes
+    // garbage. A wait that allocates of itself does so in every window: the best of three
+    // windows is what the wait costs.
+    let best = Infinity;
+    for (let w = 0; w < 3 && best > 1; w++) {
+      const { result, gcs } = await withGcCount(() => requests(BLOCKING_REQUESTS));
+      assert.is(result, BLOCKING_REQUESTS);
+      best = Math.min(best, gcs);
+    }
+    assert.ok(best <= 1, `${best} collections at best in three windows of ${BLOCKING_REQUESTS} blocking waits`);
   } finally {
     await device.stop();
   }
