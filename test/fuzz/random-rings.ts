@@ -1,5 +1,6 @@
 // What the ring fuzzers share: a seeded random source, a random split-ring state in memory, an
-// identity IOMMU, and a driver on rings at a given place (for the well-formed cases).
+// identity IOMMU and one of many mappings that meet, and a driver on rings at a given place (for
+// the well-formed cases).
 import { VRING_DESC_F_INDIRECT, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE } from '../../generated/virtio_ring.js';
 import { Chain, DmaView } from '../../runtime/virtio/device-queue.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
@@ -93,7 +94,6 @@ export function driverOn(mem: Uint8Array, at: number, num: number): SplitQueueDr
 }
 
 export const ringOf = (d: SplitQueueDriver<number>) => ({ desc: d.rings.desc.iova as bigint, avail: d.rings.avail.iova as bigint, used: d.rings.used.iova as bigint });
-
 
 /** What a fragmented IOMMU maps at each byte. */
 const GAP = 0;
