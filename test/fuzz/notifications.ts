@@ -14,9 +14,8 @@
 // tell, that is, wherever the counts since the last answer do not reach round to the word.
 import { VRING_AVAIL_F_NO_INTERRUPT, VRING_USED_F_NO_NOTIFY } from '../../generated/virtio_ring.js';
 import { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
-import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { ALIGN, AVAIL, eventOffsets, INDEX_MASK, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
-import { DATA_AT, identity, MEM, seeded, type Random } from './random-rings.js';
+import { AVAIL, eventOffsets, INDEX_MASK, USED } from '../../runtime/virtio/split-layout.js';
+import { DATA_AT, driverOn, identity, MEM, ringOf, seeded, type Random } from './random-rings.js';
 
 export interface NotificationFuzzSummary {
   cases: number;
@@ -46,12 +45,10 @@ const lift = (word: number, floor: number) => floor + ((word - floor) & INDEX_MA
 function pair(r: Random, mem: Uint8Array) {
   const num = 1 << (1 + r.pick(8));
   const eventIdx = r.next() < 0.5;
-  const sizes = splitSizes(num);
-  const availAt = sizes.desc;
-  const usedAt = Math.ceil((availAt + sizes.avail) / ALIGN.used) * ALIGN.used;
-  const span = (off: number, len: number) => ({ iova: BigInt(off), bytes: mem.subarray(off, off + len) });
-  const driver = new SplitQueueDriver<number>(num, { desc: span(0, sizes.desc), avail: span(availAt, sizes.avail), used: span(usedAt, sizes.used) }, eventIdx, 'same-thread');
-  const device = new SplitQueueDevice(num, { desc: 0n, avail: BigInt(availAt), used: BigInt(usedAt) }, identity(mem), eventIdx, 0, 'same-thread');
+  const driver = driverOn(mem, 0, num, eventIdx);
+  const device = new SplitQueueDevice(num, ringOf(driver), identity(mem), eventIdx, 0, 'same-thread');
+  const availAt = Number(driver.rings.avail.iova);
+  const usedAt = Number(driver.rings.used.iova);
   const dv = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
   const events = eventOffsets(num);
   return {

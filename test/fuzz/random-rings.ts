@@ -85,12 +85,12 @@ export function identity(mem: Uint8Array): DmaView {
   };
 }
 
-export function driverOn(mem: Uint8Array, at: number, num: number): SplitQueueDriver<number> {
+export function driverOn(mem: Uint8Array, at: number, num: number, eventIdx = false): SplitQueueDriver<number> {
   const sizes = splitSizes(num);
   const span = (off: number, len: number) => ({ iova: BigInt(off), bytes: mem.subarray(off, off + len) });
   const avail = at + sizes.desc;
   const used = Math.ceil((avail + sizes.avail) / ALIGN.used) * ALIGN.used;
-  return new SplitQueueDriver<number>(num, { desc: span(at, sizes.desc), avail: span(avail, sizes.avail), used: span(used, sizes.used) }, false, 'same-thread');
+  return new SplitQueueDriver<number>(num, { desc: span(at, sizes.desc), avail: span(avail, sizes.avail), used: span(used, sizes.used) }, eventIdx, 'same-thread');
 }
 
 export const ringOf = (d: SplitQueueDriver<number>) => ({ desc: d.rings.desc.iova as bigint, avail: d.rings.avail.iova as bigint, used: d.rings.used.iova as bigint });
