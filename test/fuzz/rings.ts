@@ -70,8 +70,9 @@ export function fuzzRings(cases: number, seed: number): RingFuzzSummary {
           if (held[heads[k]]++ === 1) summary.failures.push(`case ${c}: head ${heads[k]} popped twice in one burst`);
         }
         for (let k = 0; k < n; k++) {
-          look(q.chainOf(heads[k]));
-          written[k] = q.chainOf(heads[k]).writableLength;
+          const chain = q.chainOf(heads[k]);
+          look(chain);
+          written[k] = chain.writableLength;
         }
         q.pushBurst(heads, written, n);
         summary.chains += n;
