@@ -40,9 +40,10 @@ const DATA_PAGE = 3;
 
 /**
  * A ring area from `pool`, whose data pages `mapper` maps again (the pool maps the area itself):
- * the second page, then the first, meeting at `target.meeting`.
+ * the second page, then the first, meeting at `target.meeting`. `frame` is what a good buffer
+ * holds (goodFrame), addressed to where the harness receives what the device sends.
  */
-export function ringArea(pool: DmaPool, mapper: DmaMapper): RingArea {
+export function ringArea(pool: DmaPool, mapper: DmaMapper, frame: Uint8Array): RingArea {
   const area = pool.alloc(5 * PAGE, PAGE);
   const page = (n: number, size: number) => ({ iova: area.iova + BigInt(n * PAGE), vaddr: area.vaddr + BigInt(n * PAGE), bytes: area.bytes.subarray(n * PAGE, n * PAGE + size) });
   const s = splitSizes(HOSTILE_NUM);
@@ -62,6 +63,7 @@ export function ringArea(pool: DmaPool, mapper: DmaMapper): RingArea {
     desc: rings.desc.iova,
     avail: rings.avail.iova,
     data: area.iova + BigInt(DATA_PAGE * PAGE),
+    frame,
     unmapped: 1n << 40n,
     meeting: mappings[2].iova,
   };

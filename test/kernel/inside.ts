@@ -41,11 +41,12 @@ import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
 import { allocSplitRing, splitRingBytes } from '../../runtime/virtio/split-layout.js';
 import { check, expect, finish, hex, sleep, WAIT_MS } from './checks.js';
 import { EDU } from './edu.js';
-import { compareHostile, VERDICT_MS, verdictOf } from './ring-verdicts.js';
+import { compareHostile, sameBytes, VERDICT_MS, verdictOf } from './ring-verdicts.js';
 import { describeRounds, eventIdxRounds } from './event-idx-rounds.js';
 import { HOSTILE_NUM, PAGE, ringArea, writeCase } from '../helpers/ring-area.js';
-import { buildUdpFrame, ipv4, mac, parseUdpFrame } from './frames.js';
-import { openVhostTap, poisonUsedLengths, RX, TX } from './vhost-tap.js';
+import { goodFrame, NET_HEADER, UNSENT_FRAME } from '../helpers/hostile-rings.js';
+import { buildUdpFrame, ipv4, mac, parseUdpFrame } from '../helpers/frames.js';
+import { addressTap, openVhostTap, poisonUsedLengths, RX, TX } from './vhost-tap.js';
 import { frameCollector, loopbackDiffers, mergeableRx, type Delivered } from './mergeable-rx.js';
 import { VIRTIO_BLK_MODERN_DEVICE, VIRTIO_NET_MODERN_DEVICE, VIRTIO_PCI_VENDOR } from './virtio-pci-ids.js';
 import { DmaArena } from '../helpers/rings.js';
@@ -615,31 +616,30 @@ await check('hostile rings: each class kicked to QEMU\'s virtio-net over VFIO, a
   const TXQ = 1;
   const rxNum = 64;
   const pool = new DmaPool(linux, container, (5 + 3) * PAGE + rxNum * PAGE, 1n << 33n);
-  const a = ringArea(pool, container);
+  // QEMU's hub takes the frame to the receiver whatever its addresses (virtio-net starts promiscuous).
+  const a = ringArea(pool, container, UNSENT_FRAME);
   const wanted = featureBit(VIRTIO_F_VERSION_1) | featureBit(VIRTIO_F_ACCESS_PLATFORM) | featureBit(VIRTIO_RING_F_INDIRECT_DESC);
   // The receiver takes what the good rings send: a frame the hub cannot deliver would hold the sender's TX queue.
   receiver.negotiate(wanted);
   const rxRings = allocSplitRing(rxNum, (size, align) => pool.alloc(size, align));
-  const rx = new SplitQueueDriver<bigint>(rxNum, rxRings, false);
+  const rxBufs = Array.from({ length: rxNum }, () => pool.alloc(PAGE));
+  const rx = new SplitQueueDriver<number>(rxNum, rxRings, false);
   receiver.setupQueue(RXQ, rxNum, rxRings);
-  for (let k = 0; k < rxNum; k++) {
-    const iova = pool.alloc(PAGE).iova;
-    rx.add([], [{ iova, length: PAGE }], iova);
-  }
+  rxBufs.forEach((b, k) => rx.add([], [{ iova: b.iova, length: PAGE }], k));
   rx.publish();
   receiver.driverOk();
   receiver.kick(RXQ);
-  /** What reached the receiver: each frame's bytes as its RX buffer took them (header included, as the sender's chain held it). */
-  const received = async (frames: number): Promise<number[]> => {
+  /** What reached the receiver: each frame's bytes as its RX buffer took them, behind the receiver's own virtio-net header. */
+  const received = async (frames: number): Promise<Uint8Array[]> => {
     for (const until = Date.now() + VERDICT_MS; rx.usedWaiting() < frames && Date.now() < until; ) await sleep(5);
-    const lengths: number[] = [];
+    const got: Uint8Array[] = [];
     for (let u = rx.getUsed(); u; u = rx.getUsed()) {
-      lengths.push(u.length);
-      rx.add([], [{ iova: u.token!, length: PAGE }], u.token);
+      got.push(rxBufs[u.token!].bytes.slice(NET_HEADER, u.length));
+      rx.add([], [{ iova: rxBufs[u.token!].iova, length: PAGE }], u.token);
     }
     rx.publish();
     receiver.kick(RXQ);
-    return lengths;
+    return got;
   };
   try {
     // Published after DRIVER_OK, as a driver sends: QEMU's virtio-net looks at its TX queue on DRIVER_OK too.
@@ -652,17 +652,34 @@ await check('hostile rings: each class kicked to QEMU\'s virtio-net over VFIO, a
       sender.kick(TXQ);
       const d = await verdictOf(w.offered, w.usedIdx, () => sender.needsReset, 'NEEDS_RESET');
       const frames = await received(d.verdict === 'used' ? w.offered : 0);
-      return frames.length ? { ...d, detail: `${d.detail}, the receiver took ${frames.length === 1 ? `a frame of ${frames[0]} bytes` : `${frames.length} frames`}` } : d;
-    });
+      // The sender's chain is its virtio-net header and the frame; the receiver gets the frame.
+      const want = c.reads?.(a.target).subarray(NET_HEADER);
+      const sentWhole = want !== undefined && frames.length === 1 && sameBytes(frames[0], want);
+      // Of a hostile ring, whether what QEMU sent is what a good buffer holds, or zeros it did not read from the ring's memory.
+      const sent = frames.map((f) => (sameBytes(f, a.target.frame.subarray(NET_HEADER)) ? 'a good buffer\'s bytes' : f.every((x) => x === 0) ? 'zeros' : 'other bytes'));
+      const what = want && frames.length === 1 ? `a frame of ${frames[0].length} bytes${sentWhole ? ', the ring\'s bytes' : ', not the ring\'s bytes'}` : `${frames.length === 1 ? 'a frame' : `${frames.length} frames`} of ${[...new Set(sent)].join(' and ')}`;
+      return { ...d, sentWhole, detail: frames.length ? `${d.detail}, the receiver took ${what}` : d.detail };
+    }, ['a direct buffer, then an indirect table']);
   } finally {
     sender.reset();
     receiver.reset();
   }
 });
 
+/** How long the socket has to see a datagram vhost sent; then how long more for any after it. */
+const DATAGRAM_MS = 1000;
+const SETTLE_MS = 20;
+
 await check('hostile rings: each class kicked to the kernel\'s vhost-net, and the same bytes popped by SplitQueueDevice', async () => {
   const tap = openTap(linux, 'uapigen%d');
-  execFileSync('ip', ['link', 'set', tap.name, 'up']);
+  // A good ring's frame is a datagram to a socket of the kernel's on the tap: its checksums hold
+  // only if vhost sent every byte the chain holds, so what arrives shows it did.
+  const addresses = addressTap(tap.name, '10.0.4');
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => socket.once('error', reject).bind(0, addresses.kernelIp, () => resolve()));
+  const datagrams: Uint8Array[] = [];
+  socket.on('message', (m) => datagrams.push(new Uint8Array(m)));
+  const frame = goodFrame({ dstMac: mac(addresses.tapMac), srcMac: mac(addresses.ourMac), src: ipv4(addresses.ourIp), dst: ipv4(addresses.kernelIp), sport: 4789, dport: socket.address().port });
   // vhost's own words for a ring it refuses are pr_debug lines: turned on, the kernel log cleared
   // before each ring and read once its verdict is in.
   const debug = '/sys/kernel/debug/dynamic_debug/control';
@@ -685,7 +702,7 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
   // The pool is mapped by each case's own vhost device (its memory table, a.mappings); this mapper maps nothing.
   const mapsNothing = { mapDma: () => undefined };
   const pool = new DmaPool(linux, mapsNothing, 5 * PAGE, 1n << 34n);
-  const a = ringArea(pool, mapsNothing);
+  const a = ringArea(pool, mapsNothing, frame);
   const TX = 1;
   try {
     return await compareHostile("the kernel's vhost-net", a, async (c) => {
@@ -699,6 +716,7 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
         vhost.setMemTable(a.mappings.map((m) => ({ guestPhysAddr: m.iova, size: BigInt(m.size), userspaceAddr: a.area.vaddr + BigInt(m.offset) })));
         const w = writeCase(a, c);
         kernelLog('-C');
+        datagrams.length = 0;
         vhost.setVringNum(TX, HOSTILE_NUM);
         vhost.setVringBase(TX, 0);
         vhost.setVringAddr({ index: TX, flags: VHOST_VRING.none, desc_user_addr: a.rings.desc.vaddr, avail_user_addr: a.rings.avail.vaddr, used_user_addr: a.rings.used.vaddr, log_guest_addr: 0n });
@@ -710,7 +728,14 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
         w.publish();
         signal(kick);
         const verdict = await verdictOf(w.offered, w.usedIdx, () => linux.waitReadable(err, 0), 'the error eventfd signalled');
-        return { ...verdict, said: kernelLog('-c') };
+        // The kernel delivers what vhost sent within milliseconds; the socket's events come through this loop.
+        for (const until = Date.now() + (verdict.verdict === 'used' ? DATAGRAM_MS : 0); datagrams.length === 0 && Date.now() < until; ) await sleep(5);
+        await sleep(SETTLE_MS);
+        const want = c.reads?.(a.target);
+        const payload = want && parseUdpFrame(want.subarray(NET_HEADER))?.payload;
+        const sentWhole = payload !== undefined && datagrams.length === 1 && sameBytes(datagrams[0], payload);
+        const got = datagrams.length === 0 ? '' : `, the socket got ${datagrams.length} datagram${datagrams.length > 1 ? 's' : ''}${want ? (sentWhole ? ', the ring\'s' : ', not the ring\'s') : ''}`;
+        return { ...verdict, sentWhole, detail: `${verdict.detail}${got}`, said: kernelLog('-c') };
       } finally {
         vhost.setState(VHOST_DEVICE_S_STOPPED);
         vhost.close();
@@ -718,6 +743,7 @@ await check('hostile rings: each class kicked to the kernel\'s vhost-net, and th
       }
     });
   } finally {
+    socket.close();
     linux.close(tap.fd);
   }
 });

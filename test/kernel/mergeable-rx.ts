@@ -16,7 +16,7 @@ import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
 import { frameBytes, NetRxFrames } from '../../runtime/virtio/net-rx.js';
 import { DmaArena } from '../helpers/rings.js';
 import { expect, WAIT_MS } from './checks.js';
-import { ipv4, mac, parseUdpFrame } from './frames.js';
+import { ipv4, mac, parseUdpFrame } from '../helpers/frames.js';
 import { openVhostTap, RX } from './vhost-tap.js';
 
 const HDR = virtio_net_hdr_mrg_rxbuf.size;

@@ -1,7 +1,8 @@
 // The kernel's vhost-net with a tap as its backend, driven from user space: two split rings
 // (RX, TX) in DMA memory that vhost's memory table maps, a kick and a call eventfd each, RX
 // buffers posted, and the tap up with the kernel's address on it and ours as a permanent
-// neighbour (so no ARP runs). The kernel tests that move frames through vhost-net share it.
+// neighbour (so no ARP runs). The kernel tests that move frames through vhost-net share it;
+// the hostile-ring check, which makes a vhost device a ring, shares the tap's addressing.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
@@ -28,7 +29,32 @@ export function poisonUsedLengths(used: Uint8Array, num: number): void {
 export const RX = 0;
 export const TX = 1;
 
-export interface VhostTap {
+/** A tap's addresses: the kernel's side of it, and ours behind it. */
+export interface TapAddresses {
+  tapMac: string;
+  ourMac: string;
+  kernelIp: string;
+  ourIp: string;
+}
+
+/**
+ * Puts the kernel at `<subnet>.1` on the tap and brings it up, with us at `<subnet>.2` as a
+ * permanent neighbour (so no ARP runs) and IPv6 off (no router solicitations in the way).
+ */
+export function addressTap(name: string, subnet: string): TapAddresses {
+  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+  writeFileSync(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, '1');
+  const tapMac = readFileSync(`/sys/class/net/${name}/address`, 'utf8').trim();
+  const ourMac = '02:00:00:00:00:02';
+  const kernelIp = `${subnet}.1`;
+  const ourIp = `${subnet}.2`;
+  ip('addr', 'add', `${kernelIp}/24`, 'dev', name);
+  ip('link', 'set', name, 'up');
+  ip('neigh', 'replace', ourIp, 'lladdr', ourMac, 'dev', name, 'nud', 'permanent');
+  return { tapMac, ourMac, kernelIp, ourIp };
+}
+
+export interface VhostTap extends TapAddresses {
   tap: { name: string; fd: number };
   vhost: VhostKernelTransport;
   /** RX then TX; the RX buffers are posted, token k for rxBufs[k]. */
@@ -37,10 +63,6 @@ export interface VhostTap {
   txBufs: DmaPiece[];
   calls: number[];
   kick(queue: number): void;
-  tapMac: string;
-  ourMac: string;
-  kernelIp: string;
-  ourIp: string;
   close(): void;
 }
 
@@ -52,15 +74,7 @@ export interface VhostTap {
 export function openVhostTap(linux: LinuxBackend, options: { features: bigint; num: number; bufSize: number; subnet: string; signal: (eventfd: number) => void }): VhostTap {
   const { features, num, bufSize, subnet } = options;
   const tap = openTap(linux, 'uapigen%d');
-  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
-  writeFileSync(`/proc/sys/net/ipv6/conf/${tap.name}/disable_ipv6`, '1'); // no router solicitations in the way
-  const tapMac = readFileSync(`/sys/class/net/${tap.name}/address`, 'utf8').trim();
-  const ourMac = '02:00:00:00:00:02';
-  const kernelIp = `${subnet}.1`;
-  const ourIp = `${subnet}.2`;
-  ip('addr', 'add', `${kernelIp}/24`, 'dev', tap.name);
-  ip('link', 'set', tap.name, 'up');
-  ip('neigh', 'replace', ourIp, 'lladdr', ourMac, 'dev', tap.name, 'nud', 'permanent');
+  const addresses = addressTap(tap.name, subnet);
 
   const vhost = new VhostKernelTransport(linux);
   vhost.setOwner();
@@ -100,10 +114,7 @@ export function openVhostTap(linux: LinuxBackend, options: { features: bigint; n
     txBufs,
     calls,
     kick,
-    tapMac,
-    ourMac,
-    kernelIp,
-    ourIp,
+    ...addresses,
     close: () => {
       vhost.setState(VHOST_DEVICE_S_STOPPED);
       vhost.close();

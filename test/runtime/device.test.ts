@@ -17,7 +17,7 @@ import { takeEventfd } from '../../runtime/eventfd.js';
 import { SimKernel } from '../../runtime/sim/kernel.js';
 import { DmaFault } from '../../runtime/sim/container.js';
 import { DEVICE_NAME, GROUP_ID, PAGE_SIZE, QUEUES, RX_QUEUE, TX_QUEUE } from '../../runtime/sim/parameters.js';
-import { GOOD_RINGS, HOSTILE_RINGS } from '../helpers/hostile-rings.js';
+import { GOOD_RINGS, HOSTILE_RINGS, UNSENT_FRAME } from '../helpers/hostile-rings.js';
 import { HOSTILE_NUM, ringArea, writeCase } from '../helpers/ring-area.js';
 import { Container } from '../../runtime/vfio/container.js';
 import { Group } from '../../runtime/vfio/group.js';
@@ -222,7 +222,7 @@ t('the ERR IRQ: each hostile ring class the device meets stops its queue and sig
   assert.ok(dev.reportsRingErrors);
   assert.equal([dev.errIrq?.count, dev.errIrq?.flagNames], [QUEUES, ['EVENTFD']]);
   const pool = new DmaPool(kernel, dev.container, 8 * PAGE_SIZE, 1n << 32n);
-  const a = ringArea(pool, dev.container);
+  const a = ringArea(pool, dev.container, UNSENT_FRAME);
   const rx = allocSplitRing(HOSTILE_NUM, (size, align) => pool.alloc(size, align));
   const calls = [kernel.eventfd(), kernel.eventfd()];
   const errs = [kernel.eventfd(), kernel.eventfd()];
@@ -262,7 +262,7 @@ t('a device without the ERR IRQ: count 0, attaching is refused by name, and a ri
   assert.throws(() => dev.attachErrorEventfds([e, e]), /does not report ring errors \(its ERR IRQ has count 0\)/);
   assert.is(errnoOf(() => dev.device.setIrqEventfds(VFIO_VHOST_ERR_IRQ_INDEX, 0, [e])), EINVAL, 'SET_IRQS itself refuses the index with no IRQs');
   const pool = new DmaPool(kernel, dev.container, 8 * PAGE_SIZE, 1n << 32n);
-  const a = ringArea(pool, dev.container);
+  const a = ringArea(pool, dev.container, UNSENT_FRAME);
   const rx = allocSplitRing(HOSTILE_NUM, (size, align) => pool.alloc(size, align));
   const hostile = HOSTILE_RINGS[0];
   const w = writeCase(a, hostile);

@@ -9,14 +9,14 @@ import { EACCES, ENOENT } from '../../generated/errno.js';
 import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
 import { VHOST_VRING, vhost_ioctls, vhost_memory, vhost_vring_addr, vhost_vring_file, vhost_vring_state } from '../../generated/vhost.js';
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
-import { u16, u64 } from '../../runtime/codegen-v1.js';
+import { u16, u16be, u64 } from '../../runtime/codegen-v1.js';
 import { EPERM } from '../../generated/errno.js';
-import { ethhdr, iphdr } from '../../generated/inet.js';
+import { ethhdr, iphdr, udphdr } from '../../generated/inet.js';
 import { IFF_NO_PI, IFF_TAP, ifreq, TUNSETIFF } from '../../generated/tun.js';
 import { IoctlError } from '../../runtime/errors.js';
 import { openTap } from '../../runtime/linux/tap.js';
 import { refuse } from '../../runtime/sim/uaccess.js';
-import { buildUdpFrame, internetChecksum, ipv4, mac, parseUdpFrame } from '../kernel/frames.js';
+import { buildUdpFrame, internetChecksum, ipv4, mac, parseUdpFrame } from '../helpers/frames.js';
 import { SyscallError } from '../../runtime/errors.js';
 import { errnoOf } from '../helpers/errno.js';
 import { LinuxBackend } from '../../runtime/linux/backend.js';
@@ -128,8 +128,28 @@ v('the kernel test\'s frames: RFC 1071 checksum bytes, and a frame built parses 
   const f = { dstMac: mac('02:00:00:00:00:01'), srcMac: mac('02:00:00:00:00:02'), src: ipv4('10.0.0.2'), dst: ipv4('10.0.0.1'), sport: 4789, dport: 5000, payload: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff) };
   const frame = buildUdpFrame(f);
   assert.equal(parseUdpFrame(frame), f);
+  const payloadAt = ethhdr.size + iphdr.size + udphdr.size;
+  frame[payloadAt + 7] ^= 1;
+  assert.is(parseUdpFrame(frame), undefined, 'a payload its UDP checksum no longer holds is not taken');
+  frame[payloadAt + 7] ^= 1;
   frame[ethhdr.size + iphdr.offsetOf('ttl')]--;
   assert.is(parseUdpFrame(frame), undefined, 'a header whose checksum no longer holds is not taken');
+});
+
+v("the kernel test's frames: the UDP checksum of a worked example, and 0 sent as all ones", () => {
+  // 10.0.0.2:4789 to 10.0.0.1:5000, payload "hi": the sum over the pseudo-header (0a00 0002
+  // 0a00 0001 0011 000a) and the segment (12b5 1388 000a 0000 6869) is 0xa2ce by hand, so the
+  // field holds its complement, 5d 31 on the wire.
+  const hi = buildUdpFrame({ dstMac: mac('02:00:00:00:00:01'), srcMac: mac('02:00:00:00:00:02'), src: ipv4('10.0.0.2'), dst: ipv4('10.0.0.1'), sport: 4789, dport: 5000, payload: Uint8Array.of(0x68, 0x69) });
+  const checkAt = ethhdr.size + iphdr.size + udphdr.offsetOf('check');
+  assert.equal([...hi.subarray(checkAt, checkAt + 2)], [0x5d, 0x31]);
+  // A payload whose words bring the sum to 0xffff: its complement 0 would mean "no checksum".
+  const zeroSum = (payload: Uint8Array) => buildUdpFrame({ dstMac: mac('02:00:00:00:00:01'), srcMac: mac('02:00:00:00:00:02'), src: ipv4('10.0.0.2'), dst: ipv4('10.0.0.1'), sport: 4789, dport: 5000, payload });
+  const probe = zeroSum(Uint8Array.of(0, 0));
+  const rest = 0xffff - (~u16be.decode(new DataView(probe.buffer), checkAt) & 0xffff);
+  const ones = zeroSum(Uint8Array.of(rest >> 8, rest & 0xff));
+  assert.equal([...ones.subarray(checkAt, checkAt + 2)], [0xff, 0xff], 'a sum of 0 is sent as ffff');
+  assert.ok(parseUdpFrame(ones), 'and is taken');
 });
 
 v('the real kernel answers for /dev/vhost-net: ENOENT where it is missing; where it is there, an owner gets VERSION_1 among the features, or the open is refused by permission', () => {

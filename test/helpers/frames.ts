@@ -1,5 +1,7 @@
-// Ethernet/IPv4/UDP frames for the vhost-net test, built and parsed with the generated codecs
-// (ethhdr, iphdr and udphdr carry their __be16/__be32 fields in network byte order).
+// Ethernet/IPv4/UDP frames for the tests that send through real devices and the simulated one,
+// built and parsed with the generated codecs (ethhdr, iphdr and udphdr carry their __be16/__be32
+// fields in network byte order). Each datagram carries its UDP checksum, so the kernel that
+// receives one drops it unless every byte the checksum covers arrived as built.
 import { ETH_P_IP, IPDEFTTL, IPPROTO_UDP, IPVERSION, ethhdr, iphdr, udphdr } from '../../generated/inet.js';
 
 export interface UdpFrame {
@@ -14,6 +16,11 @@ export interface UdpFrame {
 }
 
 const IHL_UNIT = 4; // the IPv4 header length field counts 32-bit words (RFC 791)
+/** RFC 768's pseudo-header: source and destination address, a zero byte, the protocol, the UDP length. */
+const PSEUDO_HEADER = 12;
+/** A checksum that comes to 0 is sent as all ones: 0 means "none" over IPv4 (RFC 768). */
+const NO_CHECKSUM = 0;
+const CHECKSUM_ZERO = 0xffff;
 
 /**
  * RFC 1071's ones' complement sum of 16-bit words, folded and inverted. iphdr.check is a
@@ -28,6 +35,21 @@ export function internetChecksum(bytes: Uint8Array): number {
   return ~sum & 0xffff;
 }
 
+/**
+ * The sum over RFC 768's pseudo-header and the UDP segment (its checksum field as it stands):
+ * 0 for a segment whose checksum holds; with the field 0, the value to store, as iphdr's is.
+ */
+function udpSum(src: number, dst: number, segment: Uint8Array): number {
+  const bytes = new Uint8Array(PSEUDO_HEADER + segment.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, src);
+  view.setUint32(4, dst);
+  view.setUint8(9, IPPROTO_UDP);
+  view.setUint16(10, segment.length);
+  bytes.set(segment, PSEUDO_HEADER);
+  return internetChecksum(bytes);
+}
+
 export function buildUdpFrame(f: UdpFrame): Uint8Array {
   const ipLength = iphdr.size + udphdr.size + f.payload.length;
   const out = new Uint8Array(ethhdr.size + ipLength);
@@ -36,9 +58,11 @@ export function buildUdpFrame(f: UdpFrame): Uint8Array {
   const ip = { ...iphdr.zero(), ihl: iphdr.size / IHL_UNIT, version: IPVERSION, tot_len: ipLength, ttl: IPDEFTTL, protocol: IPPROTO_UDP, saddr: f.src, daddr: f.dst };
   iphdr.encode(ip, view, ethhdr.size);
   iphdr.encode({ ...ip, check: internetChecksum(out.subarray(ethhdr.size, ethhdr.size + iphdr.size)) }, view, ethhdr.size);
-  // A zero UDP checksum means "none" over IPv4 (RFC 768).
-  udphdr.encode({ source: f.sport, dest: f.dport, len: udphdr.size + f.payload.length, check: 0 }, view, ethhdr.size + iphdr.size);
+  const udp = { source: f.sport, dest: f.dport, len: udphdr.size + f.payload.length, check: NO_CHECKSUM };
+  udphdr.encode(udp, view, ethhdr.size + iphdr.size);
   out.set(f.payload, ethhdr.size + iphdr.size + udphdr.size);
+  const sum = udpSum(f.src, f.dst, out.subarray(ethhdr.size + iphdr.size));
+  udphdr.encode({ ...udp, check: sum === NO_CHECKSUM ? CHECKSUM_ZERO : sum }, view, ethhdr.size + iphdr.size);
   return out;
 }
 
@@ -50,7 +74,9 @@ export function parseUdpFrame(frame: Uint8Array): UdpFrame | undefined {
   const ip = iphdr.fromBytes(frame.subarray(ethhdr.size));
   if (ip.version !== IPVERSION || ip.ihl * IHL_UNIT !== iphdr.size || ip.protocol !== IPPROTO_UDP) return undefined;
   if (internetChecksum(frame.subarray(ethhdr.size, ethhdr.size + iphdr.size)) !== 0) return undefined;
-  const udp = udphdr.fromBytes(frame.subarray(ethhdr.size + iphdr.size));
+  const segment = frame.subarray(ethhdr.size + iphdr.size, ethhdr.size + ip.tot_len);
+  const udp = udphdr.fromBytes(segment);
+  if (udp.check !== NO_CHECKSUM && udpSum(ip.saddr!, ip.daddr!, segment) !== 0) return undefined;
   const start = ethhdr.size + iphdr.size + udphdr.size;
   return { dstMac: eth.h_dest, srcMac: eth.h_source, src: ip.saddr!, dst: ip.daddr!, sport: udp.source, dport: udp.dest, payload: frame.slice(start, ethhdr.size + ip.tot_len) };
 }
