@@ -1,10 +1,13 @@
 // The loop of a device thread: work while work moves, then poll the rings with kicks off, then
 // turn kicks on and sleep until one comes; interrupt each queue whose driver asks, report each
-// queue that breaks, until told to stop. And the DMA view over the memory it shares with the
-// driver. Shared by the net and block workers, and the ring bench's worker.
+// queue that breaks, until told to stop. A device model that throws (a bug: hostile rings break
+// a queue, they do not throw) stops every queue before the throw ends the thread, so a driver
+// waiting in any thread wakes to find its queue stopped instead of waiting out its timeout.
+// And the DMA view over the memory it shares with the driver. Shared by the net and block
+// workers, and the ring bench's worker.
 import { WORKER_WAIT_MS } from '../policy.js';
 import { SplitQueueDevice, type DmaView } from './device-queue.js';
-import { errSlot, irqSlot, KICK_SLOT, signal, STOP_SLOT } from './thread-control.js';
+import { irqSlot, KICK_SLOT, signal, STOP_SLOT, stopQueue } from './thread-control.js';
 import { pollFor } from './poll.js';
 
 /**
@@ -17,8 +20,16 @@ export type Sleep = (control: Int32Array, seen: number) => void;
 const sleepUntilKick: Sleep = (control, seen) => void Atomics.wait(control, KICK_SLOT, seen, WORKER_WAIT_MS);
 
 export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () => number, pollMicros: number, sleep: Sleep = sleepUntilKick): void {
+  try {
+    serveUntilStopped(control, queues, work, pollMicros, sleep);
+  } catch (e) {
+    for (let i = 0; i < queues.length; i++) stopQueue(control, i);
+    throw e;
+  }
+}
+
+function serveUntilStopped(control: Int32Array, queues: SplitQueueDevice[], work: () => number, pollMicros: number, sleep: Sleep): void {
   const irqs = queues.map((_, i) => irqSlot(i));
-  const errs = queues.map((_, i) => errSlot(i));
   const reported = queues.map(() => false);
   /**
    * needInterrupt() is asked once per queue per pass: it records that the answer was given. A
@@ -30,8 +41,7 @@ export function serve(control: Int32Array, queues: SplitQueueDevice[], work: () 
       if (queues[i].needInterrupt()) signal(control, irqs[i]);
       if (queues[i].broken && !reported[i]) {
         reported[i] = true;
-        Atomics.store(control, errs[i], 1);
-        signal(control, irqs[i]);
+        stopQueue(control, i);
       }
     }
   };

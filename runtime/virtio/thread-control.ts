@@ -1,6 +1,7 @@
 // The words two threads share to run a virtqueue device in a worker: a kick counter the driver
 // bumps (the doorbell), a stop flag, and per queue an interrupt counter the device bumps and a
-// ring-error word it sets when it stops the queue over a ring it refuses. They
+// ring-error word it sets when it stops the queue (over a ring it refuses, or because the
+// thread itself failed). They
 // wake the other side; what orders the ring's contents is the ring's own index words, which
 // both sides read and write through Atomics (ring-words.ts), as a CPU and a device order them
 // with barriers, not with the doorbell.
@@ -37,4 +38,13 @@ export function newControl(): Int32Array {
 export function signal(control: Int32Array, slot: number): void {
   Atomics.add(control, slot, 1);
   Atomics.notify(control, slot);
+}
+
+/**
+ * Marks queue `queue` stopped (its ring-error word) and interrupts, as a virtio device that sets
+ * NEEDS_RESET interrupts: a driver asleep on the queue wakes to find it stopped.
+ */
+export function stopQueue(control: Int32Array, queue: number): void {
+  Atomics.store(control, errSlot(queue), 1);
+  signal(control, irqSlot(queue));
 }

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { DeviceWorkerData } from './device-worker.js';
 import { THREADED_DEVICE_QUEUES, WORKER_POLL_US } from '../policy.js';
 import { pollWhile } from './poll.js';
-import { errSlot, irqSlot, KICK_SLOT, newControl, signal, STOP_SLOT } from './thread-control.js';
+import { errSlot, irqSlot, KICK_SLOT, newControl, signal, STOP_SLOT, stopQueue } from './thread-control.js';
 import type { SplitQueueDriver } from './driver-queue.js';
 
 /** What waitUsed asks of a driver: any SplitQueueDriver, whatever its tokens. */
@@ -80,12 +80,20 @@ export class ThreadedDevice {
     private readonly control: Int32Array,
     /** How long waitInterrupt polls before it sleeps (µs): the device thread's setting, mirrored. */
     private readonly pollMicros: number,
+    queues: number,
   ) {
     // A thread that dies (an exception in it, or terminated) sends no statistics: without
     // these, stop() would wait for them for ever, and an 'error' with no listener would end
-    // this process.
-    worker.on('error', (e) => (this.ended ??= e));
-    worker.on('exit', (code) => (this.ended ??= new Error(`the device thread exited (code ${code}) before stop()`)));
+    // this process. Its queues are stopped here too, as the thread stops them when its device
+    // throws: a thread ended from outside could not, and a driver waiting on a queue would
+    // wait out its timeout and be told 'timed-out' of a device that is gone.
+    const ended = (why: Error) => {
+      if (this.ended) return;
+      this.ended = why;
+      for (let q = 0; q < queues; q++) stopQueue(control, q);
+    };
+    worker.on('error', ended);
+    worker.on('exit', (code) => ended(new Error(`the device thread exited (code ${code}) before stop()`)));
   }
 
   /** Starts the device thread; `pollMicros` (both sides' poll before a sleep) defaults to WORKER_POLL_US. */
@@ -95,7 +103,7 @@ export class ThreadedDevice {
     const refused = badOptions(workerData);
     if (refused) return Promise.reject(new RangeError(`ThreadedDevice.start: ${refused}`));
     const worker = new Worker(new URL('./device-worker.js', import.meta.url), { workerData });
-    return whenReady(worker).then(() => new ThreadedDevice(worker, control, workerData.pollMicros));
+    return whenReady(worker).then(() => new ThreadedDevice(worker, control, workerData.pollMicros, THREADED_DEVICE_QUEUES[kind]));
   }
 
   /** The doorbell: wakes the device thread (call after publish, when shouldKick says so). */
@@ -108,8 +116,9 @@ export class ThreadedDevice {
   }
 
   /**
-   * Whether the device thread has stopped `queue` over a ring it refuses; stop() says why. The
-   * queue's interrupt counter moves when it stops, so a driver in waitInterrupt wakes to look.
+   * Whether the device thread has stopped `queue`: over a ring it refuses, or because the thread
+   * failed or ended before stop() (every queue then); stop() says why. The queue's interrupt
+   * counter moves when it stops, so a driver in waitInterrupt wakes to look.
    */
   ringBroken(queue: number): boolean {
     return Atomics.load(this.control, errSlot(queue)) !== 0;

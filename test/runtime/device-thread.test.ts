@@ -10,11 +10,11 @@ import * as assert from 'uvu/assert';
 import type { SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { serve } from '../../runtime/virtio/device-thread.js';
 import type { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { KICK_SLOT, newControl, signal, STOP_SLOT } from '../../runtime/virtio/thread-control.js';
+import { errSlot, irqSlot, KICK_SLOT, newControl, signal, STOP_SLOT } from '../../runtime/virtio/thread-control.js';
 import { seeded } from '../fuzz/random-rings.js';
 import { DmaArena } from '../helpers/rings.js';
 
-const t = suite('device thread: sleeping without missing a chain');
+const t = suite('device thread: sleeping without missing a chain, and failing without leaving a driver waiting');
 
 const NUM = 8;
 const QUEUES = 2;
@@ -142,5 +142,23 @@ for (const eventIdx of [false, true]) {
     }
   });
 }
+
+t('a device model that throws stops every queue and interrupts each before the throw ends the thread', () => {
+  const arena = new DmaArena(1 << 20);
+  const devices = Array.from({ length: QUEUES }, () => arena.queue<number>(NUM, true).device);
+  const control = newControl();
+  const bug = new Error('a bug in the device model');
+  let calls = 0;
+  const work = () => {
+    if (++calls === 3) throw bug;
+    return 0;
+  };
+  const irqsBefore = devices.map((_, q) => Atomics.load(control, irqSlot(q)));
+  assert.throws(() => serve(control, devices, work, 0, () => undefined), (e: unknown) => e === bug, 'the model\'s own error ends the thread');
+  devices.forEach((_, q) => {
+    assert.is(Atomics.load(control, errSlot(q)), 1, `queue ${q} marked stopped`);
+    assert.is(Atomics.load(control, irqSlot(q)), irqsBefore[q] + 1, `queue ${q} interrupted: a driver asleep on it wakes`);
+  });
+});
 
 t.run();

@@ -78,6 +78,26 @@ t('stop() and waitInterrupt answer, never wait for ever: a thread that ended alr
   );
 });
 
+t('a thread that ends before stop() stops its queues: a driver asleep on one wakes to broken, not to its timeout', async () => {
+  const { driver, device } = await flushRig(true, 0);
+  assert.not.ok(device.ringBroken(0));
+  const waiting = device.waitUsed(0, driver, 1, 30_000);
+  // A pending Atomics.waitAsync does not keep the process alive, and the thread that did is
+  // ended: without this timer a wait nothing wakes would end the run before it times out.
+  const keepAlive = setTimeout(() => undefined, 31_000);
+  // Ended behind the device's back, as a thread that died: it can stop no queue itself.
+  await (device as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  const outcome = await waiting;
+  clearTimeout(keepAlive);
+  assert.is(outcome, 'broken', 'woken by the end, not timed out');
+  assert.ok(device.ringBroken(0));
+  assert.is(await device.waitUsed(0, driver, 1, 30_000), 'broken', 'a wait after the end answers at once');
+  await device.stop().then(
+    () => assert.unreachable('stop() answered for a thread that was gone'),
+    (e: unknown) => assert.match(String(e), /the device thread exited \(code \d+\) before stop\(\)/),
+  );
+});
+
 /**
  * A block RAM disk in a worker on a ring of 8, and the buffers of a FLUSH request: the rig of
  * the tests below. `add()` makes one request ready to publish.
