@@ -166,4 +166,17 @@ c("the README's TypeScript examples build and run as written, printing what they
   }
 });
 
+c('the package holds the generator, the runtime and the bindings with their declarations, and not the tests', () => {
+  // --ignore-scripts: packing runs `prepare`, a build, which would rewrite dist/ under this run.
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const files = new Set((JSON.parse(r.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path));
+  const entries = ['dist/generator/cli.js', 'dist/runtime/index.js', 'dist/runtime/index.d.ts', 'dist/runtime/virtio/device-worker.js', 'dist/generated/vfio.js', 'dist/generated/vfio.d.ts', 'uapi/manifest.json'];
+  for (const entry of entries) assert.ok(files.has(entry), `${entry} is not in the package`);
+  assert.ok([...files].some((f) => f.startsWith('generator/diff/templates/')), 'the diff report templates are not in the package');
+  const tests = [...files].filter((f) => f.startsWith('dist/test/'));
+  assert.equal(tests, [], 'compiled tests and benches in the package');
+});
+
 c.run();
