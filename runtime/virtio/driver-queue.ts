@@ -117,8 +117,14 @@ export class SplitQueueDriver<T = unknown> {
     readonly eventIdx: boolean,
     /** Where the device runs: 'shared' (another thread, the kernel, hardware) or 'same-thread' (ring-words.ts). */
     ordering: RingOrdering = 'shared',
+    /**
+     * The index both rings start at: 0 for a new queue. A device told another with
+     * VHOST_SET_VRING_BASE (SplitQueueDevice's `base`) resumes there, and so must the driver.
+     */
+    base = 0,
   ) {
     if (num <= 0 || num > VIRTQUEUE_MAX_SIZE || (num & (num - 1)) !== 0) throw new RangeError(`ring size ${num} is not a power of two up to ${VIRTQUEUE_MAX_SIZE}`);
+    if (!(Number.isInteger(base) && base >= 0 && base <= INDEX_MASK)) throw new RangeError(`ring base ${base} is not a 16-bit index`);
     // A span short of its part would fail later, at some add, as a DataView's bounds error.
     const sizes = splitSizes(num);
     for (const part of ['desc', 'avail', 'used'] as const) {
@@ -135,6 +141,18 @@ export class SplitQueueDriver<T = unknown> {
     this.availWords = ringWords(rings.avail.bytes, ordering);
     this.usedWords = ringWords(rings.used.bytes, ordering);
     this.events = eventOffsets(num);
+    this.availIdx = base;
+    this.lastUsed = base;
+    if (base !== 0) {
+      // The rings as a queue resumed at `base` holds them: both indexes there, and each side
+      // asking to hear of the next entry. vhost reads the used index from the ring when it
+      // starts, and a zeroed avail_event would tell this driver not to kick until the index came
+      // round to 0 again.
+      this.avail.setUint16(AVAIL_IDX, base, true);
+      this.avail.setUint16(this.events.usedEvent, base, true);
+      this.used.setUint16(USED_IDX, base, true);
+      this.used.setUint16(this.events.availEvent, base, true);
+    }
     this.shadowNext = new Uint16Array(num);
     for (let i = 0; i < num - 1; i++) this.shadowNext[i] = i + 1;
     this.numFree = num;

@@ -299,12 +299,20 @@ await check('vhost requests: the kernel\'s vhost-net and the simulated vfio-vhos
 
 const pageOf = (iova: bigint) => iova / BigInt(PAGE);
 
-await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel, frames the kernel sends arrive on the RX virtqueue, the call eventfd signalled', async () => {
+/** Where the wrap-around check resumes vhost-net's rings: 100 entries before the 16-bit indexes wrap. */
+const WRAP_BASE = 65_436;
+
+/**
+ * Datagrams both ways through vhost-net: the kernel's socket to the RX virtqueue, and the TX
+ * virtqueue to the socket, 200 each, payloads compared. `base` is the index both rings start at
+ * (VHOST_SET_VRING_BASE, and the driver's own); `features` adds to VERSION_1 and the vnet header.
+ */
+async function datagramsThroughVhost(options: { base: number; features: bigint; subnet: string }): Promise<string> {
   const hdr = virtio_net_hdr_mrg_rxbuf.size; // VERSION_1: the 12-byte header, which vhost adds and strips
   const bufSize = hdr + 2048;
   const num = 256;
-  const features = featureBit(VIRTIO_F_VERSION_1) | featureBit(VHOST_NET_F_VIRTIO_NET_HDR);
-  const v = openVhostTap(linux, { features, num, bufSize, subnet: '10.0.0', signal });
+  const features = featureBit(VIRTIO_F_VERSION_1) | featureBit(VHOST_NET_F_VIRTIO_NET_HDR) | options.features;
+  const v = openVhostTap(linux, { features, num, bufSize, subnet: options.subnet, base: options.base, signal });
   const { tap, drivers, rxBufs, txBufs, calls, kick, tapMac, ourMac, kernelIp, ourIp } = v;
   const counter = new Uint8Array(u64.size);
 
@@ -373,12 +381,26 @@ await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel
     });
     expect('TX payloads', bad < 0, `datagram ${bad} differs`);
     const txSignalled = await linux.waitReadable(calls[TX], 0);
-    return `tap ${tap.name}; RX: ${frames} datagrams from the kernel's UDP socket arrived whole on the RX virtqueue (${rxOther} other frames), ${rxSignals} call signals; TX: ${frames} frames from the TX virtqueue reached the socket, payloads identical; TX call eventfd ${txSignalled ? 'signalled' : 'quiet'}`;
+    // vhost's own count of the TX chains it took, from where both sides were told to start.
+    const txEnd = v.vhost.getVringBase(TX);
+    expect('TX index', txEnd === ((options.base + frames) & 0xffff), `vhost's TX avail index is ${txEnd}, not ${options.base} + ${frames} in 16 bits`);
+    const indexes = [RX, TX].map((q) => `${['RX', 'TX'][q]} ${options.base} to ${v.vhost.getVringBase(q)}`).join(', ');
+    return `tap ${tap.name}; RX: ${frames} datagrams from the kernel's UDP socket arrived whole on the RX virtqueue (${rxOther} other frames), ${rxSignals} call signals; TX: ${frames} frames from the TX virtqueue reached the socket, payloads identical; TX call eventfd ${txSignalled ? 'signalled' : 'quiet'}; avail indexes ${indexes}`;
   } finally {
     socket.close();
     v.close();
   }
-});
+}
+
+await check('vhost-net with a tap: frames from the TX virtqueue reach the kernel, frames the kernel sends arrive on the RX virtqueue, the call eventfd signalled', () =>
+  datagramsThroughVhost({ base: 0, features: 0n, subnet: '10.0.0' }),
+);
+
+// The rings resumed 100 entries short of 65,536: both indexes wrap within the 200 datagrams each
+// way, and under event idx so do the avail_event and used_event each side asks at.
+await check("vhost-net resumed at ring index 65,436 (VHOST_SET_VRING_BASE), with event idx: 200 datagrams each way, both rings' indexes wrapping past 65,535", () =>
+  datagramsThroughVhost({ base: WRAP_BASE, features: featureBit(VIRTIO_RING_F_EVENT_IDX), subnet: '10.0.5' }),
+);
 
 await check("event idx with the kernel's vhost-net: a kick only where shouldKick says, an interrupt asked for at the n-th used entry, and no frame left waiting", async () => {
   const hdr = virtio_net_hdr_mrg_rxbuf.size;

@@ -69,10 +69,11 @@ export interface VhostTap extends TapAddresses {
 /**
  * vhost-net running on a new tap with the features given (which vhost must offer; the drivers
  * follow VIRTIO_RING_F_EVENT_IDX among them), rings of `num` and buffers of `bufSize`, the
- * kernel at `<subnet>.1` and us at `<subnet>.2`.
+ * kernel at `<subnet>.1` and us at `<subnet>.2`; both rings start at index `base` (0 unless given).
  */
-export function openVhostTap(linux: LinuxBackend, options: { features: bigint; num: number; bufSize: number; subnet: string; signal: (eventfd: number) => void }): VhostTap {
+export function openVhostTap(linux: LinuxBackend, options: { features: bigint; num: number; bufSize: number; subnet: string; base?: number; signal: (eventfd: number) => void }): VhostTap {
   const { features, num, bufSize, subnet } = options;
+  const base = options.base ?? 0;
   const tap = openTap(linux, 'uapigen%d');
   const addresses = addressTap(tap.name, subnet);
 
@@ -87,10 +88,11 @@ export function openVhostTap(linux: LinuxBackend, options: { features: bigint; n
   const calls: number[] = [];
   const drivers = [RX, TX].map((q) => {
     const r = allocSplitRing(num, (size, align) => pool.alloc(size, align));
-    const driver = new SplitQueueDriver<number>(num, r, (features & featureBit(VIRTIO_RING_F_EVENT_IDX)) !== 0n); // zeroes the ring, before vhost is told of it
+    // Zeroes the ring (at `base`, its indexes there), before vhost is told of it: vhost reads the used index from it.
+    const driver = new SplitQueueDriver<number>(num, r, (features & featureBit(VIRTIO_RING_F_EVENT_IDX)) !== 0n, 'shared', base);
     poisonUsedLengths(r.used.bytes, num); // every used entry vhost writes must land whole, as of QEMU's
     vhost.setVringNum(q, num);
-    vhost.setVringBase(q, 0);
+    vhost.setVringBase(q, base);
     vhost.setVringAddr({ index: q, flags: VHOST_VRING.none, desc_user_addr: r.desc.vaddr, avail_user_addr: r.avail.vaddr, used_user_addr: r.used.vaddr, log_guest_addr: 0n });
     kicks[q] = linux.eventfd();
     calls[q] = linux.eventfd();

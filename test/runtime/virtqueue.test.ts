@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { VRING_DESC_F_NEXT } from '../../generated/virtio_ring.js';
 import { DmaView, RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { DriverRingError, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { DESC, needEvent, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
+import { AVAIL, DESC, eventOffsets, needEvent, ringIovas, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
+import { DmaArena } from '../helpers/rings.js';
 import { VIRTQUEUE_MAX_SIZE } from '../../runtime/policy.js';
 import { mappedView } from '../helpers/mappings.js';
 import { chainBytes, EDGE_RINGS, GOOD_RINGS, goodRing, HOSTILE_RINGS, offer, type RingBytes, UNSENT_FRAME, writeDesc } from '../helpers/hostile-rings.js';
@@ -75,6 +76,46 @@ v('indexes wrap past 65,535 with every chain intact; descriptors all come back',
   }
   assert.is(driver.free, 4);
   assert.is(device.broken, undefined);
+});
+
+v('a driver resumed at a base (as a device is with SET_VRING_BASE) meets the device there and wraps past 65,535 with it', () => {
+  const BASE = 65_530;
+  const CHAINS = 40;
+  for (const eventIdx of [false, true]) {
+    const mode = eventIdx ? 'event idx' : 'flags';
+    const arena = new DmaArena(1 << 16);
+    const spans = arena.rings(8);
+    const driver = new SplitQueueDriver<number>(8, spans, eventIdx, 'shared', BASE);
+    const device = new SplitQueueDevice(8, ringIovas(spans), arena.dma, eventIdx, BASE);
+    const buf = arena.alloc(16);
+    const words = (span: { bytes: Uint8Array }, at: number) => new DataView(span.bytes.buffer, span.bytes.byteOffset).getUint16(at, true);
+    const events = eventOffsets(8);
+    // The rings as a queue resumed there holds them (vhost reads the used index from the ring),
+    // each side asking to hear of the next entry: neither side has said anything yet below.
+    assert.equal([words(spans.avail, AVAIL.idx), words(spans.used, USED.idx), words(spans.avail, events.usedEvent), words(spans.used, events.availEvent)], [BASE, BASE, BASE, BASE], mode);
+    for (let k = 0; k < CHAINS; k++) {
+      driver.add([{ iova: buf.iova, length: 16 }], [], k);
+      driver.publish();
+      assert.ok(driver.shouldKick(), `${mode}, chain ${k}: the device asked to hear of the next chain`);
+      const chain = device.pop();
+      assert.ok(chain, `${mode}, chain ${k}: ${device.broken?.message}`);
+      device.push(chain.head, 0);
+      assert.ok(device.needInterrupt(), `${mode}, chain ${k}: the driver asked to hear of the next entry`);
+      assert.is(driver.getUsed()?.token, k, `${mode}, chain ${k}`);
+    }
+    const end = (BASE + CHAINS) & 0xffff;
+    assert.equal([words(spans.avail, AVAIL.idx), words(spans.used, USED.idx), device.base], [end, end, end], `${mode}: both indexes came round past 65,535`);
+    // Resumed at a base the device was not given, the driver's first chain is an index jump.
+    const other = arena.rings(8);
+    const resumed = new SplitQueueDriver<number>(8, other, eventIdx, 'shared', BASE);
+    const fresh = new SplitQueueDevice(8, ringIovas(other), arena.dma, eventIdx);
+    resumed.add([{ iova: buf.iova, length: 16 }], []);
+    resumed.publish();
+    assert.is(fresh.pop(), undefined);
+    assert.is(fresh.broken?.fault, 'avail-index-jump', `${mode}: a device at 0 given a ring resumed at ${BASE}`);
+  }
+  const arena = new DmaArena(1 << 16);
+  for (const base of [65_536, -1, 0.5, NaN]) assert.throws(() => new SplitQueueDriver(8, arena.rings(8), false, 'shared', base), new RegExp(`ring base ${base} is not a 16-bit index`));
 });
 
 v('indirect chains round-trip, taking one ring slot', () => {
