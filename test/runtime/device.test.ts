@@ -86,6 +86,43 @@ for (const layout of ['typed', 'fixed'] as const) {
   });
 }
 
+t('rings resumed at index 65,500 (SET_VRING_BASE, and the drivers\' base): frames go round the loopback as both indexes wrap past 65,535', () => {
+  const BASE = 65_500;
+  const NUM = 8;
+  const FRAMES = 100;
+  const { kernel, dev } = open();
+  dev.vhost.setOwner();
+  dev.vhost.setFeatures(dev.vhost.getFeatures()); // event idx among them
+  const pool = new DmaPool(kernel, dev.container, 1 << 20, 1n << 32n);
+  const rings = Array.from({ length: QUEUES }, () => allocSplitRing(NUM, (size, align) => pool.alloc(size, align)));
+  const drivers = rings.map((r) => new SplitQueueDriver<number>(NUM, r, true, 'shared', BASE));
+  rings.forEach((r, q) => dev.setUpQueue(q, NUM, r, BASE));
+  dev.attachCallEventfds([kernel.eventfd(), kernel.eventfd()]);
+  dev.vhost.setState(VHOST_DEVICE_S_RUNNING);
+  const hdr = virtio_net_hdr_mrg_rxbuf.size;
+  const rxBufs = Array.from({ length: NUM }, () => pool.alloc(256));
+  const tx = pool.alloc(256);
+  rxBufs.forEach((b, k) => drivers[RX_QUEUE].add([], [{ iova: b.iova, length: b.bytes.length }], k));
+  drivers[RX_QUEUE].publish();
+  for (let n = 0; n < FRAMES; n++) {
+    const frame = Uint8Array.from({ length: 60 }, (_, i) => (n * 7 + i) & 0xff);
+    tx.bytes.fill(0, 0, hdr);
+    tx.bytes.set(frame, hdr);
+    drivers[TX_QUEUE].add([{ iova: tx.iova, length: hdr + frame.length }], [], n);
+    drivers[TX_QUEUE].publish();
+    if (drivers[TX_QUEUE].shouldKick()) dev.kick(TX_QUEUE);
+    const got = drivers[RX_QUEUE].getUsed();
+    assert.ok(got, `frame ${n}: nothing on RX (TX ${kernel.device.datapath?.queues[TX_QUEUE].broken?.message ?? 'not broken'})`);
+    assert.equal(rxBufs[got.token!].bytes.slice(hdr, got.length), frame, `frame ${n}`);
+    assert.is(drivers[TX_QUEUE].getUsed()?.token, n, `frame ${n}: its TX chain used`);
+    drivers[RX_QUEUE].add([], [{ iova: rxBufs[got.token!].iova, length: 256 }], got.token);
+    drivers[RX_QUEUE].publish();
+    if (drivers[RX_QUEUE].shouldKick()) dev.kick(RX_QUEUE);
+  }
+  assert.is(dev.vhost.getVringBase(TX_QUEUE), (BASE + FRAMES) & 0xffff, 'the TX index came round past 65,535');
+  dev.close();
+});
+
 t('notify region rules: a kick is its queue\'s index at the start of its own page', () => {
   const { kernel, dev } = open('typed');
   const kick = (offset: bigint, value: number, bytes = 4) => {
