@@ -38,7 +38,7 @@ import type { VhostTransport } from '../../runtime/vhost/transport.js';
 import { VfioVhostDevice } from '../../runtime/vhost/vfio-vhost-device.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { VirtioPciDevice } from '../../runtime/virtio/pci-transport.js';
-import { allocSplitRing, splitRingBytes } from '../../runtime/virtio/split-layout.js';
+import { allocSplitRing, INDEX_MASK, splitRingBytes } from '../../runtime/virtio/split-layout.js';
 import { check, expect, finish, hex, sleep, WAIT_MS } from './checks.js';
 import { EDU } from './edu.js';
 import { compareHostile, sameBytes, VERDICT_MS, verdictOf } from './ring-verdicts.js';
@@ -381,10 +381,10 @@ async function datagramsThroughVhost(options: { base: number; features: bigint; 
     });
     expect('TX payloads', bad < 0, `datagram ${bad} differs`);
     const txSignalled = await linux.waitReadable(calls[TX], 0);
-    // vhost's own count of the TX chains it took, from where both sides were told to start.
-    const txEnd = v.vhost.getVringBase(TX);
-    expect('TX index', txEnd === ((options.base + frames) & 0xffff), `vhost's TX avail index is ${txEnd}, not ${options.base} + ${frames} in 16 bits`);
-    const indexes = [RX, TX].map((q) => `${['RX', 'TX'][q]} ${options.base} to ${v.vhost.getVringBase(q)}`).join(', ');
+    // vhost's own count of the chains it took on each ring, from where both sides were told to start.
+    const ends = [RX, TX].map((q) => v.vhost.getVringBase(q));
+    expect('TX index', ends[TX] === ((options.base + frames) & INDEX_MASK), `vhost's TX avail index is ${ends[TX]}, not ${options.base} + ${frames} in 16 bits`);
+    const indexes = [RX, TX].map((q) => `${['RX', 'TX'][q]} ${options.base} to ${ends[q]}`).join(', ');
     return `tap ${tap.name}; RX: ${frames} datagrams from the kernel's UDP socket arrived whole on the RX virtqueue (${rxOther} other frames), ${rxSignals} call signals; TX: ${frames} frames from the TX virtqueue reached the socket, payloads identical; TX call eventfd ${txSignalled ? 'signalled' : 'quiet'}; avail indexes ${indexes}`;
   } finally {
     socket.close();
