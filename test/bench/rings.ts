@@ -4,7 +4,9 @@
 // through its bursts and one chain a call, against C doing the same checks; the same work as
 // one JS function, and cut into four as the runtime is; the fastest JS loop against C's
 // minimal loop; the ratios JS/C; and garbage collections over the timed run of two million
-// descriptors. Then the ring with its device in a worker thread against ring.c's threads
+// descriptors; the same runtime and C counted in instructions per descriptor by valgrind
+// (ring-instructions.ts), a figure the host's speed does not move. Then the ring with its
+// device in a worker thread against ring.c's threads
 // (ring-threads.ts) and the net loopback with its device in a worker (worker), and the block
 // RAM disk (block.ts). Figures are printed, never asserted.
 //
@@ -25,6 +27,7 @@ import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
 import { WORKER_POLL_US } from '../../runtime/policy.js';
 import { countGcs } from './gc-count.js';
 import { buildRingC, type RingCMode } from './ring-c.js';
+import { instructionsPerDescriptor, valgrindMissing } from './ring-instructions.js';
 import { blockTable } from './block.js';
 import { ringThreadsRate } from './ring-threads.js';
 import { chosenParts, scriptArgs } from '../../generator/tools/script-args.js';
@@ -151,6 +154,47 @@ function sameThread(): void {
   for (const [batch, f] of results)
     row([String(batch), M(f.get('floor')), M(f.get('C minimal')), ratio(f.get('floor'), f.get('C minimal'))]);
   c?.done();
+}
+
+/**
+ * The instruction table: the runtime's bursts and ring.c checked, instructions per descriptor as
+ * callgrind counts them (ring-instructions.ts). Rates swing with this host; these do not.
+ */
+async function instructionTable(): Promise<void> {
+  console.log(`\n## Instructions per descriptor, driver and device in one thread (queue ${QUEUE}, one-descriptor chains)`);
+  console.log('User-space instructions, counted by valgrind --tool=callgrind, over the descriptors between a run of one');
+  console.log('million and one of three, so start-up, compiling and warm-up fall out; node with --single-threaded. The');
+  console.log('same build gives the same count to about one percent, where its rate swings by a third. Instructions are');
+  console.log("not time: the engine's are simpler than gcc's, so the ratio of rates stands above the ratio of counts.");
+  const missing = valgrindMissing();
+  if (missing !== undefined) {
+    console.log(`Not counted: ${missing}.`);
+    return;
+  }
+  const c = buildRingC();
+  if ('error' in c) {
+    console.log(`C reference not built: ${c.error}`);
+    return;
+  }
+  // A count that failed is said in its cell, and the table goes on.
+  const counted = (count: Promise<number>) => count.then((n) => ({ n }), (e: unknown) => ({ error: (e as Error).message }));
+  const cell = (r: { n: number } | { error: string }) => ('n' in r ? r.n.toFixed(0) : 'failed');
+  try {
+    row(['batch', 'runtime, bursts', 'C checked', 'C / runtime']);
+    row(Array(4).fill('---'));
+    const failures: string[] = [];
+    for (const batch of [1, 32, 256]) {
+      const js = await counted(
+        instructionsPerDescriptor((n) => [process.execPath, '--single-threaded', '--expose-gc', CASE_SCRIPT, 'bursts', String(QUEUE), String(batch), String(n)], 1_000_000, 3_000_000),
+      );
+      const cc = await counted(instructionsPerDescriptor((n) => [c.exe, 'checked', String(QUEUE), String(batch), String(n)], 1_000_000, 3_000_000));
+      for (const r of [js, cc]) if ('error' in r) failures.push(`batch ${batch}: ${r.error}`);
+      row([String(batch), cell(js), cell(cc), 'n' in js && 'n' in cc ? (cc.n / js.n).toFixed(2) : 'n/a']);
+    }
+    for (const f of failures) console.log(`failed: ${f}`);
+  } finally {
+    c.done();
+  }
 }
 
 /** Where the loopback's device side runs: in this thread, or in a worker polling for this long (µs). */
@@ -317,11 +361,12 @@ async function workerThread(): Promise<void> {
   }
 }
 
-// `rings.js [thread|worker|block]`: one part alone; all by default.
-const PARTS = ['thread', 'worker', 'block'] as const;
+// `rings.js [thread|instructions|worker|block]`: one part alone; all by default.
+const PARTS = ['thread', 'instructions', 'worker', 'block'] as const;
 const parts = scriptArgs({ name: 'rings.js', usage: `node --expose-gc dist/test/bench/rings.js [${PARTS.join('|')}]...` }, (args) => chosenParts(PARTS, args));
 const wants = (part: (typeof PARTS)[number]) => parts.includes(part);
 if (wants('thread')) sameThread();
+if (wants('instructions')) await instructionTable();
 if (wants('worker')) {
   await ringThreads();
   await workerThread();

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildRingC } from '../bench/ring-c.js';
+import { instructionsPerDescriptor, valgrindMissing } from '../bench/ring-instructions.js';
 import { BUFFER, RING_CASES } from '../bench/ring-cases.js';
 import { blockRate } from '../bench/block.js';
 import { ringThreadsRate } from '../bench/ring-threads.js';
@@ -67,6 +68,41 @@ b('ring.c builds with gcc -O2 -Wall -Werror and each of its devices sees every d
         assert.is(r.checksum, Math.ceil(DESCRIPTORS / batch) * batch * BUFFER, `ring ${mode} at batch ${batch}`);
       }
     assert.is(spawnSync(c.exe, ['checked', '0', '1', '1']).status, 1, 'a queue size of 0 is refused');
+  } finally {
+    c.done();
+  }
+});
+
+b('the instruction count: ring.c checked counted over runs of different lengths gives one figure per descriptor, and more work counts more', async () => {
+  const missing = valgrindMissing();
+  if (missing !== undefined) return assert.unreachable(missing);
+  const c = buildRingC();
+  if ('error' in c) return assert.unreachable(`gcc: ${c.error}`);
+  try {
+    const count = (mode: string, small: number, large: number) => instructionsPerDescriptor((n) => [c.exe, mode, String(QUEUE), '32', String(n)], small, large);
+    const [first, second, minimal] = await Promise.all([count('checked', 20_000, 60_000), count('checked', 5_000, 15_000), count('minimal', 20_000, 60_000)]);
+    assert.ok(Number.isFinite(first) && first > 0, `checked: ${first} instructions per descriptor`);
+    // A descriptor's count, whatever the runs' lengths: start-up (a million instructions) must
+    // fall out, or the shorter runs would count 70 more a descriptor.
+    assert.ok(Math.abs(first - second) <= first / 100, `checked counted ${first} over runs of 20,000 and 60,000 descriptors, ${second} over 5,000 and 15,000`);
+    // minimal skips the checks, the translation and the bookkeeping: a count blind to the work would not see it.
+    assert.ok(minimal < first / 2, `minimal ${minimal}, checked ${first}`);
+  } finally {
+    c.done();
+  }
+});
+
+b('an instruction count of a program that fails is an error with its exit status, not a figure', async () => {
+  const missing = valgrindMissing();
+  if (missing !== undefined) return assert.unreachable(missing);
+  const c = buildRingC();
+  if ('error' in c) return assert.unreachable(`gcc: ${c.error}`);
+  try {
+    // A queue of 0 is refused by ring.c with exit 1.
+    await instructionsPerDescriptor((n) => [c.exe, 'checked', '0', '1', String(n)], 10, 20).then(
+      (n) => assert.unreachable(`counted ${n}`),
+      (e: Error) => assert.match(e.message, /exit 1/),
+    );
   } finally {
     c.done();
   }
