@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildRingC } from '../bench/ring-c.js';
+import { buildRingC, type RingC } from '../bench/ring-c.js';
 import { instructionsPerDescriptor, valgrindMissing } from '../bench/ring-instructions.js';
 import { BUFFER, RING_CASES } from '../bench/ring-cases.js';
 import { blockRate } from '../bench/block.js';
@@ -56,10 +56,25 @@ b('a case run with bad arguments says how to run it and exits 2', () => {
   assert.match(r.stderr, /usage: ring-case\.js bursts\|/);
 });
 
-b('ring.c builds with gcc -O2 -Wall -Werror and each of its devices sees every descriptor whole, in one thread and in two', () => {
+/** ring.c built for one test and removed after it; a build that fails fails the test, with what gcc said. */
+async function withRingC(use: (c: RingC) => void | Promise<void>): Promise<void> {
   const c = buildRingC();
   if ('error' in c) return assert.unreachable(`gcc: ${c.error}`);
   try {
+    await use(c);
+  } finally {
+    c.done();
+  }
+}
+
+/** Fails the test, saying what to install, when valgrind is not there: the count is a test of its own, not one to skip. */
+function needValgrind(): void {
+  const missing = valgrindMissing();
+  if (missing !== undefined) assert.unreachable(missing);
+}
+
+b('ring.c builds with gcc -O2 -Wall -Werror and each of its devices sees every descriptor whole, in one thread and in two', () =>
+  withRingC((c) => {
     for (const mode of ['checked', 'minimal', 'threads'] as const)
       for (const batch of [1, 32, 256]) {
         const r = c.run(mode, QUEUE, batch, DESCRIPTORS);
@@ -68,17 +83,12 @@ b('ring.c builds with gcc -O2 -Wall -Werror and each of its devices sees every d
         assert.is(r.checksum, Math.ceil(DESCRIPTORS / batch) * batch * BUFFER, `ring ${mode} at batch ${batch}`);
       }
     assert.is(spawnSync(c.exe, ['checked', '0', '1', '1']).status, 1, 'a queue size of 0 is refused');
-  } finally {
-    c.done();
-  }
-});
+  }),
+);
 
-b('the instruction count: ring.c checked counted over runs of different lengths gives one figure per descriptor, and more work counts more', async () => {
-  const missing = valgrindMissing();
-  if (missing !== undefined) return assert.unreachable(missing);
-  const c = buildRingC();
-  if ('error' in c) return assert.unreachable(`gcc: ${c.error}`);
-  try {
+b('the instruction count: ring.c checked counted over runs of different lengths gives one figure per descriptor, and more work counts more', () => {
+  needValgrind();
+  return withRingC(async (c) => {
     const count = (mode: string, small: number, large: number) => instructionsPerDescriptor((n) => [c.exe, mode, String(QUEUE), '32', String(n)], small, large);
     const [first, second, minimal] = await Promise.all([count('checked', 20_000, 60_000), count('checked', 5_000, 15_000), count('minimal', 20_000, 60_000)]);
     assert.ok(Number.isFinite(first) && first > 0, `checked: ${first} instructions per descriptor`);
@@ -87,25 +97,18 @@ b('the instruction count: ring.c checked counted over runs of different lengths 
     assert.ok(Math.abs(first - second) <= first / 100, `checked counted ${first} over runs of 20,000 and 60,000 descriptors, ${second} over 5,000 and 15,000`);
     // minimal skips the checks, the translation and the bookkeeping: a count blind to the work would not see it.
     assert.ok(minimal < first / 2, `minimal ${minimal}, checked ${first}`);
-  } finally {
-    c.done();
-  }
+  });
 });
 
-b('an instruction count of a program that fails is an error with its exit status, not a figure', async () => {
-  const missing = valgrindMissing();
-  if (missing !== undefined) return assert.unreachable(missing);
-  const c = buildRingC();
-  if ('error' in c) return assert.unreachable(`gcc: ${c.error}`);
-  try {
-    // A queue of 0 is refused by ring.c with exit 1.
-    await instructionsPerDescriptor((n) => [c.exe, 'checked', '0', '1', String(n)], 10, 20).then(
+b('an instruction count of a program that fails is an error with its exit status, not a figure', () => {
+  needValgrind();
+  // A queue of 0 is refused by ring.c with exit 1.
+  return withRingC((c) =>
+    instructionsPerDescriptor((n) => [c.exe, 'checked', '0', '1', String(n)], 10, 20).then(
       (n) => assert.unreachable(`counted ${n}`),
       (e: Error) => assert.match(e.message, /exit 1/),
-    );
-  } finally {
-    c.done();
-  }
+    ),
+  );
 });
 
 b.run();
