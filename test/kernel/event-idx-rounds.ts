@@ -4,9 +4,8 @@
 // and a sleep until it comes. A kick withheld while the device slept, or a used_event past
 // where it should be, leaves a round waiting, and the check fails with its number.
 import type { Backend } from '../../runtime/backend.js';
-import type { DmaPiece } from '../../runtime/dma-pool.js';
 import { takeEventfd } from '../../runtime/eventfd.js';
-import type { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
+import type { TxQueue } from './tx-queue.js';
 import { expect, WAIT_MS } from './checks.js';
 
 export interface EventIdxRounds {
@@ -22,14 +21,7 @@ export interface EventIdxRounds {
 
 export async function eventIdxRounds(
   backend: Backend,
-  o: {
-    tx: SplitQueueDriver<number>;
-    /** One buffer per ring slot, each holding the frame (its virtio-net header included) of `length` bytes. */
-    bufs: DmaPiece[];
-    length: number;
-    kick: () => void;
-    /** The eventfd the TX queue's interrupt signals. */
-    irq: number;
+  o: TxQueue & {
     rounds: number;
     /** Called once each round's chains are collected. */
     afterRound?: () => void;

@@ -6,7 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { VHOST_DEVICE_S_RUNNING, VHOST_DEVICE_S_STOPPED } from '../../generated/vfio_vhost.js';
-import { VHOST_VRING } from '../../generated/vhost.js';
+import { VHOST_NET_F_VIRTIO_NET_HDR, VHOST_VRING } from '../../generated/vhost.js';
+import { VIRTIO_F_VERSION_1 } from '../../generated/virtio_config.js';
+import { virtio_net_hdr_mrg_rxbuf } from '../../generated/virtio_net.js';
 import { VIRTIO_RING_F_EVENT_IDX } from '../../generated/virtio_ring.js';
 import { featureBit } from '../../runtime/vhost/features.js';
 import { DmaPool, type DmaPiece } from '../../runtime/dma-pool.js';
@@ -15,7 +17,9 @@ import { openTap } from '../../runtime/linux/tap.js';
 import { VhostKernelTransport } from '../../runtime/vhost/kernel-transport.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
 import { allocSplitRing, splitRingBytes, USED } from '../../runtime/virtio/split-layout.js';
+import { buildUdpFrame, ipv4, mac } from '../helpers/frames.js';
 import { expect, hex } from './checks.js';
+import type { TxQueue } from './tx-queue.js';
 
 /** A used len no chain can take (more bytes than any buffer here): what an entry a device did not write keeps. */
 export const POISON = 0xffff_ffff;
@@ -123,4 +127,19 @@ export function openVhostTap(linux: LinuxBackend, options: { features: bigint; n
       linux.close(tap.fd);
     },
   };
+}
+
+/**
+ * A vhost-net TX queue of 64 whose every buffer holds one small UDP frame to a MAC address
+ * nobody has: the kernel drops each frame, and vhost uses each chain. What the driver-side
+ * checks (event-idx-rounds.ts, interrupts-off.ts) drive. VERSION_1, the vnet header, and event
+ * idx when asked.
+ */
+export function droppingTxQueue(linux: LinuxBackend, options: { eventIdx: boolean; subnet: string; signal: (eventfd: number) => void }): TxQueue & { close: () => void } {
+  const hdr = virtio_net_hdr_mrg_rxbuf.size;
+  const features = featureBit(VIRTIO_F_VERSION_1) | featureBit(VHOST_NET_F_VIRTIO_NET_HDR) | (options.eventIdx ? featureBit(VIRTIO_RING_F_EVENT_IDX) : 0n);
+  const v = openVhostTap(linux, { features, num: 64, bufSize: hdr + 128, subnet: options.subnet, signal: options.signal });
+  const frame = buildUdpFrame({ dstMac: mac('02:00:00:00:00:09'), srcMac: mac(v.ourMac), src: ipv4(v.ourIp), dst: ipv4(v.kernelIp), sport: 4789, dport: 9, payload: Uint8Array.of(1, 2, 3) });
+  for (const b of v.txBufs) b.bytes.set(frame, hdr);
+  return { tx: v.drivers[TX], bufs: v.txBufs, length: hdr + frame.length, kick: () => v.kick(TX), irq: v.calls[TX], close: v.close };
 }
