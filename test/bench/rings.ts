@@ -6,9 +6,9 @@
 // minimal loop; the ratios JS/C; and garbage collections over the timed run of two million
 // descriptors; the same runtime and C counted in instructions per descriptor by valgrind
 // (ring-instructions.ts), a figure the host's speed does not move. Then the ring with its
-// device in a worker thread against ring.c's threads
-// (ring-threads.ts) and the net loopback with its device in a worker (worker), and the block
-// RAM disk (block.ts). Figures are printed, never asserted.
+// device in a worker thread against ring.c's threads (ring-threads.ts) and the net loopback
+// with its device in a worker (worker), and the block RAM disk (block.ts). Figures are
+// printed, never asserted.
 //
 // Every figure, JS or C, is a process of its own (test/bench/ring-case.ts for JS), and the
 // cases take turns, so a slow spell of this shared host falls on all of them alike; each
