@@ -62,7 +62,7 @@ function jsFigure(which: RingCase, batch: number, total: number): Figure | undef
 
 /** The C reference (ring-c.ts), with its runs as figures; undefined, and why said, when it could not be built. */
 function buildC():
-  | { run: (mode: RingCMode, batch: number, total: number) => Figure | undefined; done: () => void }
+  | { exe: string; run: (mode: RingCMode, batch: number, total: number) => Figure | undefined; done: () => void }
   | undefined {
   const c = buildRingC();
   if ('error' in c) {
@@ -70,6 +70,7 @@ function buildC():
     return undefined;
   }
   return {
+    exe: c.exe,
     run: (mode, batch, total) => {
       const r = c.run(mode, QUEUE, batch, total);
       return r === undefined ? undefined : { rate: r.rate, gcs: 0 };
@@ -171,11 +172,8 @@ async function instructionTable(): Promise<void> {
     console.log(`Not counted: ${missing}.`);
     return;
   }
-  const c = buildRingC();
-  if ('error' in c) {
-    console.log(`C reference not built: ${c.error}`);
-    return;
-  }
+  const c = buildC();
+  if (c === undefined) return;
   // A count that failed is said in its cell, and the table goes on.
   const counted = (count: Promise<number>) => count.then((n) => ({ n }), (e: unknown) => ({ error: (e as Error).message }));
   const cell = (r: { n: number } | { error: string }) => ('n' in r ? r.n.toFixed(0) : 'failed');
