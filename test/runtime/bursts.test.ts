@@ -319,8 +319,9 @@ b('addBurst: a bad IOVA ends the burst before it, or throws when it is the first
   assert.throws(() => r.device.popBurst(new Uint16Array(1), 2), RangeError);
   assert.throws(() => r.device.pushBurst(new Uint16Array(2), new Uint32Array(1), 2), RangeError);
   assert.throws(() => r.driver.popUsedBurst(new Uint16Array(2), new Uint32Array(1), undefined, 2), RangeError);
-  // A fraction would run a loop once more than asked (k < 1.5 for k = 0 and 1); a negative count not at all.
-  for (const count of [1.5, -1]) {
+  // A fraction would run a loop once more than asked (k < 1.5 for k = 0 and 1); a negative count
+  // not at all. 2^32 and 2^32 + 1 are 0 and 1 as 32-bit words, which a count must not be read as.
+  for (const count of [1.5, -1, 2 ** 32, 2 ** 32 + 1, Infinity, NaN]) {
     assert.throws(() => r.driver.addBurst([good, good], false, undefined, count), /a burst of/, `addBurst of ${count}`);
     assert.throws(() => r.device.popBurst(r.heads, count), /a burst of/, `popBurst of ${count}`);
     assert.throws(() => r.device.pushBurst(r.heads, new Uint32Array(8), count), /a burst of/, `pushBurst of ${count}`);
