@@ -135,7 +135,12 @@ export class SplitQueueDevice {
     addrs: { desc: bigint; avail: bigint; used: bigint },
     private readonly dma: DmaView,
     readonly eventIdx: boolean,
-    /** Where the driver's avail index starts (SET_VRING_BASE). */
+    /**
+     * The avail index to take the next chain at (SET_VRING_BASE). The used index is not given:
+     * it is read from the ring, as vhost reads it when a backend starts, so a device that
+     * replaces one stopped with chains in flight pushes where the driver looks next, not past
+     * entries never written.
+     */
     base = 0,
     /** Where the driver runs: 'shared' (another thread, or anywhere) or 'same-thread' (ring-words.ts). */
     ordering: RingOrdering = 'shared',
@@ -147,7 +152,6 @@ export class SplitQueueDevice {
     this.chains = new Array(isPowerOfTwo(num) ? num : 0).fill(undefined);
     this.held = new Uint8Array(isPowerOfTwo(num) ? num : 0);
     this.lastAvail = base & INDEX_MASK;
-    this.usedIdx = base & INDEX_MASK;
     if (!isPowerOfTwo(num) || num > VIRTQUEUE_MAX_SIZE) {
       this.failWith('ring-not-ready', `ring size ${num} is not a power of two up to ${VIRTQUEUE_MAX_SIZE}`);
       return;
@@ -166,7 +170,11 @@ export class SplitQueueDevice {
     this.used = used;
     // The shared words are read as 16-bit words: an IOMMU that moved an aligned ring to an odd
     // byte of the memory would have them read from the wrong place.
-    if (this.avail % ALIGN.avail || this.used % ALIGN.used) this.failWith('ring-not-ready', `the rings translate to offsets ${this.avail} and ${this.used}, not aligned in DMA memory`);
+    if (this.avail % ALIGN.avail || this.used % ALIGN.used) {
+      this.failWith('ring-not-ready', `the rings translate to offsets ${this.avail} and ${this.used}, not aligned in DMA memory`);
+      return;
+    }
+    this.usedIdx = this.words.load(this.used + USED_IDX);
   }
 
   /**

@@ -16,7 +16,7 @@ import { LinuxBackend } from '../../runtime/linux/backend.js';
 import { openTap } from '../../runtime/linux/tap.js';
 import { VhostKernelTransport } from '../../runtime/vhost/kernel-transport.js';
 import { SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { allocSplitRing, splitRingBytes, USED } from '../../runtime/virtio/split-layout.js';
+import { allocSplitRing, INDEX_MASK, splitRingBytes, USED } from '../../runtime/virtio/split-layout.js';
 import { buildUdpFrame, ipv4, mac } from '../helpers/frames.js';
 import { expect, hex } from './checks.js';
 import type { TxQueue } from './tx-queue.js';
@@ -74,10 +74,18 @@ export interface VhostTap extends TapAddresses {
  * vhost-net running on a new tap with the features given (which vhost must offer; the drivers
  * follow VIRTIO_RING_F_EVENT_IDX among them), rings of `num` and buffers of `bufSize`, the
  * kernel at `<subnet>.1` and us at `<subnet>.2`; both rings start at index `base` (0 unless given).
+ *
+ * `txTaken` chains (0 unless given), txBufs[0] onwards, are made available on the TX ring
+ * before vhost starts, and vhost is told (VHOST_SET_VRING_BASE) to start past them: the ring as
+ * a device that took them and stopped before using them leaves it to the device after it.
  */
-export function openVhostTap(linux: LinuxBackend, options: { features: bigint; num: number; bufSize: number; subnet: string; base?: number; signal: (eventfd: number) => void }): VhostTap {
+export function openVhostTap(
+  linux: LinuxBackend,
+  options: { features: bigint; num: number; bufSize: number; subnet: string; base?: number; txTaken?: number; signal: (eventfd: number) => void },
+): VhostTap {
   const { features, num, bufSize, subnet } = options;
   const base = options.base ?? 0;
+  const txTaken = options.txTaken ?? 0;
   const tap = openTap(linux, 'uapigen%d');
   const addresses = addressTap(tap.name, subnet);
 
@@ -90,13 +98,18 @@ export function openVhostTap(linux: LinuxBackend, options: { features: bigint; n
   const pool = new DmaPool(linux, vhost, rings * splitRingBytes(num) + 2 * num * bufSize, 1n << 32n);
   const kicks: number[] = [];
   const calls: number[] = [];
+  const rxBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
+  const txBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
   const drivers = [RX, TX].map((q) => {
     const r = allocSplitRing(num, (size, align) => pool.alloc(size, align));
     // Zeroes the ring (at `base`, its indexes there), before vhost is told of it: vhost reads the used index from it.
     const driver = new SplitQueueDriver<number>(num, r, (features & featureBit(VIRTIO_RING_F_EVENT_IDX)) !== 0n, 'shared', base);
     poisonUsedLengths(r.used.bytes, num); // every used entry vhost writes must land whole, as of QEMU's
+    const taken = q === TX ? txTaken : 0;
+    for (let k = 0; k < taken; k++) driver.add([{ iova: txBufs[k].iova, length: bufSize }], [], k);
+    driver.publish();
     vhost.setVringNum(q, num);
-    vhost.setVringBase(q, base);
+    vhost.setVringBase(q, (base + taken) & INDEX_MASK);
     vhost.setVringAddr({ index: q, flags: VHOST_VRING.none, desc_user_addr: r.desc.vaddr, avail_user_addr: r.avail.vaddr, used_user_addr: r.used.vaddr, log_guest_addr: 0n });
     kicks[q] = linux.eventfd();
     calls[q] = linux.eventfd();
@@ -106,8 +119,6 @@ export function openVhostTap(linux: LinuxBackend, options: { features: bigint; n
     return driver;
   });
   const kick = (q: number) => options.signal(kicks[q]);
-  const rxBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
-  const txBufs = Array.from({ length: num }, () => pool.alloc(bufSize));
   vhost.setState(VHOST_DEVICE_S_RUNNING);
   for (let k = 0; k < num; k++) drivers[RX].add([], [{ iova: rxBufs[k].iova, length: bufSize }], k);
   drivers[RX].publish();
@@ -135,10 +146,10 @@ export function openVhostTap(linux: LinuxBackend, options: { features: bigint; n
  * checks (event-idx-rounds.ts, interrupts-off.ts) drive. VERSION_1, the vnet header, and event
  * idx when asked.
  */
-export function droppingTxQueue(linux: LinuxBackend, options: { eventIdx: boolean; subnet: string; signal: (eventfd: number) => void }): TxQueue & { close: () => void } {
+export function droppingTxQueue(linux: LinuxBackend, options: { eventIdx: boolean; subnet: string; txTaken?: number; signal: (eventfd: number) => void }): TxQueue & { close: () => void } {
   const hdr = virtio_net_hdr_mrg_rxbuf.size;
   const features = featureBit(VIRTIO_F_VERSION_1) | featureBit(VHOST_NET_F_VIRTIO_NET_HDR) | (options.eventIdx ? featureBit(VIRTIO_RING_F_EVENT_IDX) : 0n);
-  const v = openVhostTap(linux, { features, num: 64, bufSize: hdr + 128, subnet: options.subnet, signal: options.signal });
+  const v = openVhostTap(linux, { features, num: 64, bufSize: hdr + 128, subnet: options.subnet, txTaken: options.txTaken, signal: options.signal });
   const frame = buildUdpFrame({ dstMac: mac('02:00:00:00:00:09'), srcMac: mac(v.ourMac), src: ipv4(v.ourIp), dst: ipv4(v.kernelIp), sport: 4789, dport: 9, payload: Uint8Array.of(1, 2, 3) });
   for (const b of v.txBufs) b.bytes.set(frame, hdr);
   return { tx: v.drivers[TX], bufs: v.txBufs, length: hdr + frame.length, kick: () => v.kick(TX), irq: v.calls[TX], close: v.close };

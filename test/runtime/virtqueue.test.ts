@@ -118,6 +118,36 @@ v('a driver resumed at a base (as a device is with SET_VRING_BASE) meets the dev
   for (const base of [65_536, -1, 0.5, NaN]) assert.throws(() => new SplitQueueDriver(8, arena.rings(8), false, 'shared', base), new RegExp(`ring base ${base} is not a 16-bit index`));
 });
 
+v('a device started over a ring with chains in flight takes the used index from the ring, as vhost does, and pushes where the driver looks next', () => {
+  // The first device pops three chains and pushes one, then stops (GET_VRING_BASE answers 3,
+  // or 65,535 + 3 wrapped). Its successor starts at that base: the two chains the first held
+  // are lost, as they are when vhost's backend is replaced, but the next chain must come back.
+  for (const start of [0, 65_534]) {
+    const arena = new DmaArena(1 << 16);
+    const spans = arena.rings(8);
+    const driver = new SplitQueueDriver<string>(8, spans, false, 'shared', start);
+    const first = new SplitQueueDevice(8, ringIovas(spans), arena.dma, false, start);
+    const buf = arena.alloc(16);
+    for (const token of ['a', 'b', 'c']) driver.add([{ iova: buf.iova, length: 16 }], [], token);
+    driver.publish();
+    const popped = [first.pop(), first.pop(), first.pop()];
+    first.push(popped[0]!.head, 0);
+    assert.is(driver.getUsed()?.token, 'a', `from ${start}`);
+    const base = first.base;
+    assert.is(base, (start + 3) & 0xffff, `from ${start}: the base the first device stopped at`);
+    const next = new SplitQueueDevice(8, ringIovas(spans), arena.dma, false, base);
+    driver.add([{ iova: buf.iova, length: 16 }], [], 'd');
+    driver.publish();
+    const chain = next.pop();
+    assert.ok(chain, `from ${start}: ${next.broken?.message}`);
+    next.push(chain.head, 0);
+    // Had the successor taken its used index from the base, it would have pushed two entries
+    // past the one the driver reads next, and the driver would read entries never written.
+    assert.is(driver.getUsed()?.token, 'd', `from ${start}: the chain added after the restart`);
+    assert.is(driver.getUsed(), undefined, `from ${start}: nothing more`);
+    assert.is(driver.free, 8 - 2, `from ${start}: the two chains the first device held stay with the driver`);
+  }
+});
 v('indirect chains round-trip, taking one ring slot', () => {
   const { mem, driver, device, dataStart, span } = setup(4);
   const table = span(dataStart + 4096, 3 * DESC.size);
