@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { VRING_DESC_F_NEXT } from '../../generated/virtio_ring.js';
 import { DmaView, RingFault, SplitQueueDevice } from '../../runtime/virtio/device-queue.js';
 import { DriverRingError, SplitQueueDriver } from '../../runtime/virtio/driver-queue.js';
-import { AVAIL, DESC, eventOffsets, needEvent, ringIovas, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
+import { AVAIL, DESC, eventOffsets, INDEX_MASK, needEvent, ringIovas, splitSizes, USED } from '../../runtime/virtio/split-layout.js';
 import { DmaArena } from '../helpers/rings.js';
 import { VIRTQUEUE_MAX_SIZE } from '../../runtime/policy.js';
 import { mappedView } from '../helpers/mappings.js';
@@ -119,8 +119,8 @@ v('a driver resumed at a base (as a device is with SET_VRING_BASE) meets the dev
 });
 
 v('a device started over a ring with chains in flight takes the used index from the ring, as vhost does, and pushes where the driver looks next', () => {
-  // The first device pops three chains and pushes one, then stops (GET_VRING_BASE answers 3,
-  // or 65,535 + 3 wrapped). Its successor starts at that base: the two chains the first held
+  // The first device pops three chains and pushes one, then stops (GET_VRING_BASE answers
+  // start + 3: 3, or 1 past the wrap from 65,534). Its successor starts at that base: the two chains the first held
   // are lost, as they are when vhost's backend is replaced, but the next chain must come back.
   for (const start of [0, 65_534]) {
     const arena = new DmaArena(1 << 16);
@@ -134,7 +134,7 @@ v('a device started over a ring with chains in flight takes the used index from 
     first.push(popped[0]!.head, 0);
     assert.is(driver.getUsed()?.token, 'a', `from ${start}`);
     const base = first.base;
-    assert.is(base, (start + 3) & 0xffff, `from ${start}: the base the first device stopped at`);
+    assert.is(base, (start + 3) & INDEX_MASK, `from ${start}: the base the first device stopped at`);
     const next = new SplitQueueDevice(8, ringIovas(spans), arena.dma, false, base);
     driver.add([{ iova: buf.iova, length: 16 }], [], 'd');
     driver.publish();
@@ -148,6 +148,7 @@ v('a device started over a ring with chains in flight takes the used index from 
     assert.is(driver.free, 8 - 2, `from ${start}: the two chains the first device held stay with the driver`);
   }
 });
+
 v('indirect chains round-trip, taking one ring slot', () => {
   const { mem, driver, device, dataStart, span } = setup(4);
   const table = span(dataStart + 4096, 3 * DESC.size);
