@@ -27,7 +27,7 @@ import { NetLoopback } from '../../runtime/virtio/net-loopback.js';
 import { WORKER_POLL_US } from '../../runtime/policy.js';
 import { countGcs } from './gc-count.js';
 import { buildRingC, type RingCMode } from './ring-c.js';
-import { instructionsPerDescriptor, valgrindMissing } from './ring-instructions.js';
+import { instructionsPerDescriptor, nodeInstructionsByFunction, valgrindMissing } from './ring-instructions.js';
 import { blockTable } from './block.js';
 import { ringThreadsRate } from './ring-threads.js';
 import { chosenParts, scriptArgs } from '../../generator/tools/script-args.js';
@@ -170,7 +170,9 @@ async function instructionTable(): Promise<void> {
   console.log('same build gives the same count to about one percent, where its rate swings by a third. Instructions are');
   console.log("not time: the engine's are simpler than gcc's, so the ratio of rates stands above the ratio of counts.");
   console.log("JS four calls: ring.c checked's work cut into the runtime's four calls, as in the rate table; the last");
-  console.log("column is the runtime's count less that one: what the runtime's own code costs past the cut.");
+  console.log("column is the runtime's count less that one: what the runtime's own code costs past the cut. Below the");
+  console.log("table, each JS count by function, from the same runs (node's --perf-basic-prof map names the JIT's code;");
+  console.log('a function inlined into another counts as that one).');
   const missing = valgrindMissing();
   if (missing !== undefined) {
     console.log(`Not counted: ${missing}.`);
@@ -179,10 +181,18 @@ async function instructionTable(): Promise<void> {
   const c = buildC();
   if (c === undefined) return;
   // A count that failed is said in its cell, and the table goes on.
-  const counted = (count: Promise<number>) => count.then((n) => ({ n }), (e: unknown) => ({ error: (e as Error).message }));
+  const counted = <T>(count: Promise<T>) => count.then((n) => ({ n }), (e: unknown) => ({ error: (e as Error).message }));
   const cell = (r: { n: number } | { error: string }) => ('n' in r ? r.n.toFixed(0) : 'failed');
-  const jsCount = (which: RingCase, batch: number) =>
-    counted(instructionsPerDescriptor((n) => [process.execPath, '--single-threaded', '--expose-gc', CASE_SCRIPT, which, String(QUEUE), String(batch), String(n)], 1_000_000, 3_000_000));
+  const splits: string[] = [];
+  /** A JS case's count, its split by function kept for the lines below the table. */
+  const jsCount = async (which: RingCase, batch: number) => {
+    const r = await counted(
+      nodeInstructionsByFunction((n) => ['--single-threaded', '--expose-gc', CASE_SCRIPT, which, String(QUEUE), String(batch), String(n)], 1_000_000, 3_000_000),
+    );
+    if (!('n' in r)) return r;
+    splits.push(`batch ${batch}, ${which}: ${r.n.byFunction.map(([name, n]) => `${name} ${n.toFixed(0)}`).join(', ')}`);
+    return { n: r.n.perDescriptor };
+  };
   try {
     row(['batch', 'runtime, bursts', 'JS four calls', 'C checked', 'C / runtime', 'runtime less four calls']);
     row(Array(6).fill('---'));
@@ -202,6 +212,7 @@ async function instructionTable(): Promise<void> {
       ]);
     }
     for (const f of failures) console.log(`failed: ${f}`);
+    if (splits.length > 0) console.log(`\nBy function, instructions a descriptor:\n${splits.join('\n')}`);
   } finally {
     c.done();
   }

@@ -3,12 +3,13 @@
 // only by the next person to read its figures. Rates are not asserted (tests never time
 // anything); that each part runs, moves every descriptor and reports a figure is.
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildRingC, type RingC } from '../bench/ring-c.js';
-import { instructionsPerDescriptor, valgrindMissing } from '../bench/ring-instructions.js';
+import { instructionsPerDescriptor, nodeInstructionsByFunction, valgrindMissing } from '../bench/ring-instructions.js';
 import { BUFFER, RING_CASES } from '../bench/ring-cases.js';
 import { blockRate } from '../bench/block.js';
 import { ringThreadsRate } from '../bench/ring-threads.js';
@@ -98,6 +99,22 @@ b('the instruction count: ring.c checked counted over runs of different lengths 
     // minimal skips the checks, the translation and the bookkeeping: a count blind to the work would not see it.
     assert.ok(minimal < first / 2, `minimal ${minimal}, checked ${first}`);
   });
+});
+
+b("the instruction count by function: a JS case's functions add up to its total, the runtime's burst methods named with their share, no perf map left behind", async () => {
+  needValgrind();
+  const maps = () => readdirSync('/tmp').filter((f) => /^perf-\d+\.map$/.test(f)).length;
+  const mapsBefore = maps();
+  const r = await nodeInstructionsByFunction((n) => ['--single-threaded', '--expose-gc', CASE_SCRIPT, 'bursts', String(QUEUE), '32', String(n)], 100_000, 300_000);
+  const sum = r.byFunction.reduce((total, [, n]) => total + n, 0);
+  // Only functions under one instruction a descriptor are left out; a split that counted a call's
+  // inclusive cost where it was made, or lost code to no function, would miss by far more.
+  assert.ok(Math.abs(sum - r.perDescriptor) <= r.perDescriptor / 100, `the functions add up to ${sum}, the run to ${r.perDescriptor}`);
+  const named = new Map(r.byFunction);
+  // The three the engine leaves as calls (bytecode over its inlining limit); pushBurst and chainOf inline into the case's loop.
+  for (const f of ['popBurst (device-queue.js)', 'addBurst (driver-queue.js)', 'popUsedBurst (driver-queue.js)'])
+    assert.ok((named.get(f) ?? 0) > 50, `${f}: ${named.get(f)} of ${JSON.stringify(r.byFunction)}`);
+  assert.is(maps(), mapsBefore, 'perf maps left in /tmp');
 });
 
 b('an instruction count of a program that fails is an error with its exit status, not a figure', () => {
