@@ -12,6 +12,10 @@
 // Instructions are not time: the engine's are simpler than gcc's (bounds, map and overflow
 // checks, each a compare and a branch that predicts well), so the ratio of rates is above the
 // ratio of counts. The figure says where the instructions go, and whether a change cut them.
+//
+// For a node program the count is also split by function (nodeInstructionsByFunction): callgrind's
+// costs by instruction address, each summed into the function whose code node's --perf-basic-prof
+// map says holds it, so a round's instructions can be laid at popBurst's door or addBurst's.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,18 +56,23 @@ async function countRun(command: readonly string[]): Promise<number> {
   return (await callgrindRun(command, '/dev/null', false)).collected;
 }
 
+/** The two runs' lengths in descriptors: whole, the second larger, or the difference means nothing. */
+function checkRunLengths(small: number, large: number): void {
+  if (!(Number.isSafeInteger(small) && small > 0 && large > small)) throw new RangeError(`counts of ${small} and ${large} descriptors: two, the second larger`);
+}
+
 /**
  * Instructions per descriptor of the program `command(n)` runs, which moves n descriptors: the
  * two runs at once (each is one thread), their difference over `large - small`.
  */
 export async function instructionsPerDescriptor(command: (descriptors: number) => readonly string[], small: number, large: number): Promise<number> {
-  if (!(Number.isSafeInteger(small) && small > 0 && large > small)) throw new RangeError(`counts of ${small} and ${large} descriptors: two, the second larger`);
+  checkRunLengths(small, large);
   const [a, b] = await Promise.all([countRun(command(small)), countRun(command(large))]);
   return (b - a) / (large - small);
 }
 
 /** Where no function of node's perf map holds the address: the engine, its builtins' callers, libc, the kernel's entry. */
-export const OTHER_CODE = '(engine, builtins and libraries)';
+const OTHER_CODE = '(engine, builtins and libraries)';
 
 /**
  * A name for the code node's perf map gives: `JS:*popBurst file:///.../device-queue.js:164:13`
@@ -146,7 +155,7 @@ export async function nodeInstructionsByFunction(
   small: number,
   large: number,
 ): Promise<{ perDescriptor: number; byFunction: [string, number][] }> {
-  if (!(Number.isSafeInteger(small) && small > 0 && large > small)) throw new RangeError(`counts of ${small} and ${large} descriptors: two, the second larger`);
+  checkRunLengths(small, large);
   const [a, b] = await Promise.all([countNodeRun(nodeArgs(small)), countNodeRun(nodeArgs(large))]);
   const span = large - small;
   const byFunction = [...b.byFunction]
