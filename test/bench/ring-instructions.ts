@@ -126,19 +126,25 @@ function attribute(callgrindOut: string, perfMap: string): Map<string, number> {
   return totals;
 }
 
-/** One node run under callgrind, its instructions in all and by function (node's --perf-basic-prof names the JIT's code). */
-async function countNodeRun(nodeArgs: readonly string[]): Promise<{ total: number; byFunction: Map<string, number> }> {
+/** Where node run with --perf-basic-prof writes its map: where perf looks for it, /tmp, whatever TMPDIR says. */
+const perfMapOf = (pid: number) => `/tmp/perf-${pid}.map`;
+
+/**
+ * One node run under callgrind, its instructions in all and by function (node's --perf-basic-prof
+ * names the JIT's code), and the path of the map it read (removed by then).
+ */
+async function countNodeRun(nodeArgs: readonly string[]): Promise<{ total: number; byFunction: Map<string, number>; perfMap: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'uapigen-callgrind-'));
   const out = join(dir, 'callgrind.out');
   let pid: number | undefined;
   try {
     const run = await callgrindRun([process.execPath, '--perf-basic-prof', ...nodeArgs], out, true);
     pid = run.pid;
-    return { total: run.collected, byFunction: attribute(readFileSync(out, 'utf8'), readFileSync(`/tmp/perf-${pid}.map`, 'utf8')) };
+    const perfMap = perfMapOf(pid);
+    return { total: run.collected, byFunction: attribute(readFileSync(out, 'utf8'), readFileSync(perfMap, 'utf8')), perfMap };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    // node writes its map where perf looks for it, /tmp, whatever TMPDIR says.
-    if (pid !== undefined) rmSync(`/tmp/perf-${pid}.map`, { force: true });
+    if (pid !== undefined) rmSync(perfMapOf(pid), { force: true });
   }
 }
 
@@ -149,12 +155,13 @@ async function countNodeRun(nodeArgs: readonly string[]): Promise<{ total: numbe
  * descriptors between. Functions that ran under one instruction a descriptor are left out; the
  * total counts them. The engine's own share may come out below zero: the two runs compile and
  * collect at different moments, and the larger run's start-up can cost less than the smaller's.
+ * `perfMaps` names the two runs' perf maps, removed by the time it returns.
  */
 export async function nodeInstructionsByFunction(
   nodeArgs: (descriptors: number) => readonly string[],
   small: number,
   large: number,
-): Promise<{ perDescriptor: number; byFunction: [string, number][] }> {
+): Promise<{ perDescriptor: number; byFunction: [string, number][]; perfMaps: string[] }> {
   checkRunLengths(small, large);
   const [a, b] = await Promise.all([countNodeRun(nodeArgs(small)), countNodeRun(nodeArgs(large))]);
   const span = large - small;
@@ -162,5 +169,5 @@ export async function nodeInstructionsByFunction(
     .map(([name, n]): [string, number] => [name, (n - (a.byFunction.get(name) ?? 0)) / span])
     .filter(([, n]) => Math.abs(n) >= 1)
     .sort((x, y) => y[1] - x[1]);
-  return { perDescriptor: (b.total - a.total) / span, byFunction };
+  return { perDescriptor: (b.total - a.total) / span, byFunction, perfMaps: [a.perfMap, b.perfMap] };
 }
