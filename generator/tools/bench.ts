@@ -13,6 +13,7 @@ import { buildModel, StageTiming } from '../pipeline.js';
 import { FileCache } from '../preprocess/preprocessor.js';
 import { generateAll } from '../generate.js';
 import { chosenParts, scriptArgs } from './script-args.js';
+import { benchHost } from './bench-host.js';
 
 const FAMILY = ['vfio.h', 'vfio_ccw.h', 'vfio_zdev.h', 'vhost.h', 'vhost_types.h', 'vduse.h', 'virtio_ring.h', 'virtio_config.h',
   'virtio_ids.h', 'virtio_net.h', 'virtio_blk.h', 'virtio_pci.h', 'virtio_types.h', 'kvm.h', 'input.h'].map((h) => `linux/${h}`);
@@ -134,5 +135,5 @@ const BENCHMARKS: Record<string, () => void | Promise<void>> = { family: benchFa
 
 const names = Object.keys(BENCHMARKS);
 const chosen = scriptArgs({ name: 'bench', usage: `node dist/generator/tools/bench.js [${names.join('|')}]...` }, (args) => chosenParts(names, args));
-console.log(`uapigen bench on node ${process.version}, ${process.arch}`);
+console.log(`uapigen bench, ${benchHost()}`);
 for (const name of chosen) await BENCHMARKS[name]();

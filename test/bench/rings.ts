@@ -31,6 +31,7 @@ import { instructionsPerDescriptor, nodeInstructionsByFunction, valgrindMissing 
 import { blockTable } from './block.js';
 import { ringThreadsRate } from './ring-threads.js';
 import { chosenParts, scriptArgs } from '../../generator/tools/script-args.js';
+import { benchHost } from '../../generator/tools/bench-host.js';
 
 const QUEUE = 256;
 const TOTAL = 2_000_000;
@@ -386,6 +387,7 @@ async function workerThread(): Promise<void> {
 const PARTS = ['thread', 'instructions', 'worker', 'block'] as const;
 const parts = scriptArgs({ name: 'rings.js', usage: `node --expose-gc dist/test/bench/rings.js [${PARTS.join('|')}]...` }, (args) => chosenParts(PARTS, args));
 const wants = (part: (typeof PARTS)[number]) => parts.includes(part);
+console.log(benchHost());
 if (wants('thread')) sameThread();
 if (wants('instructions')) await instructionTable();
 if (wants('worker')) {
