@@ -9,8 +9,9 @@ const GIB = 1024 ** 3;
 export function benchHost(now = new Date()): string {
   const cores = cpus();
   // os.cpus() is empty where /proc/cpuinfo cannot be read (some containers): say so, not "undefined".
-  const model = cores.length > 0 ? cores[0].model.trim().replace(/\s+/g, ' ') : 'CPU model unknown';
+  const first = cores.at(0);
+  const model = first === undefined ? 'CPU model unknown' : first.model.trim().replace(/\s+/g, ' ');
   // The clock as the OS reports it; 0 under some hypervisors, where it is left out rather than printed as 0.
-  const mhz = cores.length > 0 && cores[0].speed > 0 ? ` at ${cores[0].speed} MHz` : '';
+  const mhz = first !== undefined && first.speed > 0 ? ` at ${first.speed} MHz` : '';
   return `host: ${model}${mhz} (${cores.length} CPUs), ${(totalmem() / GIB).toFixed(1)} GiB, node ${process.versions.node} (${process.arch}), ${now.toISOString()}`;
 }
